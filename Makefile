@@ -1,0 +1,125 @@
+# Makefile - spec-first C API server.
+#
+#   make          regenerate generated/ if openapi.yaml or codegen/ changed,
+#                 build the optimised server (build/release/server)
+#   make run      install missing dependencies, build, start PostgreSQL when
+#                 DATABASE_URL is unset, serve on $HOST:$PORT
+#   make test     every suite, built with ASan+UBSan
+#
+# Two build modes share the sources: release (-O2) and debug (-O1 -g with
+# AddressSanitizer and UndefinedBehaviorSanitizer), in build/<mode>/.
+
+CC		?= cc
+PKGS		:= libmicrohttpd jansson libsodium yaml-0.1 libpq
+PKG_CFLAGS	:= $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS	:= $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread
+
+WARN		:= -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
+		   -Wmissing-prototypes -Wno-unused-parameter
+BASE_CFLAGS	:= -std=c11 -D_GNU_SOURCE $(WARN) -Iruntime -Igenerated -Ihandlers \
+		   $(PKG_CFLAGS) -MMD -MP
+SAN		:= -fsanitize=address,undefined -fno-omit-frame-pointer \
+		   -fno-sanitize-recover=undefined
+
+MODE		?= release
+ifeq ($(MODE),debug)
+OPT		:= -O1 -g $(SAN) -DDEBUG_BUILD
+else
+OPT		:= -O2 -g
+endif
+CFLAGS		:= $(BASE_CFLAGS) $(OPT) $(EXTRA_CFLAGS)
+LDFLAGS		:= $(OPT)
+
+B		:= build/$(MODE)
+
+RUNTIME_SRC	:= $(sort $(wildcard runtime/*.c))
+GEN_SRC		:= $(sort $(wildcard generated/*.c))
+HANDLER_SRC	:= $(sort $(wildcard handlers/*.c))
+APP_SRC		:= $(sort $(wildcard app/*.c))
+CODEGEN_SRC	:= $(sort $(wildcard codegen/*.c))
+UNIT_SRC	:= $(sort $(wildcard tests/unit/test_*.c))
+
+RUNTIME_OBJ	:= $(RUNTIME_SRC:%.c=$(B)/%.o)
+GEN_OBJ		:= $(GEN_SRC:%.c=$(B)/%.o)
+HANDLER_OBJ	:= $(HANDLER_SRC:%.c=$(B)/%.o)
+APP_OBJ		:= $(APP_SRC:%.c=$(B)/%.o)
+# The generator shares the runtime's allocator and arena.
+CODEGEN_OBJ	:= $(CODEGEN_SRC:%.c=$(B)/%.o) $(B)/runtime/util.o $(B)/runtime/arena.o
+UNIT_BIN	:= $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
+
+SERVER		:= $(B)/bin/server
+CODEGEN		:= $(B)/bin/codegen
+GEN_STAMP	:= generated/.stamp
+
+.PHONY: all server run test unit codegen-test http-test check-generated \
+	deps clean scaffold bench
+.DEFAULT_GOAL := all
+
+all: $(GEN_STAMP)
+	@$(MAKE) --no-print-directory server
+
+server: $(SERVER)
+
+# --- the generator, and the code it writes --------------------------------
+$(CODEGEN): $(CODEGEN_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+# generated/ is rewritten only when the spec or the generator changed; the
+# generator leaves files whose content did not change untouched.
+$(GEN_STAMP): openapi.yaml $(CODEGEN)
+	$(CODEGEN) -o generated openapi.yaml
+	@touch $@
+
+# --- the server --------------------------------------------------------
+$(SERVER): $(APP_OBJ) $(HANDLER_OBJ) $(GEN_OBJ) $(RUNTIME_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(B)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+# --- tests -------------------------------------------------------------
+# Unit tests link the runtime (and generated/handlers when they need them;
+# the linker drops what is unused).  Each tests/unit/test_X.c is a cmocka
+# program.
+$(B)/tests/%: tests/unit/%.c $(RUNTIME_OBJ) $(GEN_OBJ) $(HANDLER_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS) -lcmocka
+
+# One PostgreSQL for the whole run: scripts/with-pg.sh starts a private
+# cluster when DATABASE_URL is unset and stops it afterwards.
+test: deps
+	@scripts/with-pg.sh $(MAKE) --no-print-directory MODE=debug \
+	    check-generated codegen-test unit http-test
+
+unit: $(UNIT_BIN)
+	@scripts/run-unit.sh $(UNIT_BIN)
+
+codegen-test: $(CODEGEN)
+	@scripts/codegen-fixtures.sh $(CODEGEN) tests/codegen
+
+http-test: $(SERVER)
+	@scripts/http-test.sh $(SERVER)
+
+# CI fails when generated/ does not match what the generator writes now.
+check-generated: $(CODEGEN)
+	@scripts/check-generated.sh $(CODEGEN)
+
+# --- running -----------------------------------------------------------
+deps:
+	@scripts/deps.sh
+
+run: deps
+	@$(MAKE) --no-print-directory MODE=release all
+	@scripts/run.sh build/release/bin/server
+
+bench: deps
+	@$(MAKE) --no-print-directory MODE=release all
+	@bench/run.sh
+
+clean:
+	rm -rf build
+
+-include $(shell find build -name '*.d' 2>/dev/null)

@@ -1,0 +1,127 @@
+/*
+ * main.c - the example application's server.
+ *
+ * Start-up order: configuration (server.conf < .env < environment), the
+ * database (named queries, migrations), the middleware chain, the worker
+ * pool, then the listener.  SIGINT/SIGTERM shut down gracefully: stop
+ * accepting, finish in-flight requests, exit 0.
+ *
+ * The middleware chain is registered here, in order, and nowhere else.
+ */
+#include <getopt.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "api.h"
+#include "config.h"
+#include "db.h"
+#include "docs.h"
+#include "log.h"
+#include "middleware.h"
+#include "pool.h"
+#include "server.h"
+
+static void	usage(void) __attribute__((noreturn));
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: server [-c server.conf] [-t]\n"
+	    "  -c FILE  configuration file (default: server.conf if present)\n"
+	    "  -t       check the configuration and exit\n");
+	exit(2);
+}
+
+int
+main(int argc, char **argv)
+{
+	const char	*conf = "server.conf";
+	int		 ch, conf_given = 0, check_only = 0, sig, rc = 1;
+	sigset_t	 sigs;
+
+	while ((ch = getopt(argc, argv, "c:th")) != -1) {
+		switch (ch) {
+		case 'c':
+			conf = optarg;
+			conf_given = 1;
+			break;
+		case 't':
+			check_only = 1;
+			break;
+		default:
+			usage();
+		}
+	}
+	if (optind != argc)
+		usage();
+
+	if (config_load(conf, conf_given, ".env") == -1 ||
+	    config_validate() == -1)
+		return 1;
+	if (check_only) {
+		printf("configuration OK\n");
+		config_cleanup();
+		return 0;
+	}
+	if (sodium_init() < 0) {
+		log_error(NULL, "libsodium failed to initialise");
+		return 1;
+	}
+	log_set_debug(config.debug);
+
+	/*
+	 * Block the shutdown signals before any thread starts, so every
+	 * thread inherits the mask and only sigwait() below sees them.
+	 */
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	if (config.database_url[0] == '\0') {
+		log_error(NULL, "DATABASE_URL is not set (make run starts a "
+		    "private PostgreSQL when it is unset)");
+		goto out;
+	}
+	if (db_init(config.database_url, config.queries_dir) == -1)
+		goto out;
+	if (db_migrate(config.database_url, config.migrations_dir) == -1)
+		goto out_db;
+	if (docs_init(api_spec_yaml, api_spec_yaml_len, api_spec_json,
+	    api_spec_json_len, config.static_dir) == -1)
+		goto out_db;
+
+	middleware_register(&docs_static_middleware);
+
+	if (pool_start(config.workers) == -1)
+		goto out_docs;
+	if (server_start(&api_routes) == -1) {
+		pool_stop();
+		goto out_docs;
+	}
+	log_info("listening on http://%s:%u (%d I/O threads, %d workers, "
+	    "%s)", config.host, server_port(), config.io_threads,
+	    config.workers, config.environment);
+
+	if (sigwait(&sigs, &sig) == 0)
+		log_info("%s: shutting down", sig == SIGINT ? "SIGINT" :
+		    "SIGTERM");
+	server_stop();
+	log_info("stopped");
+	rc = 0;
+
+out_docs:
+	middleware_cleanup();
+	docs_cleanup();
+out_db:
+	db_cleanup();
+out:
+	config_cleanup();
+	return rc;
+}

@@ -1,0 +1,12 @@
+-- post.lua - POST a small, valid PostCreate body (see openapi.yaml) on
+-- every request, and report like report.lua.
+--
+-- wrk sends the same bytes each time; only the method, the body and the
+-- headers change from a plain GET.
+
+wrk.method = "POST"
+wrk.body = '{"title":"Hello, world","content":"My first post.","published":true}'
+wrk.headers["Content-Type"] = "application/json"
+
+local here = debug.getinfo(1, "S").source:match("^@(.*/)") or "./"
+dofile(here .. "report.lua")

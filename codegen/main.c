@@ -1,0 +1,176 @@
+/*
+ * codegen - writes the C glue of the server from its OpenAPI spec.
+ *
+ *	codegen [-o outdir] spec.yaml
+ *
+ * The spec is the source of truth: routes, operations and the published
+ * spec itself all come from it, so they cannot drift apart.  This program
+ * reads the spec (YAML, OpenAPI 3.0.x or 3.1.x), resolves its local
+ * $refs, checks it, and writes into outdir (default "generated"):
+ *
+ *   api.h	one handler prototype per operation, api_<operationId>,
+ *		sorted by name, and the tables below
+ *   routes.c	api_ops[], every operation (path, method, tag, flags from
+ *		security and the x-inline / x-max-bytes extensions, path
+ *		parameter names), and api_routes, a static trie over the
+ *		path segments: routing is decided here, not at run time
+ *   stubs.c	a weak api_<name>() per operation answering 501; the real
+ *		handler in handlers/ replaces it at link time
+ *   spec.c	the spec as written and as compact JSON, for /openapi.yaml
+ *		and /openapi.json
+ *
+ * Output is deterministic (sorted, no dates, no absolute paths), starts
+ * with a "Code generated ... DO NOT EDIT." line, and is committed; make
+ * reruns the generator when the spec or the generator changes, and CI
+ * fails when generated/ is stale.  A file is only rewritten when its
+ * content changes.
+ *
+ * A spec with problems produces no output: every problem is printed as
+ * "spec:line:col: message", sorted by position, then a count, and the
+ * exit status is 1.
+ */
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include <err.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "codegen.h"
+
+static void	usage(void) __attribute__((noreturn));
+static char	*readspec(const char *, size_t *);
+
+/* The files the generator owns in outdir; emit_prune() keeps these. */
+static const char *const outputs[] = {
+	"api.h", "routes.c", "stubs.c", "spec.c"
+};
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: codegen [-o outdir] spec.yaml\n");
+	exit(1);
+}
+
+/* The whole file, NUL-terminated (free it), or NULL after a warning. */
+static char *
+readspec(const char *path, size_t *lenp)
+{
+	struct stat	 st;
+	char		*data = NULL;
+	size_t		 len = 0, cap;
+	ssize_t		 n;
+	int		 fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+		warn("%s", path);
+		return (NULL);
+	}
+	cap = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) ?
+	    (size_t)st.st_size + 1 : 65536;
+	data = xmalloc(cap);
+	for (;;) {
+		if (len + 1 >= cap)
+			data = xreallocarray(data, cap *= 2, 1);
+		n = read(fd, data + len, cap - len - 1);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1) {
+			warn("%s", path);
+			free(data);
+			close(fd);
+			return (NULL);
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	close(fd);
+	data[len] = '\0';
+	*lenp = len;
+	return (data);
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct ytree	 tree;
+	struct model	 model;
+	struct buf	 out[nitems(outputs)], name;
+	const char	*outdir = "generated", *spec, *base;
+	char		*yaml = NULL, *json = NULL;
+	size_t		 len, i;
+	int		 ch, rc = 1;
+
+	while ((ch = getopt(argc, argv, "o:")) != -1) {
+		switch (ch) {
+		case 'o':
+			outdir = optarg;
+			break;
+		default:
+			usage();
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc != 1 || outdir[0] == '\0')
+		usage();
+	spec = argv[0];
+
+	model_init(&model);
+	memset(&tree, 0, sizeof(tree));
+	buf_init(&name);
+	for (i = 0; i < nitems(out); i++)
+		buf_init(&out[i]);
+
+	if ((yaml = readspec(spec, &len)) == NULL)
+		goto out;
+	if (ytree_parse(&tree, yaml, len) == 0) {
+		ref_resolve(&tree);
+		model_build(&model, &tree);
+		json = tojson_convert(&tree);
+	}
+	if (diag_count() > 0) {
+		diag_print(spec);
+		goto out;
+	}
+	if (json == NULL)
+		fatal("%s: no JSON form and no error", spec);
+
+	/* The generated header names the spec by its basename only, so
+	 * output does not depend on where the tree is checked out. */
+	base = strrchr(spec, '/') != NULL ? strrchr(spec, '/') + 1 : spec;
+	buf_comment(&name, base);
+	if (name.len == 0)
+		buf_puts(&name, "spec");
+
+	genapi_header(&out[0], &model, name.data);
+	genroutes_emit(&out[1], &model, name.data);
+	genapi_stubs(&out[2], &model, name.data);
+	genspec_emit(&out[3], yaml, len, json, name.data);
+
+	if (emit_mkdir(outdir) == -1)
+		goto out;
+	for (i = 0; i < nitems(outputs); i++)
+		if (emit_file(outdir, outputs[i], &out[i]) == -1)
+			goto out;
+	if (emit_prune(outdir, outputs, nitems(outputs)) == -1)
+		goto out;
+	rc = 0;
+out:
+	for (i = 0; i < nitems(out); i++)
+		buf_free(&out[i]);
+	buf_free(&name);
+	free(json);
+	free(yaml);
+	model_cleanup(&model);
+	if (tree.pool != NULL)
+		ytree_cleanup(&tree);
+	diag_cleanup();
+	return (rc);
+}

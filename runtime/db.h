@@ -1,0 +1,64 @@
+/*
+ * db.h - PostgreSQL: one connection per worker thread, migrations, named
+ * queries.
+ *
+ * Handlers that touch the database run on the worker pool; each worker
+ * owns one struct db (one PGconn), so no locking is needed and a request
+ * is never waiting for a connection.  Connections are opened lazily and
+ * reopened after a failure, so the server recovers by itself when
+ * PostgreSQL comes back; while it is down db_exec answers -1 with
+ * DB_UNAVAILABLE and the runtime answers 503.
+ *
+ * Named queries live in sql/queries/NAME.sql as blocks headed
+ * "-- name: PostGet :one" and are prepared on each connection when it
+ * opens.  No SQL is built from request data.
+ */
+#ifndef RUNTIME_DB_H
+#define RUNTIME_DB_H
+
+#include <libpq-fe.h>
+
+struct db;
+
+enum db_error {
+	DB_OK = 0,
+	DB_UNAVAILABLE,		/* cannot connect: 503 */
+	DB_UNIQUE_VIOLATION,	/* SQLSTATE 23505 */
+	DB_FOREIGN_KEY,		/* SQLSTATE 23503 */
+	DB_FAILED		/* anything else: 500, detail logged */
+};
+
+/* Process-wide: load the named queries (once, at start-up). */
+int		 db_init(const char *url, const char *queries_dir);
+void		 db_cleanup(void);
+
+/* Apply sql/migrations/NNN_name.sql files not yet recorded in the
+ * schema_migrations table, in order, each in its own transaction, under
+ * an advisory lock so concurrent starts do not race. 0 ok, -1 error. */
+int		 db_migrate(const char *url, const char *dir);
+
+struct db	*db_open(void);			/* per worker; lazy connect */
+void		 db_close(struct db *);
+/* Runs a named query with text parameters (NULL = SQL NULL).  Returns a
+ * PGresult the caller PQclear()s, or NULL with *err set. */
+PGresult	*db_exec(struct db *, const char *name, int nparams,
+		    const char *const *params, enum db_error *err);
+/*
+ * A handler's transaction: db_exec calls between db_begin and db_commit /
+ * db_rollback run inside it.  db_commit always ends it (-1 with DB_FAILED
+ * when an earlier statement failed).  If the connection drops inside a
+ * transaction, everything answers DB_UNAVAILABLE until db_rollback - no
+ * silent reconnect halfway through.  db_rollback is free without a
+ * transaction; the worker pool calls it after every handler.
+ */
+int		 db_begin(struct db *, enum db_error *);
+int		 db_commit(struct db *, enum db_error *);
+void		 db_rollback(struct db *);
+/* The worker's connection (borrowed), connecting if needed; NULL when
+ * PostgreSQL is unreachable. */
+PGconn		*db_conn(struct db *);
+
+/* The last error's detail (for the log only, never for clients). */
+const char	*db_last_error(struct db *);
+
+#endif

@@ -1,0 +1,249 @@
+/*
+ * docs.c - /docs, /redoc, /openapi.json, /openapi.yaml and their assets.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "arena.h"
+#include "docs.h"
+#include "http.h"
+#include "log.h"
+#include "middleware.h"
+#include "util.h"
+
+static int	docs_static_before(struct http_request *);
+static int	docs_safe_name(const char *);
+static const char *docs_mime(const char *);
+static char	*docs_html_escape(const char *);
+
+const struct middleware docs_static_middleware = {
+	.name = "static",
+	.before = docs_static_before,
+};
+
+/* URL prefix -> directory under STATIC_DIR (the npm packages' layout). */
+static const struct {
+	const char	*prefix;
+	const char	*dir;
+} mounts[] = {
+	{ "/static/swagger-ui/", "swagger-ui-dist" },
+	{ "/static/redoc/", "redoc/bundles" },
+};
+
+static const char	*spec_yaml, *spec_json;
+static size_t		 spec_yaml_len, spec_json_len;
+static char		*static_root;
+static char		*title_html;
+
+int
+docs_init(const char *yaml, size_t yaml_len, const char *json,
+    size_t json_len, const char *static_dir)
+{
+	json_t		*doc;
+	json_error_t	 jerr;
+	const char	*title = NULL;
+
+	spec_yaml = yaml;
+	spec_yaml_len = yaml_len;
+	spec_json = json;
+	spec_json_len = json_len;
+	static_root = xstrdup(static_dir);
+
+	doc = json_loadb(json, json_len, 0, &jerr);
+	if (doc == NULL) {
+		log_error(NULL, "embedded spec is not JSON: %s", jerr.text);
+		return -1;
+	}
+	title = json_string_value(json_object_get(json_object_get(doc,
+	    "info"), "title"));
+	title_html = docs_html_escape(title ? title : "API");
+	json_decref(doc);
+	return 0;
+}
+
+void
+docs_cleanup(void)
+{
+	free(static_root);
+	free(title_html);
+	static_root = title_html = NULL;
+}
+
+int
+docs_openapi_json(struct http_request *req)
+{
+	http_response_static(req, 200, "application/json", spec_json,
+	    spec_json_len);
+	return 0;
+}
+
+int
+docs_openapi_yaml(struct http_request *req)
+{
+	http_response_static(req, 200, "application/yaml", spec_yaml,
+	    spec_yaml_len);
+	return 0;
+}
+
+int
+docs_swagger_ui(struct http_request *req)
+{
+	char	*html;
+
+	html = arena_sprintf(req->arena,
+	    "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n"
+	    "<meta charset=\"utf-8\">\n"
+	    "<title>%s - Swagger UI</title>\n"
+	    "<link rel=\"stylesheet\" href=\"/static/swagger-ui/swagger-ui.css\">\n"
+	    "<link rel=\"icon\" type=\"image/png\" "
+	    "href=\"/static/swagger-ui/favicon-32x32.png\">\n"
+	    "</head>\n<body>\n<div id=\"swagger-ui\"></div>\n"
+	    "<script src=\"/static/swagger-ui/swagger-ui-bundle.js\"></script>\n"
+	    "<script>\n"
+	    "window.ui = SwaggerUIBundle({\n"
+	    "  url: '/openapi.json',\n"
+	    "  dom_id: '#swagger-ui',\n"
+	    "  deepLinking: true,\n"
+	    "  persistAuthorization: true,\n"
+	    "  validatorUrl: null,\n"
+	    "  presets: [SwaggerUIBundle.presets.apis],\n"
+	    "  layout: 'BaseLayout'\n"
+	    "});\n"
+	    "</script>\n</body>\n</html>\n", title_html);
+	http_response_static(req, 200, "text/html; charset=utf-8", html,
+	    strlen(html));
+	return 0;
+}
+
+int
+docs_redoc(struct http_request *req)
+{
+	char	*html;
+
+	html = arena_sprintf(req->arena,
+	    "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n"
+	    "<meta charset=\"utf-8\">\n"
+	    "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+	    "<title>%s - ReDoc</title>\n"
+	    "<link rel=\"icon\" type=\"image/png\" "
+	    "href=\"/static/swagger-ui/favicon-32x32.png\">\n"
+	    "<style>body { margin: 0; padding: 0; }</style>\n"
+	    "</head>\n<body>\n"
+	    "<redoc spec-url=\"/openapi.json\"></redoc>\n"
+	    "<script src=\"/static/redoc/redoc.standalone.js\"></script>\n"
+	    "</body>\n</html>\n", title_html);
+	http_response_static(req, 200, "text/html; charset=utf-8", html,
+	    strlen(html));
+	return 0;
+}
+
+static int
+docs_static_before(struct http_request *req)
+{
+	struct stat	 st;
+	const char	*name;
+	char		*path;
+	size_t		 i, plen;
+	int		 fd;
+
+	if (strncmp(req->path, "/static/", 8) != 0)
+		return 0;
+	if (req->method != HTTP_GET && req->method != HTTP_HEAD) {
+		http_error(req, 405, "Method Not Allowed");
+		http_response_header(req, "Allow", "GET, HEAD");
+		return 1;
+	}
+	for (i = 0; i < nitems(mounts); i++) {
+		plen = strlen(mounts[i].prefix);
+		if (strncmp(req->path, mounts[i].prefix, plen) == 0)
+			break;
+	}
+	if (i == nitems(mounts) ||
+	    !docs_safe_name(name = req->path + plen)) {
+		http_errorf(req, 404, "Route %s not found", req->path);
+		return 1;
+	}
+	path = arena_sprintf(req->arena, "%s/%s/%s", static_root,
+	    mounts[i].dir, name);
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd == -1 || fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+		if (fd != -1)
+			close(fd);
+		else if (errno != ENOENT)
+			log_error(req->request_id, "%s: %s", path,
+			    strerror(errno));
+		http_errorf(req, 404, "Route %s not found", req->path);
+		return 1;
+	}
+	http_response_file(req, 200, docs_mime(name), fd, 0,
+	    (unsigned long long)st.st_size);
+	http_response_header(req, "Cache-Control", "public, max-age=86400");
+	return 1;
+}
+
+/* One path segment, no dot files: nothing can leave the mount. */
+static int
+docs_safe_name(const char *s)
+{
+	if (*s == '\0' || *s == '.')
+		return 0;
+	for (; *s != '\0'; s++) {
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		    (*s >= '0' && *s <= '9') || *s == '.' || *s == '-' ||
+		    *s == '_'))
+			return 0;
+	}
+	return 1;
+}
+
+static const char *
+docs_mime(const char *name)
+{
+	static const struct {
+		const char	*ext;
+		const char	*type;
+	} types[] = {
+		{ ".css", "text/css; charset=utf-8" },
+		{ ".html", "text/html; charset=utf-8" },
+		{ ".js", "text/javascript; charset=utf-8" },
+		{ ".map", "application/json" },
+		{ ".png", "image/png" },
+		{ ".txt", "text/plain; charset=utf-8" },
+	};
+	const char	*dot;
+	size_t		 i;
+
+	if ((dot = strrchr(name, '.')) != NULL) {
+		for (i = 0; i < nitems(types); i++)
+			if (strcmp(dot, types[i].ext) == 0)
+				return types[i].type;
+	}
+	return "application/octet-stream";
+}
+
+static char *
+docs_html_escape(const char *s)
+{
+	char	*out, *p;
+
+	out = p = xmalloc(strlen(s) * 6 + 1);
+	for (; *s != '\0'; s++) {
+		switch (*s) {
+		case '<': p = stpcpy(p, "&lt;"); break;
+		case '>': p = stpcpy(p, "&gt;"); break;
+		case '&': p = stpcpy(p, "&amp;"); break;
+		case '"': p = stpcpy(p, "&quot;"); break;
+		case '\'': p = stpcpy(p, "&#39;"); break;
+		default: *p++ = *s; break;
+		}
+	}
+	*p = '\0';
+	return out;
+}

@@ -1,0 +1,203 @@
+/*
+ * router.c - match a request path against the generated route trie.
+ *
+ * The trie itself is emitted by codegen (generated/routes.c); this file
+ * only walks it.  Matching is strict, by design:
+ *
+ *   - "/" is the root node itself;
+ *   - every other path is "/" followed by non-empty segments, so an empty
+ *     segment ("/posts//1") never matches, and neither does a trailing
+ *     slash: "/posts/" is not "/posts" (no redirects, like FastAPI with
+ *     redirect_slashes off), which keeps one URL per resource;
+ *   - at each node the literal children are tried first (binary search),
+ *     then the parameter child.  If the literal branch fails deeper, the
+ *     walk backs up and tries the parameter: with /posts/my and
+ *     /posts/{post_id}/cover, "/posts/my/cover" reaches the cover route.
+ *     A branch that ends on a node without operations also fails, so an
+ *     intermediate literal never hides a parameter route.
+ *
+ * Each trie node is reached by one path from the root, so the walk
+ * visits a node at most once and backtracking stays linear in the size
+ * of the trie.
+ */
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "arena.h"
+#include "router.h"
+
+struct router_seg {
+	const char	*s;		/* into the path, not NUL-terminated */
+	size_t		 len;
+};
+
+struct router_walk {
+	struct router_seg	 values[ROUTER_MAX_PARAMS];
+	size_t			 nvalues;
+};
+
+static const struct route_node	*router_walk(const struct route_node *,
+				    const char *, struct router_walk *);
+static int			 router_edge_cmp(const void *, const void *);
+static int			 router_has_ops(const struct route_node *);
+
+/* Indexed by enum http_method. */
+static const char *const	router_methods[HTTP_METHOD_COUNT] = {
+	[HTTP_GET] = "GET",
+	[HTTP_PUT] = "PUT",
+	[HTTP_POST] = "POST",
+	[HTTP_DELETE] = "DELETE",
+	[HTTP_OPTIONS] = "OPTIONS",
+	[HTTP_HEAD] = "HEAD",
+	[HTTP_PATCH] = "PATCH",
+	[HTTP_TRACE] = "TRACE",
+};
+
+/* Method names are case-sensitive (RFC 9110, 9.1): "get" is unknown. */
+enum http_method
+router_method(const char *name)
+{
+	size_t	i;
+
+	if (name == NULL)
+		return (HTTP_METHOD_UNKNOWN);
+	for (i = 0; i < HTTP_METHOD_COUNT; i++) {
+		if (strcmp(name, router_methods[i]) == 0)
+			return ((enum http_method)i);
+	}
+	return (HTTP_METHOD_UNKNOWN);
+}
+
+/* "UNKNOWN" for anything else, so it is always safe to print. */
+const char *
+router_method_name(enum http_method m)
+{
+	if ((unsigned)m >= HTTP_METHOD_COUNT)
+		return ("UNKNOWN");
+	return (router_methods[m]);
+}
+
+int
+router_match(const struct route_node *root, enum http_method method,
+    const char *path, struct arena *a, struct router_match *m)
+{
+	struct router_walk	 w;
+	const struct route_node	*node;
+	const struct route_op	*op = NULL;
+	size_t			 i;
+	int			 ret = -1;
+
+	memset(m, 0, sizeof(*m));
+	w.nvalues = 0;
+
+	if (root == NULL || path == NULL || path[0] != '/')
+		goto out;
+
+	if (path[1] == '\0')
+		node = router_has_ops(root) ? root : NULL;
+	else
+		node = router_walk(root, path + 1, &w);
+	if (node == NULL)
+		goto out;
+
+	if ((unsigned)method < HTTP_METHOD_COUNT) {
+		op = node->ops[method];
+		/* HEAD is GET without the body (RFC 9110, 9.3.2). */
+		if (op == NULL && method == HTTP_HEAD)
+			op = node->ops[HTTP_GET];
+	}
+
+	m->node = node;
+	m->op = op;
+	m->nparams = w.nvalues;
+	for (i = 0; i < w.nvalues; i++) {
+		m->param_names[i] = op != NULL && i < op->nparams ?
+		    op->params[i] : NULL;
+		m->param_values[i] = arena_strndup(a, w.values[i].s,
+		    w.values[i].len);
+	}
+	ret = 0;
+
+out:
+	return (ret);
+}
+
+/*
+ * seg points at the start of a segment (just past a '/').  Returns the
+ * node with operations that the rest of the path leads to, or NULL;
+ * w->values holds the parameter segments of the matched branch.
+ */
+static const struct route_node *
+router_walk(const struct route_node *node, const char *seg,
+    struct router_walk *w)
+{
+	const struct route_edge	*edge;
+	const struct route_node	*found;
+	struct router_seg	 key;
+	const char		*next;
+
+	key.s = seg;
+	key.len = strcspn(seg, "/");
+	if (key.len == 0)
+		return (NULL);
+
+	/* next: start of the following segment, or NULL at the end. */
+	if (seg[key.len] == '/')
+		next = seg + key.len + 1;
+	else
+		next = NULL;
+
+	if (node->nchildren > 0) {
+		edge = bsearch(&key, node->children, node->nchildren,
+		    sizeof(*node->children), router_edge_cmp);
+		if (edge != NULL) {
+			if (next == NULL)
+				found = router_has_ops(edge->node) ?
+				    edge->node : NULL;
+			else
+				found = router_walk(edge->node, next, w);
+			if (found != NULL)
+				return (found);
+		}
+	}
+
+	if (node->param == NULL || w->nvalues == ROUTER_MAX_PARAMS)
+		return (NULL);
+
+	w->values[w->nvalues++] = key;
+	if (next == NULL)
+		found = router_has_ops(node->param) ? node->param : NULL;
+	else
+		found = router_walk(node->param, next, w);
+	if (found == NULL)
+		w->nvalues--;
+	return (found);
+}
+
+/* strcmp() order between a length-delimited segment and an edge. */
+static int
+router_edge_cmp(const void *k, const void *e)
+{
+	const struct router_seg		*key = k;
+	const struct route_edge		*edge = e;
+	int				 c;
+
+	/* Stops at the edge's NUL if it is shorter than the segment. */
+	if ((c = strncmp(key->s, edge->segment, key->len)) != 0)
+		return (c);
+	/* Equal prefix: the segment is smaller unless the edge ends too. */
+	return (edge->segment[key->len] == '\0' ? 0 : -1);
+}
+
+static int
+router_has_ops(const struct route_node *node)
+{
+	size_t	i;
+
+	for (i = 0; i < HTTP_METHOD_COUNT; i++) {
+		if (node->ops[i] != NULL)
+			return (1);
+	}
+	return (0);
+}

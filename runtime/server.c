@@ -1,0 +1,466 @@
+/*
+ * server.c - the libmicrohttpd adapter and the request lifecycle
+ * (see server.h for the sequence, pool.h for the threading model).
+ *
+ * libmicrohttpd calls server_access() several times per request: once
+ * with the headers, once per body chunk, once more when the body is
+ * complete, and once again after a suspended connection is resumed.  The
+ * per-request state machine below (struct sreq) keeps track of where we
+ * are; its memory, and the request's arena, are released in
+ * server_completed() when libmicrohttpd is done with the request.
+ */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <microhttpd.h>
+#include <sodium.h>
+
+#include "accesslog.h"
+#include "arena.h"
+#include "config.h"
+#include "db.h"
+#include "http.h"
+#include "log.h"
+#include "middleware.h"
+#include "pool.h"
+#include "router.h"
+#include "server.h"
+#include "util.h"
+
+enum sreq_state {
+	SREQ_BODY,		/* reading the body (or waiting for its end) */
+	SREQ_QUEUED,		/* suspended, on the worker pool */
+	SREQ_SENT		/* response queued */
+};
+
+struct sreq {
+	struct http_request	 req;
+	struct pool_job		 job;
+	enum sreq_state		 state;
+	int			 decided;	/* answered before the handler */
+	int			 has_body;
+	char			*body;
+	size_t			 body_len;
+	size_t			 body_cap;
+	size_t			 body_max;
+	unsigned long long	 received;	/* body bytes seen, kept or not */
+};
+
+static enum MHD_Result	server_access(void *, struct MHD_Connection *,
+			    const char *, const char *, const char *,
+			    const char *, size_t *, void **);
+static void		server_completed(void *, struct MHD_Connection *,
+			    void **, enum MHD_RequestTerminationCode);
+static struct sreq	*server_sreq_new(struct MHD_Connection *,
+			    const char *, const char *);
+static void		server_prepare(struct sreq *);
+static void		server_request_id(struct sreq *);
+static int		server_body_append(struct sreq *, const char *, size_t);
+static void		server_run_handler(struct http_request *);
+static enum MHD_Result	server_send(struct sreq *);
+static void		server_job_run(struct pool_job *, struct db *);
+static void		server_job_cancel(struct pool_job *);
+
+static struct MHD_Daemon	*daemon_;
+static MHD_socket		 listen_fd = MHD_INVALID_SOCKET;
+static const struct route_node	*routes;
+static atomic_int		 inflight;
+
+int
+server_start(const struct route_node *root)
+{
+	struct sockaddr_in	 sin;
+	const union MHD_DaemonInfo *info;
+	unsigned int		 flags;
+
+	routes = root;
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons((unsigned short)config.port);
+	if (inet_pton(AF_INET, config.host, &sin.sin_addr) != 1) {
+		log_error(NULL, "HOST: not an IPv4 address: %s", config.host);
+		return -1;
+	}
+
+	/*
+	 * epoll I/O threads; blocking handlers leave them through
+	 * suspend/resume (see pool.h).  MHD_USE_ERROR_LOG sends
+	 * libmicrohttpd's own diagnostics to stderr.
+	 */
+	flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME |
+	    MHD_USE_ERROR_LOG;
+	daemon_ = MHD_start_daemon(flags, 0, NULL, NULL,
+	    server_access, NULL,
+	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sin,
+	    MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)config.io_threads,
+	    MHD_OPTION_CONNECTION_LIMIT, (unsigned int)config.connection_limit,
+	    MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+	    (unsigned int)config.per_ip_connection_limit,
+	    MHD_OPTION_CONNECTION_TIMEOUT,
+	    (unsigned int)config.connection_timeout,
+	    MHD_OPTION_NOTIFY_COMPLETED, server_completed, NULL,
+	    MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned int)1,
+	    MHD_OPTION_END);
+	if (daemon_ == NULL) {
+		log_error(NULL, "cannot listen on %s:%d", config.host,
+		    config.port);
+		return -1;
+	}
+	info = MHD_get_daemon_info(daemon_, MHD_DAEMON_INFO_BIND_PORT);
+	if (info != NULL && config.port == 0)
+		config.port = info->port;
+	return 0;
+}
+
+unsigned
+server_port(void)
+{
+	return (unsigned)config.port;
+}
+
+void
+server_stop(void)
+{
+	unsigned long long	deadline;
+
+	if (daemon_ == NULL)
+		return;
+	/* Stop accepting; established connections go on. */
+	listen_fd = MHD_quiesce_daemon(daemon_);
+	deadline = util_now_ns() +
+	    (unsigned long long)config.shutdown_timeout * 1000000000ULL;
+	while (atomic_load(&inflight) > 0 && util_now_ns() < deadline)
+		usleep(10000);
+	if (atomic_load(&inflight) > 0)
+		log_warn("shutdown: %d request(s) still running after %ds",
+		    atomic_load(&inflight), config.shutdown_timeout);
+	/* Running handlers finish; queued ones are answered 503. */
+	pool_stop();
+	/* Resumed connections still need their I/O thread to send. */
+	deadline = util_now_ns() + 2000000000ULL;
+	while (atomic_load(&inflight) > 0 && util_now_ns() < deadline)
+		usleep(10000);
+	MHD_stop_daemon(daemon_);
+	daemon_ = NULL;
+	if (listen_fd != MHD_INVALID_SOCKET)
+		close(listen_fd);
+	listen_fd = MHD_INVALID_SOCKET;
+}
+
+static struct sreq *
+server_sreq_new(struct MHD_Connection *conn, const char *url,
+    const char *method)
+{
+	struct sreq			*sr;
+	struct http_request		*req;
+	const union MHD_ConnectionInfo	*ci;
+	const struct sockaddr		*sa;
+
+	sr = xcalloc(1, sizeof(*sr));
+	req = &sr->req;
+	req->arena = arena_new(4096);
+	req->conn = conn;
+	req->start_ns = util_now_ns();
+	req->method = router_method(method);
+	req->method_name = arena_strdup(req->arena, method);
+	req->path = arena_strdup(req->arena, url);
+	req->res.fd = -1;
+	sr->job.run = server_job_run;
+	sr->job.cancel = server_job_cancel;
+	sr->state = SREQ_BODY;
+
+	strcpy(req->client_ip, "-");
+	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	if (ci != NULL && (sa = ci->client_addr) != NULL) {
+		if (sa->sa_family == AF_INET)
+			inet_ntop(AF_INET,
+			    &((const struct sockaddr_in *)sa)->sin_addr,
+			    req->client_ip, sizeof(req->client_ip));
+		else if (sa->sa_family == AF_INET6)
+			inet_ntop(AF_INET6,
+			    &((const struct sockaddr_in6 *)sa)->sin6_addr,
+			    req->client_ip, sizeof(req->client_ip));
+	}
+	server_request_id(sr);
+	atomic_fetch_add(&inflight, 1);
+	return sr;
+}
+
+/*
+ * An incoming X-Request-Id is kept when it is well formed (so a proxy's id
+ * follows the request through our logs), otherwise we make one.
+ */
+static void
+server_request_id(struct sreq *sr)
+{
+	struct http_request	*req = &sr->req;
+	const char		*in;
+	unsigned char		 raw[16];
+	char			*hex;
+	size_t			 i, n;
+
+	in = http_request_header(req, "X-Request-Id");
+	if (in != NULL && (n = strlen(in)) > 0 && n <= 128) {
+		for (i = 0; i < n; i++) {
+			if (!((in[i] >= 'a' && in[i] <= 'z') ||
+			    (in[i] >= 'A' && in[i] <= 'Z') ||
+			    (in[i] >= '0' && in[i] <= '9') ||
+			    in[i] == '-' || in[i] == '_' || in[i] == '.' ||
+			    in[i] == ':'))
+				break;
+		}
+		if (i == n) {
+			req->request_id = arena_strdup(req->arena, in);
+			return;
+		}
+	}
+	randombytes_buf(raw, sizeof(raw));
+	hex = arena_alloc(req->arena, sizeof(raw) * 2 + 1);
+	sodium_bin2hex(hex, sizeof(raw) * 2 + 1, raw, sizeof(raw));
+	req->request_id = hex;
+}
+
+/*
+ * Everything that can be decided from the headers alone: middleware that
+ * answers early, 404, 405, and a declared body over the limit.
+ */
+static void
+server_prepare(struct sreq *sr)
+{
+	struct http_request	*req = &sr->req;
+	const char		*cl, *te;
+	unsigned long long	 declared;
+	char			*end;
+
+	cl = http_request_header(req, MHD_HTTP_HEADER_CONTENT_LENGTH);
+	te = http_request_header(req, MHD_HTTP_HEADER_TRANSFER_ENCODING);
+	declared = 0;
+	if (cl != NULL) {
+		declared = strtoull(cl, &end, 10);
+		if (declared > 0)
+			sr->has_body = 1;
+	}
+	if (te != NULL)
+		sr->has_body = 1;
+
+	if (middleware_run_before(req) == 1) {
+		sr->decided = 1;
+		return;
+	}
+	if (router_match(routes, req->method, req->path, req->arena,
+	    &req->match) == -1) {
+		http_errorf(req, 404, "Route %s not found", req->path);
+		sr->decided = 1;
+		return;
+	}
+	if (req->match.op == NULL) {
+		http_error(req, 405, "Method Not Allowed");
+		http_response_header(req, "Allow", req->match.node->allow);
+		sr->decided = 1;
+		return;
+	}
+	req->op = req->match.op;
+	sr->body_max = req->op->max_body ? req->op->max_body :
+	    config.max_body_bytes;
+	if (declared > sr->body_max) {
+		http_errorf(req, 413,
+		    "Request body too large (limit %zu bytes)", sr->body_max);
+		sr->decided = 1;
+	}
+}
+
+static int
+server_body_append(struct sreq *sr, const char *data, size_t len)
+{
+	size_t	ncap;
+
+	if (len > sr->body_max - sr->body_len)
+		return -1;
+	if (sr->body_len + len + 1 > sr->body_cap) {
+		ncap = sr->body_cap ? sr->body_cap : 4096;
+		while (ncap < sr->body_len + len + 1)
+			ncap *= 2;
+		sr->body = xrealloc(sr->body, ncap);
+		sr->body_cap = ncap;
+	}
+	memcpy(sr->body + sr->body_len, data, len);
+	sr->body_len += len;
+	sr->body[sr->body_len] = '\0';
+	return 0;
+}
+
+static void
+server_run_handler(struct http_request *req)
+{
+	int	rc;
+
+	rc = req->op->handler(req);
+	if (req->res.status == 0) {
+		log_error(req->request_id, "%s returned %d without a response",
+		    req->op->operation_id, rc);
+		http_error(req, 500, "Internal server error");
+	} else if (rc == -1 && req->res.status < 500) {
+		log_error(req->request_id, "%s failed after answering %d",
+		    req->op->operation_id, req->res.status);
+	}
+}
+
+static void
+server_job_run(struct pool_job *job, struct db *db)
+{
+	struct sreq	*sr;
+
+	sr = (struct sreq *)((char *)job - offsetof(struct sreq, job));
+	sr->req.db = db;
+	server_run_handler(&sr->req);
+	/* A transaction the handler left open must not reach the next. */
+	db_rollback(db);
+	sr->req.db = NULL;
+	/* From here on the I/O thread owns sr; it may already be freed. */
+	MHD_resume_connection(sr->req.conn);
+}
+
+static void
+server_job_cancel(struct pool_job *job)
+{
+	struct sreq	*sr;
+
+	sr = (struct sreq *)((char *)job - offsetof(struct sreq, job));
+	http_error(&sr->req, 503, "Server is shutting down");
+	MHD_resume_connection(sr->req.conn);
+}
+
+static enum MHD_Result
+server_access(void *cls, struct MHD_Connection *conn, const char *url,
+    const char *method, const char *version, const char *upload_data,
+    size_t *upload_data_size, void **con_cls)
+{
+	struct sreq	*sr = *con_cls;
+
+	if (sr == NULL) {
+		sr = server_sreq_new(conn, url, method);
+		*con_cls = sr;
+		server_prepare(sr);
+		/*
+		 * Answering now closes the connection after the response,
+		 * so only do it when there is a body we refuse to read.
+		 */
+		if (sr->decided && sr->has_body)
+			return server_send(sr);
+		return MHD_YES;
+	}
+
+	if (*upload_data_size > 0) {
+		sr->received += *upload_data_size;
+		if (!sr->decided && server_body_append(sr, upload_data,
+		    *upload_data_size) == -1) {
+			http_errorf(&sr->req, 413,
+			    "Request body too large (limit %zu bytes)",
+			    sr->body_max);
+			sr->decided = 1;
+		}
+		/*
+		 * libmicrohttpd cannot queue a response in the middle of a
+		 * body, so a streamed (chunked) body over the limit is read
+		 * and dropped, then answered 413 - up to twice the limit;
+		 * past that the connection is closed without an answer.
+		 * (A declared Content-Length over the limit never gets here:
+		 * it is refused before reading.)
+		 */
+		if (sr->decided && sr->body_max > 0 &&
+		    sr->received > 2 * sr->body_max) {
+			log_error(sr->req.request_id, "body far over the "
+			    "limit, closing the connection");
+			return MHD_NO;
+		}
+		*upload_data_size = 0;
+		return MHD_YES;
+	}
+
+	switch (sr->state) {
+	case SREQ_BODY:
+		if (sr->decided)
+			return server_send(sr);
+		sr->req.body = sr->body;
+		sr->req.body_len = sr->body_len;
+		if (sr->req.op->flags & ROUTE_INLINE) {
+			server_run_handler(&sr->req);
+			return server_send(sr);
+		}
+		sr->state = SREQ_QUEUED;
+		MHD_suspend_connection(conn);
+		pool_submit(&sr->job);
+		return MHD_YES;
+	case SREQ_QUEUED:
+		/* Resumed: the worker has set the response. */
+		return server_send(sr);
+	case SREQ_SENT:
+		return MHD_YES;
+	}
+	return MHD_NO;
+}
+
+static enum MHD_Result
+server_send(struct sreq *sr)
+{
+	struct http_request	*req = &sr->req;
+	struct http_response	*res = &req->res;
+	struct MHD_Response	*resp;
+	struct http_header	*h;
+	enum MHD_Result		 ret;
+
+	if (sr->state == SREQ_SENT)
+		return MHD_YES;
+	sr->state = SREQ_SENT;
+	if (res->status == 0)
+		http_error(req, 500, "Internal server error");
+	http_response_header(req, "X-Request-Id", req->request_id);
+	middleware_run_after(req);
+
+	if (res->fd >= 0) {
+		resp = MHD_create_response_from_fd_at_offset64(res->fd_len,
+		    res->fd, res->fd_offset);
+		res->fd = -1;	/* the response closes it */
+	} else {
+		/* The arena outlives the response: freed on completion. */
+		resp = MHD_create_response_from_buffer(res->body_len,
+		    (void *)res->body, MHD_RESPMEM_PERSISTENT);
+	}
+	if (resp == NULL) {
+		log_error(req->request_id, "cannot create response");
+		return MHD_NO;
+	}
+	if (res->content_type != NULL)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+		    res->content_type);
+	for (h = res->headers; h != NULL; h = h->next)
+		MHD_add_response_header(resp, h->name, h->value);
+	ret = MHD_queue_response(req->conn, (unsigned int)res->status, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+static void
+server_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+    enum MHD_RequestTerminationCode toe)
+{
+	struct sreq	*sr = *con_cls;
+
+	if (sr == NULL)
+		return;
+	*con_cls = NULL;
+	accesslog_request(&sr->req, toe == MHD_REQUEST_TERMINATED_COMPLETED_OK);
+	if (sr->req.res.fd >= 0)
+		close(sr->req.res.fd);
+	free(sr->body);
+	arena_free(sr->req.arena);
+	free(sr);
+	atomic_fetch_sub(&inflight, 1);
+}

@@ -1,0 +1,28 @@
+/*
+ * server.h - the HTTP server: libmicrohttpd underneath, our request
+ * lifecycle on top.
+ *
+ * One request goes: headers arrive -> request id, middleware "before"
+ * hooks, routing (404 / 405 decided here, before any body is read) ->
+ * body read into memory up to the route's limit (413 beyond it, and at
+ * once when Content-Length already says so) -> the handler runs, inline
+ * on the I/O thread for operations marked x-inline, otherwise on the
+ * worker pool (pool.h) -> middleware "after" hooks -> response -> access
+ * log line.  Answers are queued on the final access-handler call, never
+ * the first, so keep-alive connections stay open; only a request whose
+ * body we refuse is answered early (and its connection closed).
+ */
+#ifndef RUNTIME_SERVER_H
+#define RUNTIME_SERVER_H
+
+struct route_node;
+
+/* Binds and starts the I/O threads; 0 ok, -1 error (logged). */
+int		server_start(const struct route_node *);
+/* The port actually bound (PORT=0 picks a free one). */
+unsigned	server_port(void);
+/* Graceful: stop accepting, let in-flight requests finish (at most
+ * SHUTDOWN_TIMEOUT seconds), stop the worker pool, close. */
+void		server_stop(void);
+
+#endif

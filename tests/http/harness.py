@@ -1,0 +1,153 @@
+"""harness.py - start the real server for an HTTP test, talk to it, stop it.
+
+Each Server gets a database of its own (created from DATABASE_URL, dropped
+afterwards) and a state directory of its own (uploads, logs), and listens
+on a free loopback port (PORT=0; the port is read from the server's
+"listening on" line).  Only the standard library is used.
+"""
+import http.client
+import json
+import os
+import re
+import secrets
+import shutil
+import signal
+import subprocess
+import tempfile
+import threading
+import time
+import urllib.parse
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+SERVER_BIN = os.path.abspath(os.environ.get("TEST_SERVER", os.path.join(REPO, "build/debug/bin/server")))
+
+
+def psql(url, sql):
+    subprocess.run(["psql", url, "-v", "ON_ERROR_STOP=1", "-qAtc", sql],
+                   check=True, capture_output=True)
+
+
+def db_url_for(name):
+    base = os.environ["DATABASE_URL"]
+    parts = urllib.parse.urlsplit(base)
+    return urllib.parse.urlunsplit(parts._replace(path="/" + name))
+
+
+class Response:
+    def __init__(self, status, headers, body):
+        self.status = status
+        self.headers = headers          # http.client.HTTPMessage (case-insensitive)
+        self.body = body
+
+    def json(self):
+        return json.loads(self.body)
+
+    def __repr__(self):
+        return f"<Response {self.status} {self.body[:200]!r}>"
+
+
+class Server:
+    def __init__(self, env=None, conf=None, use_db=True):
+        self.state = tempfile.mkdtemp(prefix="apitest-")
+        self.db = None
+        self.lines = []
+        self.out = []
+        self.port = None
+        full_env = {
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "HOST": "127.0.0.1",
+            "PORT": "0",
+            "ENVIRONMENT": "development",
+            "SECRET_KEY": "test-secret-key-0123456789abcdef",
+            "STATIC_DIR": os.path.join(REPO, "node_modules"),
+            "MIGRATIONS_DIR": os.path.join(REPO, "sql/migrations"),
+            "QUERIES_DIR": os.path.join(REPO, "sql/queries"),
+            "UPLOAD_DIR": os.path.join(self.state, "uploads"),
+            "REQUEST_LOG": os.path.join(self.state, "requests.log"),
+            "LOGIN_LOG": os.path.join(self.state, "login_log.txt"),
+            "OUTBOX": os.path.join(self.state, "outbox.txt"),
+            "WORKERS": "4",
+            "IO_THREADS": "2",
+            "ASAN_OPTIONS": "detect_leaks=1:abort_on_error=0",
+            "UBSAN_OPTIONS": "print_stacktrace=1:halt_on_error=1",
+        }
+        if use_db:
+            self.db = "t_" + secrets.token_hex(6)
+            psql(os.environ["DATABASE_URL"], f'CREATE DATABASE "{self.db}"')
+            full_env["DATABASE_URL"] = db_url_for(self.db)
+        full_env.update(env or {})
+        self.env = full_env
+        args = [SERVER_BIN] + (["-c", conf] if conf else [])
+        self.proc = subprocess.Popen(args, cwd=self.state, env=full_env,
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        self._listening = threading.Event()
+        threading.Thread(target=self._read, args=(self.proc.stderr, self.lines, True), daemon=True).start()
+        threading.Thread(target=self._read, args=(self.proc.stdout, self.out, False), daemon=True).start()
+
+    def _read(self, stream, sink, watch):
+        for raw in stream:
+            line = raw.decode("utf-8", "replace").rstrip("\n")
+            sink.append(line)
+            if watch:
+                m = re.search(r"listening on http://[\d.]+:(\d+)", line)
+                if m:
+                    self.port = int(m.group(1))
+                    self._listening.set()
+
+    def wait_ready(self, timeout=30):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if self._listening.wait(0.05):
+                return self
+            if self.proc.poll() is not None:
+                raise RuntimeError("server exited with %d:\n%s" % (self.proc.returncode, "\n".join(self.lines)))
+        raise RuntimeError("server did not start:\n" + "\n".join(self.lines))
+
+    def wait_exit(self, timeout=30):
+        try:
+            return self.proc.wait(timeout)
+        finally:
+            time.sleep(0.1)  # let the reader threads drain
+
+    def stop(self, sig=signal.SIGTERM):
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            try:
+                self.proc.wait(30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        rc = self.proc.returncode
+        time.sleep(0.05)          # the reader threads drain the pipes
+        for stream in (self.proc.stdout, self.proc.stderr):
+            try:
+                stream.close()
+            except OSError:
+                pass
+        if self.db:
+            psql(os.environ["DATABASE_URL"], f'DROP DATABASE IF EXISTS "{self.db}" WITH (FORCE)')
+            self.db = None
+        shutil.rmtree(self.state, ignore_errors=True)
+        return rc
+
+    def conn(self):
+        return http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+
+    def request(self, method, path, body=None, headers=None, conn=None):
+        c = conn or self.conn()
+        hdrs = dict(headers or {})
+        if isinstance(body, (dict, list)):
+            body = json.dumps(body).encode()
+            hdrs.setdefault("Content-Type", "application/json")
+        elif isinstance(body, str):
+            body = body.encode()
+        c.request(method, path, body=body, headers=hdrs)
+        r = c.getresponse()
+        data = r.read()
+        res = Response(r.status, r.headers, data)
+        if conn is None:
+            c.close()
+        return res
+
+    def sanitizer_reports(self):
+        return [l for l in self.lines if "Sanitizer" in l or "runtime error:" in l]

@@ -1,0 +1,324 @@
+"""The foundation: root, spec, docs, routing errors, limits, keep-alive,
+stubs, configuration and graceful shutdown - against the real server and
+a real PostgreSQL."""
+import json
+import os
+import select
+import signal
+import socket
+import subprocess
+import time
+import unittest
+
+import yaml
+
+from harness import REPO, SERVER_BIN, Server, db_url_for, psql
+
+SPEC_PATH = os.path.join(REPO, "openapi.yaml")
+with open(SPEC_PATH, "rb") as f:
+    SPEC_BYTES = f.read()
+SPEC = yaml.safe_load(SPEC_BYTES)
+METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+
+# Operations answered by a hand-written handler today; every other one
+# must answer 501 through its generated stub.
+IMPLEMENTED = {"root_get", "docs_swagger_ui", "docs_redoc", "openapi_json", "openapi_yaml"}
+
+
+def fill(path):
+    """A concrete URL for a path template."""
+    out = []
+    for seg in path.split("/"):
+        if seg.startswith("{"):
+            seg = "a.png" if seg == "{name}" else "1"
+        out.append(seg)
+    return "/".join(out)
+
+
+def raw_exchange(port, data, wait=0.0, more=b""):
+    s = socket.create_connection(("127.0.0.1", port), timeout=10)
+    s.sendall(data)
+    if wait:
+        time.sleep(wait)
+    if more:
+        try:
+            s.sendall(more)
+        except OSError:
+            pass
+    chunks = []
+    while True:
+        try:
+            b = s.recv(65536)
+        except (ConnectionResetError, socket.timeout):
+            break
+        if not b:
+            break
+        chunks.append(b)
+    s.close()
+    return b"".join(chunks)
+
+
+def parse_raw(resp):
+    head, _, body = resp.partition(b"\r\n\r\n")
+    lines = head.decode().split("\r\n")
+    status = int(lines[0].split()[1])
+    headers = {}
+    for l in lines[1:]:
+        k, _, v = l.partition(":")
+        headers[k.strip().lower()] = v.strip()
+    return status, headers, body
+
+
+class FoundationTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.srv = Server().wait_ready()
+
+    @classmethod
+    def tearDownClass(cls):
+        rc = cls.srv.stop()
+        reports = cls.srv.sanitizer_reports()
+        assert rc == 0, "server exit %d\n%s" % (rc, "\n".join(cls.srv.lines[-40:]))
+        assert not reports, "\n".join(cls.srv.lines)
+
+    def assertEnvelope(self, r, status, message=None):
+        self.assertEqual(r.status, status, r)
+        self.assertTrue(r.headers["Content-Type"].startswith("application/json"))
+        body = r.json()
+        self.assertIs(body["success"], False)
+        self.assertIsInstance(body["message"], str)
+        if message is not None:
+            self.assertEqual(body["message"], message)
+        self.assertTrue(r.headers.get("X-Request-Id"))
+        return body
+
+    def test_root(self):
+        r = self.srv.request("GET", "/")
+        self.assertEqual(r.status, 200)
+        self.assertEqual(r.headers["Content-Type"], "application/json")
+        self.assertEqual(r.json(), {"message": "API is running", "docs": "/docs"})
+        self.assertRegex(r.headers["X-Request-Id"], r"^[0-9a-f]{32}$")
+
+    def test_head_root(self):
+        r = self.srv.request("HEAD", "/")
+        self.assertEqual(r.status, 200)
+        self.assertEqual(r.body, b"")
+
+    def test_request_id_kept_when_well_formed(self):
+        r = self.srv.request("GET", "/", headers={"X-Request-Id": "abc-123.x_y"})
+        self.assertEqual(r.headers["X-Request-Id"], "abc-123.x_y")
+        r = self.srv.request("GET", "/", headers={"X-Request-Id": "bad id<script>"})
+        self.assertRegex(r.headers["X-Request-Id"], r"^[0-9a-f]{32}$")
+
+    def test_openapi_yaml_is_the_spec(self):
+        r = self.srv.request("GET", "/openapi.yaml")
+        self.assertEqual(r.status, 200)
+        self.assertEqual(r.headers["Content-Type"], "application/yaml")
+        self.assertEqual(r.body, SPEC_BYTES)
+
+    def test_openapi_json_is_the_spec(self):
+        r = self.srv.request("GET", "/openapi.json")
+        self.assertEqual(r.status, 200)
+        self.assertEqual(r.headers["Content-Type"], "application/json")
+        self.assertEqual(r.json(), SPEC)
+
+    def test_docs_served_locally(self):
+        r = self.srv.request("GET", "/docs")
+        self.assertEqual(r.status, 200)
+        self.assertTrue(r.headers["Content-Type"].startswith("text/html"))
+        html = r.body.decode()
+        self.assertIn("/static/swagger-ui/swagger-ui-bundle.js", html)
+        self.assertIn("'/openapi.json'", html)
+        self.assertNotRegex(html, r"https?://")   # no CDN, nothing remote
+        for asset, ctype in (("/static/swagger-ui/swagger-ui-bundle.js", "text/javascript"),
+                             ("/static/swagger-ui/swagger-ui.css", "text/css"),
+                             ("/static/swagger-ui/favicon-32x32.png", "image/png")):
+            a = self.srv.request("GET", asset)
+            self.assertEqual(a.status, 200, asset)
+            self.assertTrue(a.headers["Content-Type"].startswith(ctype), asset)
+            self.assertEqual(int(a.headers["Content-Length"]), len(a.body))
+            self.assertGreater(len(a.body), 100)
+
+    def test_redoc_served_locally(self):
+        r = self.srv.request("GET", "/redoc")
+        self.assertEqual(r.status, 200)
+        html = r.body.decode()
+        self.assertIn('spec-url="/openapi.json"', html)
+        self.assertNotRegex(html, r"https?://")
+        a = self.srv.request("GET", "/static/redoc/redoc.standalone.js")
+        self.assertEqual(a.status, 200)
+        self.assertGreater(len(a.body), 100000)
+
+    def test_static_names_cannot_escape(self):
+        for path in ("/static/swagger-ui/../package.json", "/static/swagger-ui/%2e%2e/package.json",
+                     "/static/swagger-ui/.bin", "/static/swagger-ui/", "/static/other/x.js",
+                     "/static/swagger-ui/nope.js", "/static/redoc/../../package.json"):
+            r = self.srv.request("GET", path)
+            self.assertEnvelope(r, 404)
+        r = self.srv.request("POST", "/static/swagger-ui/swagger-ui.css")
+        self.assertEnvelope(r, 405)
+        self.assertEqual(r.headers["Allow"], "GET, HEAD")
+
+    def test_unknown_route(self):
+        r = self.srv.request("GET", "/nope/deeper")
+        self.assertEnvelope(r, 404, "Route /nope/deeper not found")
+        r = self.srv.request("GET", "/posts/")          # strict: no trailing slash
+        self.assertEnvelope(r, 404, "Route /posts/ not found")
+
+    def test_method_not_allowed_lists_every_method(self):
+        cases = {}
+        for path, item in SPEC["paths"].items():
+            allowed = [m.upper() for m in ("get", "head", "post", "put", "patch", "delete", "options", "trace")
+                       if m in item]
+            cases[path] = allowed
+        for path, allowed in cases.items():
+            wrong = next(m for m in ("PUT", "POST", "DELETE", "PATCH") if m not in allowed)
+            r = self.srv.request(wrong, fill(path))
+            self.assertEnvelope(r, 405, "Method Not Allowed")
+            self.assertEqual(r.headers["Allow"], ", ".join(allowed), path)
+
+    def test_unwritten_operations_answer_501(self):
+        seen = 0
+        for path, item in SPEC["paths"].items():
+            for m in METHODS:
+                op = item.get(m)
+                if not op or op["operationId"] in IMPLEMENTED:
+                    continue
+                r = self.srv.request(m.upper(), fill(path))
+                self.assertEnvelope(r, 501, f"Operation {op['operationId']} is not implemented")
+                seen += 1
+        self.assertGreaterEqual(seen, 15)
+
+    def test_keep_alive_survives_every_kind_of_answer(self):
+        c = self.srv.conn()
+        self.srv.request("GET", "/", conn=c)
+        sock = c.sock
+        for method, path, body in (("GET", "/nope", None), ("PUT", "/", None),
+                                   ("POST", "/posts", {"title": "t", "content": "c"}),
+                                   ("GET", "/docs", None), ("GET", "/", None)):
+            r = self.srv.request(method, path, body=body, conn=c)
+            self.assertIn(r.status, (200, 404, 405, 501))
+            self.assertIs(c.sock, sock, f"{method} {path} closed the connection")
+        c.close()
+
+    def test_declared_body_over_limit_is_refused_before_reading(self):
+        resp = raw_exchange(self.srv.port,
+                            b"POST /auth/register HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                            b"Content-Length: 104857600\r\n\r\n")
+        status, headers, body = parse_raw(resp)
+        self.assertEqual(status, 413)
+        self.assertEqual(json.loads(body)["success"], False)
+
+    def _chunked_post(self, nchunks):
+        s = socket.create_connection(("127.0.0.1", self.srv.port), timeout=10)
+        s.sendall(b"POST /auth/register HTTP/1.1\r\nHost: x\r\nConnection: close\r\nTransfer-Encoding: chunked\r\n"
+                  b"Content-Type: application/json\r\n\r\n")
+        chunk = b"x" * 65536
+        try:
+            for _ in range(nchunks):
+                s.sendall(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+            s.sendall(b"0\r\n\r\n")
+        except OSError:
+            pass
+        data = b""
+        while True:
+            try:
+                b = s.recv(65536)
+            except OSError:
+                break
+            if not b:
+                break
+            data += b
+        s.close()
+        return data
+
+    def test_streamed_body_over_limit_is_cut(self):
+        # Chunked: no Content-Length, so the limit is found while reading;
+        # the rest is dropped, not kept, and the answer is 413.
+        status, headers, body = parse_raw(self._chunked_post(20))      # 1.25 MiB > 1 MiB
+        self.assertEqual(status, 413)
+        self.assertIn("too large", json.loads(body)["message"])
+        # Far past the limit the connection is simply closed.
+        self.assertEqual(self._chunked_post(64), b"")                   # 4 MiB
+        self.assertEqual(self.srv.request("GET", "/").status, 200)
+
+    def test_access_log_line(self):
+        self.srv.request("GET", "/nope-logged")
+        time.sleep(0.2)
+        self.assertTrue(any(l.startswith("GET /nope-logged → 404 (") and l.endswith("ms)")
+                            for l in self.srv.out), self.srv.out[-5:])
+
+    def test_migrations_recorded(self):
+        url = db_url_for(self.srv.db)
+        out = subprocess.run(["psql", url, "-qAtc", "SELECT version FROM schema_migrations ORDER BY 1"],
+                             capture_output=True, text=True, check=True).stdout.split()
+        files = sorted(f for f in os.listdir(os.path.join(REPO, "sql/migrations")) if f.endswith(".sql"))
+        strip = lambda v: v[:-4] if v.endswith(".sql") else v
+        self.assertEqual([strip(o) for o in out], [strip(f) for f in files])
+
+
+class LifecycleTest(unittest.TestCase):
+    def test_graceful_shutdown_finishes_in_flight_request(self):
+        srv = Server().wait_ready()
+        try:
+            s = socket.create_connection(("127.0.0.1", srv.port), timeout=10)
+            body = b'{"title":"t","content":"c"}'
+            s.sendall(b"POST /posts HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                      b"Content-Length: %d\r\n\r\n" % len(body) + body[:5])
+            time.sleep(0.3)
+            srv.proc.send_signal(signal.SIGTERM)
+            time.sleep(0.3)
+            # no new connections once shutting down
+            with self.assertRaises(OSError):
+                with socket.create_connection(("127.0.0.1", srv.port), timeout=2) as probe:
+                    probe.recv(1)
+            s.sendall(body[5:])
+            data = b""
+            while b"\r\n\r\n" not in data or not data.rstrip().endswith(b"}"):
+                b = s.recv(65536)
+                if not b:
+                    break
+                data += b
+            status, _, payload = parse_raw(data)
+            self.assertEqual(status, 501)
+            self.assertEqual(srv.wait_exit(), 0)
+            self.assertFalse(srv.sanitizer_reports(), "\n".join(srv.lines))
+            s.close()
+        finally:
+            srv.stop()
+
+    def test_sigint_exits_zero(self):
+        srv = Server().wait_ready()
+        self.assertEqual(srv.stop(signal.SIGINT), 0)
+
+    def test_config_errors_are_all_reported(self):
+        srv = Server(use_db=False)
+        srv.stop()
+        import tempfile
+        with tempfile.NamedTemporaryFile("w", suffix=".conf", delete=False) as f:
+            f.write("# comment\nNO_SUCH_KEY = 1\nPORT = seventy\nWORKERS = 4\n")
+        try:
+            p = subprocess.run([SERVER_BIN, "-c", f.name], capture_output=True, text=True,
+                               env={"PATH": os.environ["PATH"]}, cwd="/", timeout=30)
+            self.assertNotEqual(p.returncode, 0)
+            self.assertIn(f"{f.name}:2:", p.stderr)
+            self.assertIn(f"{f.name}:3:", p.stderr)
+        finally:
+            os.unlink(f.name)
+
+    def test_secret_key_required_in_production(self):
+        srv = Server(env={"ENVIRONMENT": "production", "SECRET_KEY": ""}, use_db=False)
+        self.assertNotEqual(srv.wait_exit(), 0)
+        self.assertTrue(any("SECRET_KEY" in l for l in srv.lines), srv.lines)
+        srv.stop()
+
+    def test_unreachable_database_at_start_is_a_clear_error(self):
+        srv = Server(env={"DATABASE_URL": "postgresql://postgres@127.0.0.1:1/x?connect_timeout=2"},
+                     use_db=False)
+        self.assertNotEqual(srv.wait_exit(), 0)
+        self.assertTrue(any("migrat" in l or "connect" in l for l in srv.lines), srv.lines)
+        srv.stop()
+
+
+if __name__ == "__main__":
+    unittest.main()
