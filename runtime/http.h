@@ -19,6 +19,9 @@
 struct arena;
 struct MHD_Connection;
 struct db;
+struct task;
+struct upload_file;
+struct upload_text;
 
 struct http_header {
 	const char		*name;
@@ -52,6 +55,11 @@ struct http_request {
 	unsigned long long	 start_ns;
 	struct db		*db;		/* the worker's connection, or NULL */
 	void			*principal;	/* set by authentication */
+	/* multipart bodies (upload.h): parts received, in order */
+	struct upload_file	*uploads;
+	struct upload_text	*texts;
+	/* background tasks to run after the response (tasks.h) */
+	struct task		*tasks;
 	struct http_response	 res;
 };
 

@@ -16,6 +16,7 @@
 #include <stddef.h>
 
 struct http_request;
+struct upload_spec;
 
 enum http_method {
 	HTTP_GET = 0,
@@ -49,6 +50,7 @@ struct route_op {
 	size_t			 max_body;	/* 0: the configured default */
 	const char *const	*params;	/* path parameter names, in order */
 	size_t			 nparams;
+	const struct upload_spec *upload;	/* multipart body, or NULL */
 };
 
 struct route_node;
