@@ -1,0 +1,38 @@
+/*
+ * page.c - the pagination window and the page envelope's numbers.
+ */
+#include "page.h"
+
+void
+page_start(struct page *p, int64_t page, int64_t per_page, int64_t skip,
+    int64_t limit)
+{
+	if (limit > 0)
+		per_page = limit;
+	if (per_page < 1)
+		per_page = 1;
+	if (page < 1)
+		page = 1;
+	p->per_page = per_page;
+	if (skip >= 0) {
+		/* skip need not be a multiple of limit; the page shown is
+		 * the one the first row falls in. */
+		p->offset = skip;
+		p->page = skip / per_page + 1;
+	} else {
+		p->page = page;
+		p->offset = (page - 1) * per_page;
+	}
+	p->limit = per_page;
+	p->total = p->total_pages = 0;
+	p->has_next = p->has_prev = false;
+}
+
+void
+page_finish(struct page *p, int64_t total)
+{
+	p->total = total;
+	p->total_pages = (total + p->per_page - 1) / p->per_page;
+	p->has_next = p->offset + p->limit < total;
+	p->has_prev = p->offset > 0;
+}

@@ -1,0 +1,88 @@
+/*
+ * test_page.c - the pagination helper (runtime/page.c).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "page.h"
+
+static void
+test_first_page(void **state)
+{
+	struct page	p;
+
+	page_start(&p, 1, 10, -1, -1);
+	assert_int_equal(p.offset, 0);
+	assert_int_equal(p.limit, 10);
+	page_finish(&p, 50);
+	assert_int_equal(p.total_pages, 5);
+	assert_true(p.has_next);
+	assert_false(p.has_prev);
+}
+
+static void
+test_last_and_beyond(void **state)
+{
+	struct page	p;
+
+	page_start(&p, 5, 10, -1, -1);
+	page_finish(&p, 50);
+	assert_int_equal(p.offset, 40);
+	assert_false(p.has_next);
+	assert_true(p.has_prev);
+
+	page_start(&p, 9, 10, -1, -1);		/* past the end: empty page */
+	page_finish(&p, 50);
+	assert_int_equal(p.offset, 80);
+	assert_int_equal(p.page, 9);
+	assert_false(p.has_next);
+	assert_true(p.has_prev);
+
+	page_start(&p, 1, 10, -1, -1);		/* empty list */
+	page_finish(&p, 0);
+	assert_int_equal(p.total_pages, 0);
+	assert_false(p.has_next);
+	assert_false(p.has_prev);
+
+	page_start(&p, 1, 10, -1, -1);		/* partial last page */
+	page_finish(&p, 51);
+	assert_int_equal(p.total_pages, 6);
+}
+
+static void
+test_skip_limit(void **state)
+{
+	struct page	p;
+
+	page_start(&p, 1, 10, 10, 10);		/* page 2 of 10 */
+	page_finish(&p, 50);
+	assert_int_equal(p.page, 2);
+	assert_int_equal(p.per_page, 10);
+	assert_int_equal(p.offset, 10);
+	assert_true(p.has_next);
+	assert_true(p.has_prev);
+
+	page_start(&p, 3, 20, -1, 5);		/* limit alone overrides per_page */
+	assert_int_equal(p.per_page, 5);
+	assert_int_equal(p.offset, 10);
+
+	page_start(&p, 7, 10, 15, -1);		/* skip alone, not a multiple */
+	assert_int_equal(p.offset, 15);
+	assert_int_equal(p.page, 2);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_first_page),
+		cmocka_unit_test(test_last_and_beyond),
+		cmocka_unit_test(test_skip_limit),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
