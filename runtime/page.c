@@ -14,11 +14,12 @@ page_start(struct page *p, int64_t page, int64_t per_page, int64_t skip,
 	if (page < 1)
 		page = 1;
 	p->per_page = per_page;
-	if (skip >= 0) {
-		/* skip need not be a multiple of limit; the page shown is
-		 * the one the first row falls in. */
-		p->offset = skip;
-		p->page = skip / per_page + 1;
+	if (skip >= 0 || limit > 0) {
+		/* The tutorial's window: skip (default 0) rows, then limit.
+		 * skip need not be a multiple of limit; the page shown is the
+		 * one the first row falls in. */
+		p->offset = skip >= 0 ? skip : 0;
+		p->page = p->offset / per_page + 1;
 	} else {
 		p->page = page;
 		p->offset = (page - 1) * per_page;

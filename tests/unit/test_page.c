@@ -66,9 +66,10 @@ test_skip_limit(void **state)
 	assert_true(p.has_next);
 	assert_true(p.has_prev);
 
-	page_start(&p, 3, 20, -1, 5);		/* limit alone overrides per_page */
+	page_start(&p, 3, 20, -1, 5);		/* limit alone: skip 0, as the tutorial */
 	assert_int_equal(p.per_page, 5);
-	assert_int_equal(p.offset, 10);
+	assert_int_equal(p.offset, 0);
+	assert_int_equal(p.page, 1);
 
 	page_start(&p, 7, 10, 15, -1);		/* skip alone, not a multiple */
 	assert_int_equal(p.offset, 15);
