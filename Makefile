@@ -103,7 +103,7 @@ codegen-test: $(CODEGEN)
 http-test: $(SERVER)
 	@scripts/http-test.sh $(SERVER)
 
-# openapi.yaml against the rule set in redocly.yaml, and the fixtures in
+# openapi.yaml against the rule set in .redocly.yaml, and the fixtures in
 # tests/lint/ that prove the rules catch what they should.
 lint:
 	@scripts/lint.sh
