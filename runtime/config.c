@@ -64,6 +64,17 @@ static const struct config_key config_keys[] = {
 	    "false", "verbose logging and error details" },
 	{ "CORS_ORIGINS", CONFIG_STRING, CONFIG_FIELD(cors_origins), 0, 0,
 	    "http://localhost:3000", "comma-separated allowed origins" },
+	{ "CORS_ALLOW_METHODS", CONFIG_STRING,
+	    CONFIG_FIELD(cors_allow_methods), 0, 0,
+	    "*", "methods a preflight may ask for; * = all" },
+	{ "CORS_ALLOW_HEADERS", CONFIG_STRING,
+	    CONFIG_FIELD(cors_allow_headers), 0, 0,
+	    "*", "request headers a preflight may ask for; * = any" },
+	{ "CORS_ALLOW_CREDENTIALS", CONFIG_BOOL,
+	    CONFIG_FIELD(cors_allow_credentials), 0, 1,
+	    "true", "allow cookies and Authorization cross-origin" },
+	{ "CORS_MAX_AGE", CONFIG_INT, CONFIG_FIELD(cors_max_age), 0, 86400,
+	    "600", "seconds a browser may cache a preflight answer" },
 	{ "STATIC_DIR", CONFIG_STRING, CONFIG_FIELD(static_dir), 0, 0,
 	    "node_modules", "where the docs page's assets are served from" },
 
@@ -103,6 +114,10 @@ static const struct config_key config_keys[] = {
 	    "noreply@example.com", "sender address" },
 	{ "OUTBOX", CONFIG_STRING, CONFIG_FIELD(outbox), 0, 0,
 	    "outbox.txt", "file mail is appended to when SMTP_URL is empty" },
+	{ "MAIL_RETRIES", CONFIG_INT, CONFIG_FIELD(mail_retries), 0, 10,
+	    "3", "SMTP retries after a failed attempt" },
+	{ "MAIL_RETRY_DELAY_MS", CONFIG_INT, CONFIG_FIELD(mail_retry_delay_ms),
+	    0, 600000, "1000", "first retry delay, doubled for each retry" },
 
 	/* limits and threads */
 	{ "IO_THREADS", CONFIG_INT, CONFIG_FIELD(io_threads), 1, 256,
@@ -120,6 +135,11 @@ static const struct config_key config_keys[] = {
 	    0, 86400, "30", "idle connection timeout in seconds; 0 = none" },
 	{ "SHUTDOWN_TIMEOUT", CONFIG_INT, CONFIG_FIELD(shutdown_timeout),
 	    0, 3600, "10", "seconds to let requests finish on shutdown" },
+	{ "TASK_WORKERS", CONFIG_INT, CONFIG_FIELD(task_workers), 1, 256,
+	    "2", "threads running background tasks" },
+	{ "TASK_SHUTDOWN_TIMEOUT", CONFIG_INT,
+	    CONFIG_FIELD(task_shutdown_timeout), 0, 3600,
+	    "10", "seconds to let queued background tasks finish on shutdown" },
 };
 
 enum config_source {
@@ -144,6 +164,7 @@ static int			 config_parse_size(const char *, long long *);
 static int			 config_parse_bool(const char *, int *);
 static char			*config_trim(char *);
 static int			 config_secret_generate(void);
+static int			 config_list_has(const char *, const char *);
 static void			 config_error(const char *, const char *, ...)
 				    __attribute__((format(printf, 2, 3)));
 
@@ -188,6 +209,14 @@ config_validate(void)
 		} else if (config_secret_generate() == -1) {
 			errors++;
 		}
+	}
+
+	/* Any origin, with credentials, is for trying things out only. */
+	if (config_list_has(config.cors_origins, "*") &&
+	    !config_is_development()) {
+		config_error("config", "CORS_ORIGINS: \"*\" is only allowed "
+		    "when ENVIRONMENT is development");
+		errors++;
 	}
 
 	return (errors == 0 ? 0 : -1);
@@ -532,6 +561,24 @@ config_secret_generate(void)
 	config.secret_key = xstrdup(key);
 	fprintf(stderr, "warning: SECRET_KEY is not set; using a random key "
 	    "for this run (tokens will not survive a restart)\n");
+	return (0);
+}
+
+/* Whether the comma-separated list has item (blanks around items ignored). */
+static int
+config_list_has(const char *list, const char *item)
+{
+	const char	*p, *end;
+	size_t		 n = strlen(item);
+
+	for (p = list; *p != '\0'; p = *end == ',' ? end + 1 : end) {
+		while (*p == ' ' || *p == '\t')
+			p++;
+		end = p + strcspn(p, ",");
+		if ((size_t)(end - p) >= n && strncmp(p, item, n) == 0 &&
+		    strspn(p + n, " \t") == (size_t)(end - p) - n)
+			return (1);
+	}
 	return (0);
 }
 

@@ -22,6 +22,10 @@ struct config {
 	char		*secret_key;
 	int		 access_token_expire_minutes;
 	char		*cors_origins;
+	char		*cors_allow_methods;	/* "*" or a comma list */
+	char		*cors_allow_headers;	/* "*" or a comma list */
+	int		 cors_allow_credentials;
+	int		 cors_max_age;
 	char		*upload_dir;
 	size_t		 max_upload_bytes;
 	size_t		 max_body_bytes;
@@ -30,6 +34,8 @@ struct config {
 	char		*smtp_url;
 	char		*mail_from;
 	char		*outbox;
+	int		 mail_retries;
+	int		 mail_retry_delay_ms;
 	char		*static_dir;
 	char		*migrations_dir;
 	char		*queries_dir;
@@ -40,6 +46,8 @@ struct config {
 	int		 per_ip_connection_limit;
 	int		 connection_timeout;
 	int		 shutdown_timeout;
+	int		 task_workers;
+	int		 task_shutdown_timeout;
 };
 
 extern struct config	config;

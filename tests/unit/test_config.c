@@ -29,7 +29,9 @@ static const char *const keys[] = {
 	"SMTP_URL", "MAIL_FROM", "OUTBOX", "STATIC_DIR", "MIGRATIONS_DIR",
 	"QUERIES_DIR", "IO_THREADS", "WORKERS", "DB_CONNECTIONS",
 	"CONNECTION_LIMIT", "PER_IP_CONNECTION_LIMIT", "CONNECTION_TIMEOUT",
-	"SHUTDOWN_TIMEOUT",
+	"SHUTDOWN_TIMEOUT", "CORS_ALLOW_METHODS", "CORS_ALLOW_HEADERS",
+	"CORS_ALLOW_CREDENTIALS", "CORS_MAX_AGE", "MAIL_RETRIES",
+	"MAIL_RETRY_DELAY_MS", "TASK_WORKERS", "TASK_SHUTDOWN_TIMEOUT",
 };
 
 static int	 saved_stderr = -1;
@@ -62,6 +64,8 @@ static void	test_db_connections(void **);
 static void	test_secret_production(void **);
 static void	test_secret_development(void **);
 static void	test_bad_environment(void **);
+static void	test_cors_any_origin(void **);
+static int	validate_quiet(char **);
 
 static int
 setup(void **state)
@@ -205,6 +209,14 @@ assert_defaults(void)
 	assert_int_equal(config.per_ip_connection_limit, 64);
 	assert_int_equal(config.connection_timeout, 30);
 	assert_int_equal(config.shutdown_timeout, 10);
+	assert_string_equal(config.cors_allow_methods, "*");
+	assert_string_equal(config.cors_allow_headers, "*");
+	assert_int_equal(config.cors_allow_credentials, 1);
+	assert_int_equal(config.cors_max_age, 600);
+	assert_int_equal(config.mail_retries, 3);
+	assert_int_equal(config.mail_retry_delay_ms, 1000);
+	assert_int_equal(config.task_workers, 2);
+	assert_int_equal(config.task_shutdown_timeout, 10);
 }
 
 static void
@@ -594,6 +606,43 @@ test_bad_environment(void **state)
 	free(err);
 }
 
+/* config_load then config_validate, stderr into *err (caller frees). */
+static int
+validate_quiet(char **err)
+{
+	int	rc;
+
+	capture_begin();
+	rc = config_load(NULL, 0, NULL);
+	if (rc == 0)
+		rc = config_validate();
+	*err = capture_end();
+	return (rc);
+}
+
+/* CORS_ORIGINS "*" is for development only. */
+static void
+test_cors_any_origin(void **state)
+{
+	char	*err;
+
+	setenv("CORS_ORIGINS", "http://a.example, * ", 1);
+	setenv("SECRET_KEY", "k", 1);
+	assert_int_equal(validate_quiet(&err), 0);
+	free(err);
+
+	setenv("ENVIRONMENT", "production", 1);
+	assert_int_equal(validate_quiet(&err), -1);
+	assert_non_null(strstr(err, "CORS_ORIGINS: \"*\" is only allowed"));
+	free(err);
+
+	/* A "*" inside an origin is not the wildcard. */
+	setenv("CORS_ORIGINS", "http://*.example", 1);
+	assert_int_equal(validate_quiet(&err), 0);
+	free(err);
+	unsetenv("CORS_ORIGINS");
+}
+
 int
 main(void)
 {
@@ -626,6 +675,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_secret_production, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_secret_development, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_cors_any_origin, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_bad_environment, setup,
 		    teardown),
