@@ -33,6 +33,7 @@
 #include "pool.h"
 #include "router.h"
 #include "server.h"
+#include "tasks.h"
 #include "util.h"
 
 enum sreq_state {
@@ -484,6 +485,9 @@ server_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 		return;
 	*con_cls = NULL;
 	accesslog_request(&sr->req, toe == MHD_REQUEST_TERMINATED_COMPLETED_OK);
+	/* Background tasks run once the response is out (or the client
+	 * gone): a failed login is logged all the same. */
+	tasks_submit(&sr->req);
 	if (sr->req.res.fd >= 0)
 		close(sr->req.res.fd);
 	free(sr->body);
