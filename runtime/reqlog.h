@@ -1,0 +1,38 @@
+/*
+ * reqlog.h - the request log file (REQUEST_LOG), one line per request:
+ *	[2025-03-03 10:30:01] POST /auth/login 200 145ms
+ * in local time, written off the request path.
+ *
+ * reqlog_request() only copies the line into a bounded in-memory queue;
+ * one writer thread appends what has accumulated with one write(2) of
+ * whole lines to a file opened O_APPEND.  When the queue is full the line
+ * is dropped and counted - an I/O thread never waits for the disk - and
+ * the writer logs the count.  reqlog_stop() writes what is queued.
+ */
+#ifndef RUNTIME_REQLOG_H
+#define RUNTIME_REQLOG_H
+
+#include <stddef.h>
+
+/* Default queue size: some twenty thousand lines. */
+#define REQLOG_QUEUE_BYTES	(1024 * 1024)
+
+/* path "" disables the file (0).  queue_bytes 0: the default.  -1 when
+ * the file cannot be opened (logged). */
+int		reqlog_start(const char *path, size_t queue_bytes);
+void		reqlog_request(const char *method, const char *path,
+		    int status, double ms);
+/* Writes what is queued, stops the writer, closes the file. */
+void		reqlog_stop(void);
+/* Lines dropped because the queue was full, since reqlog_start(). */
+unsigned long long reqlog_dropped(void);
+
+/*
+ * Copies src into dst (size bytes, NUL-terminated) so that it cannot
+ * break or forge a log line: control bytes become \xHH and a backslash
+ * \\; UTF-8 passes through.  Stops early, never inside an escape, when
+ * dst is full.  Returns the length written.
+ */
+size_t		reqlog_escape(char *dst, size_t size, const char *src);
+
+#endif

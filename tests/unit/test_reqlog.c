@@ -1,0 +1,274 @@
+/*
+ * test_reqlog.c - the request log writer (runtime/reqlog.c): the line
+ * format, escaping, whole lines under concurrency, and a full queue that
+ * drops and counts instead of blocking the caller.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "capture.h"
+#include "reqlog.h"
+
+#define THREADS		8
+#define PER_THREAD	5000
+
+static char	*dir;
+static char	 path[512];
+
+static int
+setup(void **state)
+{
+	dir = capture_tmpdir();
+	snprintf(path, sizeof(path), "%s/requests.log", dir);
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	unlink(path);
+	rmdir(dir);
+	free(dir);
+	return 0;
+}
+
+/* Checks one line: "[YYYY-MM-DD HH:MM:SS] METHOD PATH STATUS NNms". */
+static void
+check_line(const char *line, size_t len)
+{
+	int	y, mo, d, h, mi, s, n = 0;
+	char	rest[4096];
+
+	assert_true(len < sizeof(rest));
+	memcpy(rest, line, len);
+	rest[len] = '\0';
+	if (sscanf(rest, "[%4d-%2d-%2d %2d:%2d:%2d] %n", &y, &mo, &d, &h, &mi,
+	    &s, &n) != 6 || n != 22)
+		fail_msg("bad line: %s", rest);
+	assert_true(y >= 2024 && mo >= 1 && mo <= 12 && d >= 1 && d <= 31);
+	assert_non_null(strstr(rest, "ms"));
+	assert_string_equal(rest + len - 2, "ms");
+}
+
+/* The format, in local time, rounded milliseconds, escaped path. */
+static void
+test_format(void **state)
+{
+	struct tm	 tm;
+	time_t		 now;
+	char		*text, stamp[32];
+	int		 y, mo, d;
+
+	assert_int_equal(reqlog_start(path, 0), 0);
+	now = time(NULL);
+	reqlog_request("POST", "/auth/login", 200, 145.23);
+	reqlog_request("GET", "/a\nb\\c", 404, 0.4);
+	reqlog_request("GET", "/x", 500, 1.5);
+	reqlog_stop();
+
+	text = capture_file(path);
+	check_line(text, strchr(text, '\n') - text);
+	/* Local time: the date is today's here (unless midnight passed). */
+	localtime_r(&now, &tm);
+	strftime(stamp, sizeof(stamp), "[%Y-%m-%d ", &tm);
+	assert_int_equal(sscanf(text, "[%d-%d-%d ", &y, &mo, &d), 3);
+	if (tm.tm_hour != 23 || tm.tm_min != 59)
+		assert_memory_equal(text, stamp, strlen(stamp));
+	assert_non_null(strstr(text, "] POST /auth/login 200 145ms\n"));
+	assert_non_null(strstr(text, "] GET /a\\x0ab\\\\c 404 0ms\n"));
+	assert_non_null(strstr(text, "] GET /x 500 2ms\n"));
+	assert_int_equal(capture_count(text, "\n"), 3);
+	free(text);
+	assert_int_equal(reqlog_dropped(), 0);
+
+	/* Appends: a restart keeps the earlier lines. */
+	assert_int_equal(reqlog_start(path, 0), 0);
+	reqlog_request("GET", "/", 200, 1);
+	reqlog_stop();
+	text = capture_file(path);
+	assert_int_equal(capture_count(text, "\n"), 4);
+	free(text);
+}
+
+static void
+test_escape(void **state)
+{
+	char	buf[8];
+
+	assert_int_equal(reqlog_escape(buf, sizeof(buf), "abc"), 3);
+	assert_string_equal(buf, "abc");
+	assert_int_equal(reqlog_escape(buf, sizeof(buf), "\r\x7f"), 4);
+	assert_string_equal(buf, "\\x0d");	/* no room for the second */
+	assert_int_equal(reqlog_escape(buf, sizeof(buf), "a\\b"), 4);
+	assert_string_equal(buf, "a\\\\b");
+	assert_int_equal(reqlog_escape(buf, sizeof(buf), "\xc3\xa9t\xc3\xa9"),
+	    5);
+	assert_string_equal(buf, "\xc3\xa9t\xc3\xa9");
+	/* Cut on a character boundary, never inside one. */
+	assert_int_equal(reqlog_escape(buf, sizeof(buf),
+	    "ab\xe2\x86\x92\xe2\x86\x92"), 5);
+	assert_string_equal(buf, "ab\xe2\x86\x92");
+	assert_int_equal(reqlog_escape(buf, sizeof(buf),
+	    "abcde\xe2\x86\x92"), 5);
+	assert_string_equal(buf, "abcde");
+	assert_int_equal(reqlog_escape(buf, sizeof(buf), "0123456789"), 7);
+	assert_int_equal(reqlog_escape(buf, 1, "x"), 0);
+	assert_string_equal(buf, "");
+}
+
+static void *
+producer(void *arg)
+{
+	char	p[64];
+	int	i, t = (int)(intptr_t)arg;
+
+	for (i = 0; i < PER_THREAD; i++) {
+		snprintf(p, sizeof(p), "/thread/%d/request/%d", t, i);
+		reqlog_request("GET", p, 200, i % 300);
+	}
+	return NULL;
+}
+
+/* Concurrent producers: every line whole and well formed; lines written
+ * plus lines dropped is exactly what was produced. */
+static void
+test_concurrent_whole_lines(void **state)
+{
+	pthread_t	 th[THREADS];
+	char		*text, *p, *nl;
+	long		 lines = 0;
+	int		 i;
+
+	assert_int_equal(reqlog_start(path, 0), 0);
+	for (i = 0; i < THREADS; i++)
+		pthread_create(&th[i], NULL, producer, (void *)(intptr_t)i);
+	for (i = 0; i < THREADS; i++)
+		pthread_join(th[i], NULL);
+	reqlog_stop();
+
+	text = capture_file(path);
+	for (p = text; *p != '\0'; p = nl + 1) {
+		assert_non_null(nl = strchr(p, '\n'));
+		check_line(p, (size_t)(nl - p));
+		assert_memory_equal(p + 22, "GET /thread/", 12);
+		lines++;
+	}
+	assert_int_equal(lines + (long)reqlog_dropped(),
+	    THREADS * PER_THREAD);
+	free(text);
+}
+
+struct drain {
+	int	 fd;
+	char	*data;
+	size_t	 len;
+};
+
+static void *
+drainer(void *arg)
+{
+	struct drain	*d = arg;
+	char		 buf[65536];
+	ssize_t		 n;
+
+	while ((n = read(d->fd, buf, sizeof(buf))) > 0 || (n == -1 &&
+	    errno == EINTR)) {
+		if (n <= 0)
+			continue;
+		d->data = xrealloc(d->data, d->len + (size_t)n + 1);
+		memcpy(d->data + d->len, buf, (size_t)n);
+		d->len += (size_t)n;
+		d->data[d->len] = '\0';
+	}
+	return NULL;
+}
+
+/*
+ * A file that does not take data (a FIFO nobody reads): the writer
+ * blocks, the small queue fills, and further lines are dropped and
+ * counted - the callers never wait.  Once read, what was queued arrives
+ * as whole lines and the drop count is logged.
+ */
+static void
+test_full_queue_drops(void **state)
+{
+	struct drain	 d = { -1, NULL, 0 };
+	pthread_t	 th;
+	char		 fifo[600], *err, *p, *nl;
+	long long	 t0, dt;
+	long		 lines = 0;
+	int		 i;
+
+	snprintf(fifo, sizeof(fifo), "%s/fifo", dir);
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	/* A reader must exist for the writer's open() not to block. */
+	assert_true((d.fd = open(fifo, O_RDONLY | O_NONBLOCK)) >= 0);
+
+	capture_begin();
+	assert_int_equal(reqlog_start(fifo, 4096), 0);
+	t0 = capture_ms();
+	for (i = 0; i < 5000; i++)
+		reqlog_request("GET", "/a/path/of/some/length", 200, 1);
+	dt = capture_ms() - t0;
+	assert_true(dt < 1000);
+	assert_true(reqlog_dropped() > 0);
+
+	fcntl(d.fd, F_SETFL, 0);
+	pthread_create(&th, NULL, drainer, &d);
+	reqlog_stop();
+	pthread_join(th, NULL);
+	err = capture_end();
+	close(d.fd);
+	unlink(fifo);
+
+	for (p = d.data; p != NULL && *p != '\0'; p = nl + 1) {
+		assert_non_null(nl = strchr(p, '\n'));
+		check_line(p, (size_t)(nl - p));
+		lines++;
+	}
+	assert_int_equal(lines + (long)reqlog_dropped(), 5000);
+	assert_non_null(strstr(err, "line(s) dropped, the queue was full"));
+	free(err);
+	free(d.data);
+}
+
+/* REQUEST_LOG empty: no file, no thread, nothing to do. */
+static void
+test_disabled(void **state)
+{
+	struct stat	st;
+
+	assert_int_equal(reqlog_start("", 0), 0);
+	reqlog_request("GET", "/", 200, 1);
+	reqlog_stop();
+	assert_int_equal(stat(path, &st), -1);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_format, setup, teardown),
+		cmocka_unit_test(test_escape),
+		cmocka_unit_test_setup_teardown(test_concurrent_whole_lines,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_full_queue_drops, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_disabled, setup,
+		    teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
