@@ -25,6 +25,7 @@
 #include "middleware.h"
 #include "pool.h"
 #include "server.h"
+#include "upload.h"
 
 static void	usage(void) __attribute__((noreturn));
 
@@ -93,6 +94,9 @@ main(int argc, char **argv)
 		goto out;
 	if (db_migrate(config.database_url, config.migrations_dir) == -1)
 		goto out_db;
+	/* Creates UPLOAD_DIR if needed; removes a crash's temporaries. */
+	if (upload_init(config.upload_dir) == -1)
+		goto out_db;
 	if (docs_init(api_spec_yaml, api_spec_yaml_len, api_spec_json,
 	    api_spec_json_len, config.static_dir) == -1)
 		goto out_db;
@@ -122,6 +126,7 @@ out_docs:
 out_db:
 	db_cleanup();
 out:
+	upload_cleanup();
 	config_cleanup();
 	return rc;
 }

@@ -34,6 +34,7 @@
 #include "router.h"
 #include "server.h"
 #include "tasks.h"
+#include "upload.h"
 #include "util.h"
 
 enum sreq_state {
@@ -53,6 +54,7 @@ struct sreq {
 	size_t			 body_cap;
 	size_t			 body_max;
 	unsigned long long	 received;	/* body bytes seen, kept or not */
+	struct upload		*upload;	/* multipart body, or NULL */
 };
 
 static enum MHD_Result	server_access(void *, struct MHD_Connection *,
@@ -297,11 +299,19 @@ server_prepare(struct sreq *sr)
 	req->op = req->match.op;
 	sr->body_max = req->op->max_body ? req->op->max_body :
 	    config.max_body_bytes;
+	/* A multipart body's limit is its parts' limits (upload.h). */
+	if (req->op->upload != NULL)
+		sr->body_max = upload_body_limit(req->op->upload);
 	if (declared > sr->body_max) {
 		http_errorf(req, 413,
 		    "Request body too large (limit %zu bytes)", sr->body_max);
 		sr->decided = 1;
+		return;
 	}
+	/* Streamed to files as it arrives, not buffered. */
+	if (req->op->upload != NULL && (sr->upload = upload_begin(req,
+	    http_request_header(req, MHD_HTTP_HEADER_CONTENT_TYPE))) == NULL)
+		sr->decided = 1;
 }
 
 static int
@@ -387,7 +397,12 @@ server_access(void *cls, struct MHD_Connection *conn, const char *url,
 
 	if (*upload_data_size > 0) {
 		sr->received += *upload_data_size;
-		if (!sr->decided && server_body_append(sr, upload_data,
+		if (!sr->decided && sr->upload != NULL) {
+			/* It answers its own 413/415/422/400. */
+			if (upload_feed(sr->upload, upload_data,
+			    *upload_data_size) == -1)
+				sr->decided = 1;
+		} else if (!sr->decided && server_body_append(sr, upload_data,
 		    *upload_data_size) == -1) {
 			http_errorf(&sr->req, 413,
 			    "Request body too large (limit %zu bytes)",
@@ -415,6 +430,8 @@ server_access(void *cls, struct MHD_Connection *conn, const char *url,
 	switch (sr->state) {
 	case SREQ_BODY:
 		if (sr->decided)
+			return server_send(sr);
+		if (sr->upload != NULL && upload_finish(sr->upload) == -1)
 			return server_send(sr);
 		sr->req.body = sr->body;
 		sr->req.body_len = sr->body_len;
@@ -490,6 +507,8 @@ server_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	tasks_submit(&sr->req);
 	if (sr->req.res.fd >= 0)
 		close(sr->req.res.fd);
+	/* Temporaries the handler did not keep, even if the client left. */
+	upload_end(sr->upload);
 	free(sr->body);
 	arena_free(sr->req.arena);
 	free(sr);
