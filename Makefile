@@ -10,7 +10,7 @@
 # AddressSanitizer and UndefinedBehaviorSanitizer), in build/<mode>/.
 
 CC		?= cc
-PKGS		:= libmicrohttpd jansson libsodium yaml-0.1 libpq
+PKGS		:= libmicrohttpd jansson libsodium yaml-0.1 libpq libcurl
 PKG_CFLAGS	:= $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS	:= $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread
 

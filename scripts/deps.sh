@@ -8,11 +8,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# Build: compiler and libraries.  Run: PostgreSQL 15.  Tests: cmocka,
-# python3 (HTTP test driver), curl.  Bench: wrk.
+# Build: compiler and libraries (libcurl: SMTP for outgoing mail).  Run:
+# PostgreSQL 15.  Tests: cmocka, python3 (HTTP test driver), aiosmtpd (a
+# local SMTP sink), curl.  Bench: wrk.
 PKGS=(build-essential pkg-config libmicrohttpd-dev libpq-dev libyaml-dev
-      libjansson-dev libsodium-dev libcmocka-dev postgresql-15
-      postgresql-client-15 python3 python3-yaml curl wrk)
+      libjansson-dev libsodium-dev libcurl4-openssl-dev libcmocka-dev
+      postgresql-15 postgresql-client-15 python3 python3-yaml
+      python3-aiosmtpd curl wrk)
 
 missing=()
 for p in "${PKGS[@]}"; do
