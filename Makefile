@@ -52,7 +52,7 @@ CODEGEN		:= $(B)/bin/codegen
 GEN_STAMP	:= generated/.stamp
 
 .PHONY: all server run test unit codegen-test http-test check-generated \
-	deps clean scaffold bench lint sdk-test
+	deps clean scaffold bench fuzz-multipart lint sdk-test
 .DEFAULT_GOAL := all
 
 all: $(GEN_STAMP)
@@ -116,6 +116,26 @@ lint:
 # CI fails when generated/ does not match what the generator writes now.
 check-generated: $(CODEGEN)
 	@scripts/check-generated.sh $(CODEGEN)
+
+# --- fuzzing (clang's libFuzzer) ----------------------------------------
+# tests/fuzz/fuzz_NAME.c is a libFuzzer target; its seeds are in
+# tests/fuzz/corpus/NAME/ (read, never written: what the run finds goes to
+# build/fuzz/corpus-NAME/) and its dictionary is tests/fuzz/NAME.dict.
+FUZZ_CC		?= clang
+FUZZ_SECONDS	?= 10
+FUZZ_CFLAGS	:= -std=c11 -D_GNU_SOURCE -g -O1 -Iruntime \
+		   -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
+
+build/fuzz/fuzz_multipart: tests/fuzz/fuzz_multipart.c runtime/multipart.c \
+    runtime/multipart.h runtime/util.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $(filter %.c,$^)
+
+fuzz-multipart: build/fuzz/fuzz_multipart
+	@mkdir -p build/fuzz/corpus-multipart
+	$< -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
+	    -dict=tests/fuzz/multipart.dict \
+	    build/fuzz/corpus-multipart tests/fuzz/corpus/multipart
 
 # --- running -----------------------------------------------------------
 deps:
