@@ -52,7 +52,7 @@ CODEGEN		:= $(B)/bin/codegen
 GEN_STAMP	:= generated/.stamp
 
 .PHONY: all server run test unit codegen-test http-test check-generated \
-	deps clean scaffold bench fuzz-multipart lint sdk-test
+	deps clean scaffold bench fuzz-multipart lint sdk-test prism-test
 .DEFAULT_GOAL := all
 
 all: $(GEN_STAMP)
@@ -92,7 +92,7 @@ $(B)/tests/%: tests/unit/%.c $(RUNTIME_OBJ) $(GEN_OBJ) $(HANDLER_OBJ)
 # cluster when DATABASE_URL is unset and stops it afterwards.
 test: deps
 	@scripts/with-pg.sh $(MAKE) --no-print-directory MODE=debug \
-	    check-generated lint codegen-test unit http-test sdk-test
+	    check-generated lint codegen-test unit http-test prism-test sdk-test
 
 unit: $(UNIT_BIN)
 	@scripts/run-unit.sh $(UNIT_BIN)
@@ -102,6 +102,11 @@ codegen-test: $(CODEGEN)
 
 http-test: $(SERVER)
 	@scripts/http-test.sh $(SERVER)
+
+# The HTTP tests once more through Stoplight Prism (proxy mode), which
+# checks every response against openapi.yaml.
+prism-test: $(SERVER)
+	@scripts/prism-test.sh $(SERVER)
 
 # The API through a TypeScript client generated from the spec
 # (openapi-typescript + openapi-fetch), type-checked with tsc first.

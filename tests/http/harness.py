@@ -4,6 +4,12 @@ Each Server gets a database of its own (created from DATABASE_URL, dropped
 afterwards) and a state directory of its own (uploads, logs), and listens
 on a free loopback port (PORT=0; the port is read from the server's
 "listening on" line).  Only the standard library is used.
+
+TEST_PROXY=prism (scripts/prism-test.sh) sends request() through Stoplight
+Prism, which checks every response against openapi.yaml; see
+tests/conformance/prism.py.  conn() and the port stay the server's own, so
+tests that manage connections or sockets themselves talk to it directly;
+mark such tests @direct_only(reason) to leave them out of that pass.
 """
 import http.client
 import json
@@ -13,13 +19,23 @@ import secrets
 import shutil
 import signal
 import subprocess
+import sys
 import tempfile
 import threading
 import time
+import unittest
 import urllib.parse
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SERVER_BIN = os.path.abspath(os.environ.get("TEST_SERVER", os.path.join(REPO, "build/debug/bin/server")))
+PROXY = os.environ.get("TEST_PROXY", "")
+_proxy_lock = threading.Lock()
+
+
+def direct_only(reason):
+    """Marks a test (or class) that talks to the server over its own sockets
+    or connections: the proxied pass (TEST_PROXY) skips it."""
+    return unittest.skipIf(PROXY, f"direct only, not run through {PROXY}: {reason}")
 
 
 def psql(url, sql):
@@ -53,6 +69,7 @@ class Server:
         self.lines = []
         self.out = []
         self.port = None
+        self.proxy = None
         full_env = {
             "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
             "HOST": "127.0.0.1",
@@ -110,6 +127,8 @@ class Server:
             time.sleep(0.1)  # let the reader threads drain
 
     def stop(self, sig=signal.SIGTERM):
+        if self.proxy:
+            self.proxy.stop()
         if self.proc.poll() is None:
             self.proc.send_signal(sig)
             try:
@@ -134,13 +153,26 @@ class Server:
         return http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
 
     def request(self, method, path, body=None, headers=None, conn=None):
-        c = conn or self.conn()
         hdrs = dict(headers or {})
         if isinstance(body, (dict, list)):
             body = json.dumps(body).encode()
             hdrs.setdefault("Content-Type", "application/json")
         elif isinstance(body, str):
             body = body.encode()
+        if PROXY == "prism" and conn is None:
+            with _proxy_lock:               # started on first use: ~2 s
+                if self.proxy is None:
+                    sys.path.insert(0, os.path.join(REPO, "tests", "conformance"))
+                    from prism import Prism
+                    self.proxy = Prism(self.port, os.path.join(REPO, "build", "test-output", "prism",
+                                                               f"{self.db or 'nodb'}-{self.port}.log"))
+            return self.proxy.request(self, method, path, body, hdrs)
+        return self.send(method, path, body, hdrs, conn)
+
+    def send(self, method, path, body, hdrs, conn=None, port=None):
+        """One exchange as given (body bytes or None), to port (default: the
+        server's own) or over conn."""
+        c = conn or http.client.HTTPConnection("127.0.0.1", port or self.port, timeout=30)
         c.request(method, path, body=body, headers=hdrs)
         r = c.getresponse()
         data = r.read()

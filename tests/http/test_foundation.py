@@ -12,7 +12,7 @@ import unittest
 
 import yaml
 
-from harness import REPO, SERVER_BIN, Server, db_url_for, psql
+from harness import REPO, SERVER_BIN, Server, db_url_for, direct_only, psql
 
 SPEC_PATH = os.path.join(REPO, "openapi.yaml")
 with open(SPEC_PATH, "rb") as f:
@@ -189,6 +189,7 @@ class FoundationTest(unittest.TestCase):
                 seen += 1
         self.assertGreaterEqual(seen, 15)
 
+    @direct_only("the server's own keep-alive connection")
     def test_keep_alive_survives_every_kind_of_answer(self):
         c = self.srv.conn()
         self.srv.request("GET", "/", conn=c)
@@ -201,6 +202,7 @@ class FoundationTest(unittest.TestCase):
             self.assertIs(c.sock, sock, f"{method} {path} closed the connection")
         c.close()
 
+    @direct_only("raw socket")
     def test_declared_body_over_limit_is_refused_before_reading(self):
         resp = raw_exchange(self.srv.port,
                             b"POST /auth/register HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
@@ -232,6 +234,7 @@ class FoundationTest(unittest.TestCase):
         s.close()
         return data
 
+    @direct_only("raw socket")
     def test_streamed_body_over_limit_is_cut(self):
         # Chunked: no Content-Length, so the limit is found while reading;
         # the rest is dropped, not kept, and the answer is 413.
@@ -257,6 +260,7 @@ class FoundationTest(unittest.TestCase):
         self.assertEqual([strip(o) for o in out], [strip(f) for f in files])
 
 
+@direct_only("start-up, shutdown and configuration: raw sockets and process exit codes")
 class LifecycleTest(unittest.TestCase):
     def test_graceful_shutdown_finishes_in_flight_request(self):
         srv = Server().wait_ready()

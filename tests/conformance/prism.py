@@ -1,0 +1,171 @@
+"""prism.py - Stoplight Prism in front of a test server: every response the
+server gives is checked against openapi.yaml by a tool that is not ours.
+
+Used by tests/http/harness.py when TEST_PROXY=prism (scripts/prism-test.sh):
+Server.request() then goes through `prism proxy openapi.yaml <server>`, and
+a response that Prism finds at odds with the spec fails the test at once,
+with Prism's words.
+
+How Prism is run, and why:
+- Violations are read from the `sl-violations` header Prism puts on each
+  response, not from `--errors`.  With `--errors` Prism answers in the
+  server's place whenever the *request* is off-spec (an unknown route, a
+  wrong method, a missing token), so the server's own 404/405/401
+  envelopes would never be seen, and an undeclared 4xx/5xx status is
+  only a Prism warning that `--errors` lets through.  Here every
+  response-side violation, error or warning, fails.
+- Request-side findings are ignored (`--validate-request=false`): the
+  tests send invalid requests on purpose, to see the server refuse them.
+- `--cors=false`: Prism would otherwise answer CORS preflights itself.
+
+What Prism cannot check, sent straight to the server and counted (never
+silently) in the report:
+- a request body that is not UTF-8 (file uploads): Prism reads bodies as
+  text and would forward them mangled;
+- a path with dot segments or backslashes (traversal tests): Prism parses
+  the URL as a browser does and would forward `/files/..` as `/`;
+- an answer Prism wrote itself rather than forwarding the server's, known
+  by its missing X-Request-Id (the server sets one on every response): a
+  request body Prism cannot parse, or a 501 from an operation whose
+  handler is not written yet.  Prism "remocks" an upstream 501 with an
+  invented example; each request carries `Prefer: code=501` so that such
+  a remock fails loudly instead of passing for the server's answer.  The
+  request is then repeated to the server directly: it never reached it,
+  or reached only a stub that did nothing.
+A HEAD, or a GET whose answer is binary (a stored file, an image), is
+checked by Prism, then fetched again directly: Prism re-encodes bodies as
+text and rewrites Content-Length.
+
+With PRISM_REPORT set, one JSON line per violation and per unchecked
+request is appended to that file; scripts/prism-test.sh sums it up.
+"""
+import json
+import os
+import socket
+import subprocess
+import threading
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(os.path.dirname(HERE))
+PRISM_BIN = os.path.join(REPO, "node_modules", ".bin", "prism")
+SPEC = os.path.join(REPO, "openapi.yaml")
+
+_TEXT_TYPES = ("application/json", "application/problem+json", "application/yaml", "text/")
+
+
+def _free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _url_kept(path):
+    """Whether Prism forwards path unchanged (WHATWG URL parsing resolves
+    dot segments, also percent-encoded ones, and turns \\ into /)."""
+    p = path.split("?", 1)[0]
+    if "\\" in p or "%5c" in p.lower():
+        return False
+    return not any(seg.lower().replace("%2e", ".") in (".", "..") for seg in p.split("/"))
+
+
+def _is_text(body):
+    if body is None or isinstance(body, str):
+        return True
+    try:
+        body.decode("utf-8")
+        return True
+    except UnicodeDecodeError:
+        return False
+
+
+class PrismViolation(AssertionError):
+    pass
+
+
+class Prism:
+    """One `prism proxy` in front of the server listening on upstream_port."""
+
+    def __init__(self, upstream_port, log_path):
+        self.upstream_port = upstream_port
+        self.port = _free_port()
+        self.violations = []
+        self.log_path = log_path
+        os.makedirs(os.path.dirname(log_path), exist_ok=True)
+        self._log = open(log_path, "wb")
+        self._ready = threading.Event()
+        self.proc = subprocess.Popen(
+            [PRISM_BIN, "proxy", SPEC, f"http://127.0.0.1:{upstream_port}",
+             "--host", "127.0.0.1", "--port", str(self.port),
+             "--validate-request=false", "--cors=false"],
+            cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+            env=dict(os.environ, NO_COLOR="1", FORCE_COLOR="0"))
+        threading.Thread(target=self._read, daemon=True).start()
+        deadline = time.time() + 60
+        while not self._ready.wait(0.05):
+            if self.proc.poll() is not None or time.time() > deadline:
+                self.stop()
+                raise RuntimeError(f"prism did not start; see {log_path}")
+
+    def _read(self):
+        for line in self.proc.stdout:
+            self._log.write(line)
+            if b"Prism is listening" in line:
+                self._ready.set()
+        self._log.flush()
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        time.sleep(0.05)
+        self._log.close()
+
+    def _report(self, **entry):
+        path = os.environ.get("PRISM_REPORT")
+        if path:
+            with open(path, "a") as f:
+                f.write(json.dumps(entry) + "\n")
+
+    def request(self, srv, method, path, body, headers):
+        """srv.send() through Prism, or straight to the server when Prism
+        cannot check the exchange (see the module comment)."""
+        if not _is_text(body):
+            self._report(unchecked="request body is not UTF-8 (Prism forwards bodies as text)",
+                         method=method, path=path)
+            return srv.send(method, path, body, headers)
+        if not _url_kept(path):
+            self._report(unchecked="dot segments or backslashes in the path (Prism would resolve them)",
+                         method=method, path=path)
+            return srv.send(method, path, body, headers)
+        r = srv.send(method, path, body, dict(headers, Prefer="code=501"), port=self.port)
+        if not r.headers.get("X-Request-Id"):
+            direct = srv.send(method, path, body, headers)
+            why = (f"the server answered {direct.status} (a handler not written yet): Prism does not pass a 501 on"
+                   if direct.status == 501 else
+                   f"Prism answered {r.status} itself ({r.body[:120].decode('utf-8', 'replace')})")
+            self._report(unchecked=why, method=method, path=path)
+            return direct
+        found = []
+        raw = r.headers.get("sl-violations")
+        if raw:
+            try:
+                items = json.loads(raw)
+            except ValueError:
+                items = [{"location": ["response"], "severity": "Error", "message": raw}]
+            found = [v for v in items if (v.get("location") or [""])[0] == "response"]
+        if found:
+            text = "; ".join(f"{v.get('severity')}: {'.'.join(map(str, v.get('location', [])))}: {v.get('message')}"
+                             for v in found)
+            self.violations.append((method, path, r.status, text))
+            self._report(violation=text, method=method, path=path, status=r.status)
+            raise PrismViolation(f"Prism: {method} {path} -> {r.status} does not match openapi.yaml: {text}")
+        self._report(checked=True, method=method, path=path, status=r.status)
+        ctype = r.headers.get("Content-Type", "")
+        if method == "HEAD" or (method == "GET" and r.body and not ctype.startswith(_TEXT_TYPES)):
+            return srv.send(method, path, body, headers)     # checked; headers and bytes come direct
+        return r
