@@ -11,7 +11,8 @@
 #
 # Environment:
 #   PGDATA_DIR       the cluster's directory (default <repo>/.data/pg)
-#   PGPORT_PRIVATE   its TCP port on 127.0.0.1 (default 55433)
+#   PGPORT_PRIVATE   its TCP port on 127.0.0.1 (default 25433: below the ephemeral port range, so no
+#                    client socket of a test can be sitting on it)
 #   PG_BINDIR        PostgreSQL's programs (default: the newest
 #                    /usr/lib/postgresql/*/bin, or pg_config --bindir)
 #   PGDATABASE_NAME  the default NAME for url (default app)
@@ -26,7 +27,7 @@ set -u
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 datadir=${PGDATA_DIR:-$repo/.data/pg}
-port=${PGPORT_PRIVATE:-55433}
+port=${PGPORT_PRIVATE:-25433}
 
 die() {
 	echo "pg.sh: $*" >&2
