@@ -19,12 +19,17 @@
 
 #include "api.h"
 #include "config.h"
+#include "cors.h"
 #include "db.h"
 #include "docs.h"
+#include "headers.h"
 #include "log.h"
+#include "mail.h"
 #include "middleware.h"
 #include "pool.h"
+#include "reqlog.h"
 #include "server.h"
+#include "tasks.h"
 #include "upload.h"
 
 static void	usage(void) __attribute__((noreturn));
@@ -73,6 +78,8 @@ main(int argc, char **argv)
 		log_error(NULL, "libsodium failed to initialise");
 		return 1;
 	}
+	if (mail_init() == -1)
+		return 1;
 	log_set_debug(config.debug);
 
 	/*
@@ -101,13 +108,28 @@ main(int argc, char **argv)
 	    api_spec_json_len, config.static_dir) == -1)
 		goto out_db;
 
+	if (cors_init() == -1)
+		goto out_docs;
+
+	/*
+	 * The chain, in order: "before" hooks run top to bottom, "after"
+	 * hooks bottom to top - headers first, so X-Process-Time is taken
+	 * last; CORS before the static files, so a preflight for any path
+	 * is answered.
+	 */
+	middleware_register(&headers_middleware);
+	middleware_register(&cors_middleware);
 	middleware_register(&docs_static_middleware);
 
-	if (pool_start(config.workers) == -1)
+	if (reqlog_start(config.request_log, 0) == -1)
 		goto out_docs;
+	if (tasks_start(config.task_workers) == -1)
+		goto out_reqlog;
+	if (pool_start(config.workers) == -1)
+		goto out_tasks;
 	if (server_start(&api_routes) == -1) {
 		pool_stop();
-		goto out_docs;
+		goto out_tasks;
 	}
 	log_info("listening on http://%s:%u (%d I/O threads, %d workers, "
 	    "%s)", config.host, server_port(), config.io_threads,
@@ -117,15 +139,23 @@ main(int argc, char **argv)
 		log_info("%s: shutting down", sig == SIGINT ? "SIGINT" :
 		    "SIGTERM");
 	server_stop();
-	log_info("stopped");
 	rc = 0;
 
+out_tasks:
+	/* After the server: the last requests' tasks are queued by now. */
+	tasks_stop(config.task_shutdown_timeout);
+out_reqlog:
+	reqlog_stop();
+	if (rc == 0)
+		log_info("stopped");
 out_docs:
 	middleware_cleanup();
+	cors_cleanup();
 	docs_cleanup();
 out_db:
 	db_cleanup();
 out:
+	mail_cleanup();
 	upload_cleanup();
 	config_cleanup();
 	return rc;

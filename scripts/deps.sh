@@ -10,11 +10,12 @@ cd "$(dirname "$0")/.."
 
 # Build: compiler and libraries (libcurl: SMTP for outgoing mail).  Run:
 # PostgreSQL 15.  Tests: cmocka, python3 (HTTP test driver), aiosmtpd (a
-# local SMTP sink), curl.  Bench: wrk.
+# local SMTP sink), starlette (our CORS answers are compared with its
+# CORSMiddleware's), curl.  Bench: wrk.
 PKGS=(build-essential pkg-config libmicrohttpd-dev libpq-dev libyaml-dev
-      libjansson-dev libsodium-dev libcurl4-openssl-dev libcmocka-dev
+      libjansson-dev libsodium-dev libcurl4-openssl-dev libcmocka-dev libpcre2-dev
       postgresql-15 postgresql-client-15 python3 python3-yaml
-      python3-aiosmtpd curl wrk)
+      python3-aiosmtpd python3-starlette curl wrk)
 
 missing=()
 for p in "${PKGS[@]}"; do
