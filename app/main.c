@@ -104,6 +104,8 @@ main(int argc, char **argv)
 	/* Creates UPLOAD_DIR if needed; removes a crash's temporaries. */
 	if (upload_init(config.upload_dir) == -1)
 		goto out_db;
+	/* The spec's patterns, compiled once (generated/glue.c). */
+	api_init();
 	if (docs_init(api_spec_yaml, api_spec_yaml_len, api_spec_json,
 	    api_spec_json_len, config.static_dir) == -1)
 		goto out_db;

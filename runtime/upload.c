@@ -706,12 +706,21 @@ upload_sync_dir(void)
 }
 
 int
-upload_commit(struct http_request *req, struct upload_file *f)
+upload_commit(struct http_request *req, const struct upload_file *file)
 {
-	char	name[UPLOAD_UUID_LEN + 1 + 8];
-	char	uuid[UPLOAD_UUID_LEN + 1];
-	int	fd, tries, r;
+	struct upload_file	*f;
+	char			 name[UPLOAD_UUID_LEN + 1 + 8];
+	char			 uuid[UPLOAD_UUID_LEN + 1];
+	int			 fd, tries, r;
 
+	/* Handlers see the parts read-only; this request's own list is not. */
+	for (f = req->uploads; f != NULL && f != file; f = f->next)
+		;
+	if (f == NULL) {
+		log_error(req->request_id, "upload_commit: not a file of this "
+		    "request");
+		return -1;
+	}
 	if (f->stored_name != NULL)
 		return 0;
 	if (f->tmp_path == NULL)

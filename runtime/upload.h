@@ -110,11 +110,12 @@ void		 upload_end(struct upload *);
 /* The first file / text part of a field, or NULL. */
 struct upload_file	*upload_file_get(struct http_request *, const char *);
 const char		*upload_text_get(struct http_request *, const char *);
-/* Keeps a file: fsync, rename to <uuid>.<ext>, fsync the directory; sets
- * stored_name.  Call it once the request is sure to succeed; if the
- * handler fails afterwards it removes the file with upload_remove.
- * 0 ok, -1 error (logged; the temporary is left to upload_end). */
-int	upload_commit(struct http_request *, struct upload_file *);
+/* Keeps a file of this request (req->uploads): fsync, rename to
+ * <uuid>.<ext>, fsync the directory; sets its stored_name.  Call it once
+ * the request is sure to succeed; if the handler fails afterwards it
+ * removes the file with upload_remove.  0 ok, -1 error (logged; the
+ * temporary is left to upload_end). */
+int	upload_commit(struct http_request *, const struct upload_file *);
 /* Removes a stored file by its stored name ("<uuid>.<ext>", or the
  * "/files/<name>" URL of one); a name not of that form, or no such file,
  * is not an error.  0 ok, -1 error (logged). */

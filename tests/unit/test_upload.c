@@ -200,7 +200,7 @@ test_png_commit(void **state)
 	    TEXTPART("unknown") "dropped\r\n"
 	    END;
 	struct t_req		 t;
-	struct upload_file	*f;
+	struct upload_file	*f, stranger;
 	struct stat		 st;
 	char			 path[400], buf[64];
 	int			 tmps, stored, fd;
@@ -228,6 +228,8 @@ test_png_commit(void **state)
 	assert_true(upload_name_valid(f->stored_name));
 	assert_null(f->tmp_path);
 	assert_int_equal(upload_commit(&t.req, f), 0);	/* once is enough */
+	stranger = *f;				/* not of this request */
+	assert_int_equal(upload_commit(&t.req, &stranger), -1);
 	snprintf(path, sizeof(path), "%s/%s", dir, f->stored_name);
 	assert_int_equal(stat(path, &st), 0);
 	assert_int_equal(st.st_size, 14);
