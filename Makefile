@@ -10,9 +10,9 @@
 # AddressSanitizer and UndefinedBehaviorSanitizer), in build/<mode>/.
 
 CC		?= cc
-PKGS		:= libmicrohttpd jansson libsodium yaml-0.1 libpq libcurl
+PKGS		:= libmicrohttpd jansson libsodium yaml-0.1 libpq libcurl libpcre2-8
 PKG_CFLAGS	:= $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS	:= $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread
+PKG_LIBS	:= $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread -lm
 
 WARN		:= -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 		   -Wmissing-prototypes -Wno-unused-parameter

@@ -86,6 +86,20 @@ extern const struct method_info	model_methods[METHOD_COUNT];
 #define OP_INLINE	0x01
 #define OP_AUTH		0x02
 
+struct sch;
+struct param;
+struct reply;
+struct secreq;
+
+/* Request body media kinds, by how the glue reads them. */
+enum body_kind {
+	BODY_NONE,
+	BODY_JSON,		/* application/json, +json */
+	BODY_FORM,		/* application/x-www-form-urlencoded */
+	BODY_MULTIPART,		/* multipart/form-data */
+	BODY_RAW		/* anything else: the bytes, unparsed */
+};
+
 struct op {
 	const char		*path;		/* the template, as in the spec */
 	int			 method;	/* model_methods[] index */
@@ -100,6 +114,22 @@ struct op {
 	unsigned long long	 max_body;
 	const char		**params;	/* path parameters, in order */
 	size_t			 nparams;
+	/* schema.c: typed inputs and outputs */
+	struct ytree_node	*node;		/* the operation mapping */
+	struct ytree_node	*itemparams;	/* the path item's parameters */
+	int			 deprecated;
+	struct param		*in;		/* every parameter, sorted */
+	size_t			 nin;
+	enum body_kind		 body_kind;
+	struct sch		*body;		/* NULL: no body (or raw) */
+	int			 body_required;
+	const char		**body_types;	/* accepted media types */
+	size_t			 nbody_types;
+	struct reply		*replies;	/* 1xx-3xx, by status */
+	size_t			 nreplies;
+	struct secreq		*sec;		/* alternatives; NULL: open */
+	size_t			 nsec;
+	int			 sec_anon;	/* {} among them */
 };
 
 struct model {
@@ -107,11 +137,179 @@ struct model {
 	struct op	*ops;		/* sorted by path, then method */
 	size_t		 nops;
 	size_t		 cap;
+	/* schema.c */
+	int		 v30;		/* openapi 3.0.x (else 3.1.x) */
+	struct sch	**schs;		/* every schema, in creation order */
+	size_t		 nschs;
+	size_t		 capschs;
+	struct hmap	*memo;		/* schema node -> struct sch */
+	struct hmap	*cnames;	/* C identifiers in use */
+	const char	**patterns;	/* distinct, in first-use order */
+	size_t		 npatterns;
+	struct scheme	*schemes;	/* securitySchemes used, sorted */
+	size_t		 nschemes;
+	const struct ytree_node *root;
 };
+
+/* schema.c: the typed model of schemas, parameters and responses. */
+enum sch_repr {
+	R_ANY,			/* any JSON value, kept as text */
+	R_BOOL,
+	R_INT,
+	R_NUM,
+	R_STR,
+	R_FILE,			/* format: binary (multipart parts) */
+	R_ARR,
+	R_OBJ,
+	R_UNION
+};
+
+#define T_NULL	0x01
+#define T_BOOL	0x02
+#define T_INT	0x04
+#define T_NUM	0x08
+#define T_STR	0x10
+#define T_ARR	0x20
+#define T_OBJ	0x40
+#define T_ALL	0x7f
+
+enum sch_fmt {
+	F_NONE, F_EMAIL, F_DATETIME, F_DATE, F_TIME, F_URI, F_UUID, F_IPV4,
+	F_INT32, F_INT64, F_BINARY, F_OTHER
+};
+
+enum addl_kind { ADDL_IGNORE, ADDL_FORBID, ADDL_SCHEMA };
+
+struct sch_prop {
+	const char		*name;		/* as in JSON */
+	const char		*cname;		/* the C member */
+	struct sch		*s;
+	const struct ytree_node	*at;
+	int			 required;
+	int			 byptr;		/* a cycle: by pointer */
+};
+
+struct sch {
+	const struct ytree_node	*at;		/* the schema, for messages */
+	const char		*name;		/* C base name: "Post_title" */
+	const char		*title;		/* component name, or NULL */
+	int			 built;		/* 0 no, 1 building, 2 done */
+	int			 reach;		/* emitted */
+	int			 emitted;	/* struct written (genmodel) */
+	struct sch		*alias;		/* exactly another schema */
+	enum sch_repr		 repr;
+	unsigned		 types;		/* T_*, what a value may be */
+	int			 typed;		/* a type keyword was seen */
+	int			 nullable;
+	int			 readonly;
+	int			 writeonly;
+	const char		*comment;	/* ignored keywords */
+	/* strings */
+	long long		 minlen, maxlen;	/* -1: none */
+	int			 pattern;		/* -1, or patterns[] */
+	enum sch_fmt		 fmt;
+	const char		*fmtname;
+	/* numbers */
+	int			 has_min, has_max, xmin, xmax, has_mult;
+	double			 min, max, mult;
+	const char		*mintext, *maxtext, *multtext;
+	/* arrays */
+	struct sch		*items;
+	long long		 minitems, maxitems;
+	int			 unique;
+	/* objects */
+	struct sch_prop		*props;
+	size_t			 nprops, capprops;
+	const struct ytree_node	**required;	/* names, until finished */
+	size_t			 nrequired, caprequired;
+	enum addl_kind		 addl;
+	struct sch		*addl_sch;
+	long long		 minprops, maxprops;
+	/* enum / const / default */
+	const struct ytree_node	*enumv;
+	const struct ytree_node	*constv;
+	const struct ytree_node	*def;
+	/* oneOf / anyOf */
+	struct sch		**alts;
+	size_t			 nalts;
+	int			 oneof;
+	const char		*disc;		/* discriminator.propertyName */
+	const char		**disc_values;	/* per alternative */
+};
+
+/* A parameter, typed. */
+enum param_in { IN_PATH, IN_QUERY, IN_HEADER, IN_COOKIE };
+
+struct param {
+	const char		*name;
+	const char		*cname;
+	enum param_in		 in;
+	const struct ytree_node	*at;
+	struct sch		*s;
+	int			 required;
+	int			 deprecated;
+	int			 explode;
+	char			 sep;		/* array separator */
+	int			 invalid_status;	/* x-invalid-status, or 0 */
+	const char		*invalid_message;
+};
+
+struct reply {
+	int			 status;
+	const char		*media;		/* NULL: no content */
+	int			 json;
+	struct sch		*s;		/* json: the schema */
+};
+
+/* A security scheme, as the runtime's struct security_scheme. */
+struct scheme {
+	const char		*name;
+	const char		*cname;
+	int			 apikey;
+	const char		*scheme;	/* http: "Bearer" */
+	const char		*in;		/* apiKey: SECURITY_IN_* */
+	const char		*param;
+};
+
+struct secreq {
+	struct scheme		**schemes;
+	size_t			 n;
+};
+
+void		 schema_build(struct model *, const struct ytree *);
+/* The schema a use refers to: aliases followed. */
+struct sch	*schema_target(struct sch *);
+/* Whether a use of s admits null (s or an alias on the way). */
+int		 schema_nullable(const struct sch *);
+/* The C name registry: a unique identifier from base. */
+const char	*schema_cname(struct model *, const char *);
+/* A C identifier from any text: [A-Za-z0-9_], digit prefixed first. */
+char		*schema_sanitize(struct arena *, const char *, const char *);
 
 void	model_init(struct model *);
 void	model_build(struct model *, const struct ytree *);
 void	model_cleanup(struct model *);
+
+/* genmodel.c: model.h and model.c, the schemas' structs and codecs. */
+void	genmodel_header(struct buf *, const struct model *, const char *);
+void	genmodel_code(struct buf *, const struct model *, const char *);
+/* C type of a use of s (a member, an element). */
+void	genmodel_ctype(struct buf *, struct sch *, int member);
+void	genmodel_member(struct buf *, struct sch *, const char *,
+	    const char *);
+void	genmodel_decode_use(struct buf *, struct sch *, int, const char *,
+	    const char *, const char *, const char *);
+void	genmodel_value_type(struct buf *, struct sch *);
+void	genmodel_decode_value(struct buf *, struct sch *, const char *,
+	    const char *, const char *);
+void	genmodel_encode_value(struct buf *, struct sch *, const char *,
+	    const char *);
+void	genmodel_kind(struct buf *, struct sch *);
+const char *genmodel_default_expr(struct arena *, struct sch *);
+
+/* genglue.c: glue.c, parameters and bodies into typed handler calls. */
+void	genglue_emit(struct buf *, const struct model *, const char *);
+void	genglue_decls(struct buf *, const struct model *);
 
 /* tojson.c: the YAML document as compact JSON (YAML 1.2 core schema). */
 char	*tojson_convert(const struct ytree *);

@@ -59,10 +59,6 @@ genapi_opcomment(struct buf *b, const struct op *op)
 void
 genapi_header(struct buf *b, const struct model *m, const char *spec)
 {
-	const struct op	**v;
-	size_t		  i;
-
-	v = genapi_byname(m);
 	buf_printf(b, CODEGEN_HEADER, spec);
 	buf_puts(b, "/*\n * api.h - the handlers, routes and embedded spec of ");
 	buf_comment(b, spec);
@@ -74,16 +70,25 @@ genapi_header(struct buf *b, const struct model *m, const char *spec)
 	    "#ifndef GENERATED_API_H\n"
 	    "#define GENERATED_API_H\n"
 	    "\n"
+	    "#include <stdbool.h>\n"
 	    "#include <stddef.h>\n"
+	    "#include <stdint.h>\n"
 	    "\n"
-	    "#include \"http.h\"\n");
-	for (i = 0; i < m->nops; i++) {
-		buf_putc(b, '\n');
-		genapi_opcomment(b, v[i]);
-		buf_printf(b, "int api_%s(struct http_request *);\n",
-		    v[i]->name);
-	}
+	    "#include \"http.h\"\n"
+	    "#include \"model.h\"\n"
+	    "#include \"security.h\"\n"
+	    "#include \"upload.h\"\n"
+	    "\n"
+	    "/*\n"
+	    " * Per operation: its inputs, parsed and validated by glue_<name>()\n"
+	    " * (glue.c) before api_<name>() is called; the handler; and one\n"
+	    " * api_<name>_reply_<status>() per success status of the spec.\n"
+	    " */\n");
+	genglue_decls(b, m);
 	buf_puts(b, "\n"
+	    "/* Compiles what validation needs (patterns); call once. */\n"
+	    "void\tapi_init(void);\n"
+	    "\n"
 	    "/* The routing trie and its operations (routes.c). */\n"
 	    "extern const struct route_node api_routes;\n"
 	    "extern const struct route_op api_ops[];\n"
@@ -96,7 +101,6 @@ genapi_header(struct buf *b, const struct model *m, const char *spec)
 	    "extern const size_t api_spec_json_len;\n"
 	    "\n"
 	    "#endif\n");
-	free(v);
 }
 
 void
@@ -118,10 +122,10 @@ genapi_stubs(struct buf *b, const struct model *m, const char *spec)
 		buf_putc(b, '\n');
 		genapi_opcomment(b, v[i]);
 		buf_printf(b, "__attribute__((weak)) int\n"
-		    "api_%s(struct http_request *req)\n"
+		    "api_%s(struct http_request *req, const struct api_%s_in *in)\n"
 		    "{\n"
 		    "\thttp_errorf(req, 501, \"Operation %%s is not "
-		    "implemented\",\n\t    ", v[i]->name);
+		    "implemented\",\n\t    ", v[i]->name, v[i]->name);
 		buf_cstring(b, v[i]->opid, strlen(v[i]->opid));
 		buf_puts(b, ");\n"
 		    "\treturn (0);\n"

@@ -237,8 +237,17 @@ genroutes_ops(struct buf *b, const struct model *m)
 		    (OP_INLINE | OP_AUTH) ? " | " : "",
 		    (op->flags & OP_AUTH) ? "ROUTE_AUTH" :
 		    (op->flags & OP_INLINE) ? "" : "0");
-		buf_printf(b, "\t\t.handler = api_%s,\n"
-		    "\t\t.max_body = %llu,\n", op->name, op->max_body);
+		/* x-max-bytes: the body's limit, or each file's for a
+		 * multipart body (upload_field.max_bytes). */
+		buf_printf(b, "\t\t.handler = glue_%s,\n"
+		    "\t\t.max_body = %llu,\n", op->name,
+		    op->body_kind == BODY_MULTIPART ? 0ULL : op->max_body);
+		if (op->nsec > 0)
+			buf_printf(b, "\t\t.security = &glue_security_%s,\n",
+			    op->name);
+		if (op->body_kind == BODY_MULTIPART && op->body != NULL)
+			buf_printf(b, "\t\t.upload = &glue_upload_%s,\n",
+			    op->name);
 		if (op->nparams > 0)
 			buf_printf(b, "\t\t.params = params_%s,\n"
 			    "\t\t.nparams = %zu,\n", op->name, op->nparams);

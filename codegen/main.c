@@ -47,7 +47,8 @@ static char	*readspec(const char *, size_t *);
 
 /* The files the generator owns in outdir; emit_prune() keeps these. */
 static const char *const outputs[] = {
-	"api.h", "routes.c", "stubs.c", "spec.c"
+	"api.h", "routes.c", "stubs.c", "spec.c", "model.h", "model.c",
+	"glue.c"
 };
 
 static void
@@ -133,6 +134,7 @@ main(int argc, char *argv[])
 	if (ytree_parse(&tree, yaml, len) == 0) {
 		ref_resolve(&tree);
 		model_build(&model, &tree);
+		schema_build(&model, &tree);
 		json = tojson_convert(&tree);
 	}
 	if (diag_count() > 0) {
@@ -153,6 +155,9 @@ main(int argc, char *argv[])
 	genroutes_emit(&out[1], &model, name.data);
 	genapi_stubs(&out[2], &model, name.data);
 	genspec_emit(&out[3], yaml, len, json, name.data);
+	genmodel_header(&out[4], &model, name.data);
+	genmodel_code(&out[5], &model, name.data);
+	genglue_emit(&out[6], &model, name.data);
 
 	if (emit_mkdir(outdir) == -1)
 		goto out;

@@ -73,6 +73,7 @@ struct model_ctx {
 	struct model		*m;
 	const struct ytree_node	*schemes;	/* components.securitySchemes */
 	int			 rootauth;
+	struct ytree_node	*itemparams;	/* the current path item's */
 };
 
 static int	model_strin(const char *, const char *const *);
@@ -112,6 +113,12 @@ void
 model_cleanup(struct model *m)
 {
 	free(m->ops);
+	free(m->schs);
+	free(m->patterns);
+	if (m->memo != NULL)
+		hmap_free(m->memo);
+	if (m->cnames != NULL)
+		hmap_free(m->cnames);
 	arena_free(m->pool);
 	memset(m, 0, sizeof(*m));
 }
@@ -120,7 +127,7 @@ void
 model_build(struct model *m, const struct ytree *t)
 {
 	struct model_ctx	 ctx;
-	struct ytree_node	*root = t->root, *paths, *sec;
+	struct ytree_node	*root = t->root, *paths, *sec, *v;
 	size_t			 i;
 
 	if (root == NULL) {
@@ -133,6 +140,9 @@ model_build(struct model *m, const struct ytree *t)
 		return;
 	}
 	model_root(root);
+	m->root = root;
+	m->v30 = (v = ytree_get(root, "openapi")) != NULL &&
+	    v->kind == YTREE_SCALAR && strncmp(v->str, "3.0.", 4) == 0;
 
 	memset(&ctx, 0, sizeof(ctx));
 	ctx.m = m;
@@ -545,7 +555,8 @@ model_path(struct model_ctx *ctx, const struct ytree_node *key,
 	if (pi != item)
 		model_keys(pi, model_itemkeys, 1, "a path item");
 
-	model_params(ctx->m->pool, ytree_get(pi, "parameters"), &params);
+	ctx->itemparams = ytree_get(pi, "parameters");
+	model_params(ctx->m->pool, ctx->itemparams, &params);
 	for (i = 0; tmpl.ok && i < params.n; i++)
 		if (strcmp(params.v[i].in, "path") == 0 &&
 		    !model_intmpl(&tmpl, params.v[i].name))
@@ -585,6 +596,8 @@ model_op(struct model_ctx *ctx, const struct model_tmpl *tp, int method,
 	op.at = op.idat = at;
 	op.tag = "";
 	op.shape = tp->shape;
+	op.node = opn;
+	op.itemparams = ctx->itemparams;
 
 	if (opn->kind != YTREE_MAP) {
 		diag_error(opn, "an operation must be a mapping, not %s",
@@ -639,6 +652,9 @@ model_op(struct model_ctx *ctx, const struct model_tmpl *tp, int method,
 	else if (ytree_deref(v)->n == 0)
 		diag_error(v, "responses must not be empty");
 
+	if ((v = ytree_get(opn, "deprecated")) != NULL &&
+	    ytree_bool(v, &b) == 0)
+		op.deprecated = b;
 	if ((v = ytree_get(opn, "x-inline")) != NULL) {
 		if (ytree_bool(v, &b) == -1)
 			diag_error(v, "x-inline must be a boolean, not %s",
@@ -706,20 +722,7 @@ model_op(struct model_ctx *ctx, const struct model_tmpl *tp, int method,
 static const char *
 model_cname(struct arena *pool, const char *opid)
 {
-	char	*name, *d;
-	int	 c;
-
-	if (opid[0] >= '0' && opid[0] <= '9')
-		name = arena_sprintf(pool, "op_%s", opid);
-	else
-		name = arena_strdup(pool, opid);
-	for (d = name; *d != '\0'; d++) {
-		c = (unsigned char)*d;
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		    (c >= '0' && c <= '9') || c == '_'))
-			*d = '_';
-	}
-	return (name);
+	return schema_sanitize(pool, opid, "op_");
 }
 
 /*

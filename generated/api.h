@@ -8,78 +8,289 @@
 #ifndef GENERATED_API_H
 #define GENERATED_API_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "http.h"
+#include "model.h"
+#include "security.h"
+#include "upload.h"
 
-/* POST /auth/login - Log in */
-int api_auth_login(struct http_request *);
-
-/* POST /auth/register - Register an account */
-int api_auth_register(struct http_request *);
-
-/* GET /redoc - ReDoc */
-int api_docs_redoc(struct http_request *);
-
-/* GET /docs - Swagger UI */
-int api_docs_swagger_ui(struct http_request *);
-
-/* GET /files/{name} - Download a stored file */
-int api_files_get(struct http_request *);
-
-/* GET /openapi.json - OpenAPI specification (JSON) */
-int api_openapi_json(struct http_request *);
-
-/* GET /openapi.yaml - OpenAPI specification (YAML) */
-int api_openapi_yaml(struct http_request *);
-
-/* POST /posts - Create a post */
-int api_posts_create(struct http_request *);
-
-/* DELETE /posts/{post_id} - Delete a post */
-int api_posts_delete(struct http_request *);
-
-/* GET /posts/{post_id} - Get a post */
-int api_posts_get(struct http_request *);
-
-/* GET /posts - List posts */
-int api_posts_list(struct http_request *);
-
-/* GET /posts/my - List my posts */
-int api_posts_list_mine(struct http_request *);
-
-/* PATCH /posts/{post_id}/cover - Set a post's cover image */
-int api_posts_set_cover(struct http_request *);
-
-/* PATCH /posts/{post_id} - Update a post */
-int api_posts_update(struct http_request *);
+/*
+ * Per operation: its inputs, parsed and validated by glue_<name>()
+ * (glue.c) before api_<name>() is called; the handler; and one
+ * api_<name>_reply_<status>() per success status of the spec.
+ */
 
 /* GET / - API status */
-int api_root_get(struct http_request *);
+struct api_root_get_in {
+	void *principal;	/* from security */
+};
+int	api_root_get(struct http_request *, const struct api_root_get_in *);
+int	api_root_get_reply_200(struct http_request *, struct api_RootResponse const *);
+int	glue_root_get(struct http_request *);
+
+/* POST /auth/login - Log in */
+struct api_auth_login_in {
+	struct api_LoginRequest const *body;	/* NULL when absent */
+	void *principal;	/* from security */
+};
+int	api_auth_login(struct http_request *, const struct api_auth_login_in *);
+int	api_auth_login_reply_200(struct http_request *, struct api_TokenResponse const *);
+int	glue_auth_login(struct http_request *);
+
+/* POST /auth/register - Register an account */
+struct api_auth_register_in {
+	struct api_UserCreate const *body;	/* NULL when absent */
+	void *principal;	/* from security */
+};
+int	api_auth_register(struct http_request *, const struct api_auth_register_in *);
+int	api_auth_register_reply_201(struct http_request *, struct api_User const *);
+int	glue_auth_register(struct http_request *);
+
+/* GET /docs - Swagger UI */
+struct api_docs_swagger_ui_in {
+	void *principal;	/* from security */
+};
+int	api_docs_swagger_ui(struct http_request *, const struct api_docs_swagger_ui_in *);
+int	api_docs_swagger_ui_reply_200(struct http_request *, const char *, const void *, size_t);
+int	glue_docs_swagger_ui(struct http_request *);
+
+/* GET /files/{name} - Download a stored file */
+struct api_files_get_in {
+	struct {
+		const char *name;
+	} path;
+	struct {
+		bool has_Range;
+		const char *Range;
+		/* If-None-Match */
+		bool has_If_None_Match;
+		const char *If_None_Match;
+		/* If-Modified-Since */
+		bool has_If_Modified_Since;
+		const char *If_Modified_Since;
+	} header;
+	void *principal;	/* from security */
+};
+int	api_files_get(struct http_request *, const struct api_files_get_in *);
+int	api_files_get_reply_200(struct http_request *, const char *, const void *, size_t);
+int	api_files_get_reply_206(struct http_request *, const char *, const void *, size_t);
+int	api_files_get_reply_304(struct http_request *);
+int	glue_files_get(struct http_request *);
+
+/* GET /openapi.json - OpenAPI specification (JSON) */
+struct api_openapi_json_in {
+	void *principal;	/* from security */
+};
+int	api_openapi_json(struct http_request *, const struct api_openapi_json_in *);
+int	api_openapi_json_reply_200(struct http_request *, struct api_json const *);
+int	glue_openapi_json(struct http_request *);
+
+/* GET /openapi.yaml - OpenAPI specification (YAML) */
+struct api_openapi_yaml_in {
+	void *principal;	/* from security */
+};
+int	api_openapi_yaml(struct http_request *, const struct api_openapi_yaml_in *);
+int	api_openapi_yaml_reply_200(struct http_request *, const char *, const void *, size_t);
+int	glue_openapi_yaml(struct http_request *);
+
+/* GET /posts - List posts */
+struct api_posts_list_in {
+	struct {
+		int64_t page;
+		int64_t per_page;
+		bool has_skip;
+		int64_t skip;
+		bool has_limit;
+		int64_t limit;
+		bool has_published;
+		bool published;
+	} query;
+	void *principal;	/* from security */
+};
+int	api_posts_list(struct http_request *, const struct api_posts_list_in *);
+int	api_posts_list_reply_200(struct http_request *, struct api_PostPage const *);
+int	glue_posts_list(struct http_request *);
+
+/* POST /posts - Create a post */
+struct api_posts_create_in {
+	struct api_PostCreate const *body;	/* NULL when absent */
+	void *principal;	/* from security */
+};
+int	api_posts_create(struct http_request *, const struct api_posts_create_in *);
+int	api_posts_create_reply_201(struct http_request *, struct api_Post const *);
+int	glue_posts_create(struct http_request *);
+extern const struct security glue_security_posts_create;
+
+/* GET /posts/my - List my posts */
+struct api_posts_list_mine_in {
+	struct {
+		int64_t page;
+		int64_t per_page;
+		bool has_skip;
+		int64_t skip;
+		bool has_limit;
+		int64_t limit;
+	} query;
+	void *principal;	/* from security */
+};
+int	api_posts_list_mine(struct http_request *, const struct api_posts_list_mine_in *);
+int	api_posts_list_mine_reply_200(struct http_request *, struct api_PostPage const *);
+int	glue_posts_list_mine(struct http_request *);
+extern const struct security glue_security_posts_list_mine;
+
+/* GET /posts/{post_id} - Get a post */
+struct api_posts_get_in {
+	struct {
+		int64_t post_id;
+	} path;
+	void *principal;	/* from security */
+};
+int	api_posts_get(struct http_request *, const struct api_posts_get_in *);
+int	api_posts_get_reply_200(struct http_request *, struct api_PostWithAuthor const *);
+int	glue_posts_get(struct http_request *);
+
+/* PATCH /posts/{post_id} - Update a post */
+struct api_posts_update_in {
+	struct {
+		int64_t post_id;
+	} path;
+	struct api_PostUpdate const *body;	/* NULL when absent */
+	void *principal;	/* from security */
+};
+int	api_posts_update(struct http_request *, const struct api_posts_update_in *);
+int	api_posts_update_reply_200(struct http_request *, struct api_Post const *);
+int	glue_posts_update(struct http_request *);
+extern const struct security glue_security_posts_update;
+
+/* DELETE /posts/{post_id} - Delete a post */
+struct api_posts_delete_in {
+	struct {
+		int64_t post_id;
+	} path;
+	void *principal;	/* from security */
+};
+int	api_posts_delete(struct http_request *, const struct api_posts_delete_in *);
+int	api_posts_delete_reply_204(struct http_request *);
+int	glue_posts_delete(struct http_request *);
+extern const struct security glue_security_posts_delete;
+
+/* PATCH /posts/{post_id}/cover - Set a post's cover image */
+struct api_posts_set_cover_in {
+	struct {
+		int64_t post_id;
+	} path;
+	struct api_ImageUpload const *body;	/* NULL when absent */
+	void *principal;	/* from security */
+};
+int	api_posts_set_cover(struct http_request *, const struct api_posts_set_cover_in *);
+int	api_posts_set_cover_reply_200(struct http_request *, struct api_Post const *);
+int	glue_posts_set_cover(struct http_request *);
+extern const struct security glue_security_posts_set_cover;
+extern const struct upload_spec glue_upload_posts_set_cover;
+
+/* GET /redoc - ReDoc */
+struct api_docs_redoc_in {
+	void *principal;	/* from security */
+};
+int	api_docs_redoc(struct http_request *, const struct api_docs_redoc_in *);
+int	api_docs_redoc_reply_200(struct http_request *, const char *, const void *, size_t);
+int	glue_docs_redoc(struct http_request *);
 
 /* POST /uploads/image - Upload a file */
-int api_uploads_image(struct http_request *);
+struct api_uploads_image_in {
+	struct api_FileUpload const *body;	/* NULL when absent */
+	void *principal;	/* from security */
+};
+int	api_uploads_image(struct http_request *, const struct api_uploads_image_in *);
+int	api_uploads_image_reply_201(struct http_request *, struct api_UploadResponse const *);
+int	glue_uploads_image(struct http_request *);
+extern const struct security glue_security_uploads_image;
+extern const struct upload_spec glue_upload_uploads_image;
 
 /* POST /uploads/multiple - Upload several files */
-int api_uploads_multiple(struct http_request *);
-
-/* DELETE /users/me - Delete my account */
-int api_users_delete_me(struct http_request *);
-
-/* GET /users/{user_id} - Get a user */
-int api_users_get(struct http_request *);
-
-/* GET /users/me - Get my account */
-int api_users_get_me(struct http_request *);
+struct api_uploads_multiple_in {
+	struct api_MultiFileUpload const *body;	/* NULL when absent */
+	void *principal;	/* from security */
+};
+int	api_uploads_multiple(struct http_request *, const struct api_uploads_multiple_in *);
+int	api_uploads_multiple_reply_201(struct http_request *, struct api_MultiUploadResponse const *);
+int	glue_uploads_multiple(struct http_request *);
+extern const struct security glue_security_uploads_multiple;
+extern const struct upload_spec glue_upload_uploads_multiple;
 
 /* GET /users - List users */
-int api_users_list(struct http_request *);
+struct api_users_list_in {
+	struct {
+		int64_t page;
+		int64_t per_page;
+		bool has_skip;
+		int64_t skip;
+		bool has_limit;
+		int64_t limit;
+	} query;
+	void *principal;	/* from security */
+};
+int	api_users_list(struct http_request *, const struct api_users_list_in *);
+int	api_users_list_reply_200(struct http_request *, struct api_UserPage const *);
+int	glue_users_list(struct http_request *);
+extern const struct security glue_security_users_list;
+
+/* GET /users/me - Get my account */
+struct api_users_get_me_in {
+	void *principal;	/* from security */
+};
+int	api_users_get_me(struct http_request *, const struct api_users_get_me_in *);
+int	api_users_get_me_reply_200(struct http_request *, struct api_User const *);
+int	glue_users_get_me(struct http_request *);
+extern const struct security glue_security_users_get_me;
 
 /* PATCH /users/me - Update my account */
-int api_users_update_me(struct http_request *);
+struct api_users_update_me_in {
+	struct api_UserUpdate const *body;	/* NULL when absent */
+	void *principal;	/* from security */
+};
+int	api_users_update_me(struct http_request *, const struct api_users_update_me_in *);
+int	api_users_update_me_reply_200(struct http_request *, struct api_User const *);
+int	glue_users_update_me(struct http_request *);
+extern const struct security glue_security_users_update_me;
+
+/* DELETE /users/me - Delete my account */
+struct api_users_delete_me_in {
+	void *principal;	/* from security */
+};
+int	api_users_delete_me(struct http_request *, const struct api_users_delete_me_in *);
+int	api_users_delete_me_reply_204(struct http_request *);
+int	glue_users_delete_me(struct http_request *);
+extern const struct security glue_security_users_delete_me;
 
 /* POST /users/me/avatar - Upload my avatar */
-int api_users_upload_avatar(struct http_request *);
+struct api_users_upload_avatar_in {
+	struct api_ImageUpload const *body;	/* NULL when absent */
+	void *principal;	/* from security */
+};
+int	api_users_upload_avatar(struct http_request *, const struct api_users_upload_avatar_in *);
+int	api_users_upload_avatar_reply_200(struct http_request *, struct api_User const *);
+int	glue_users_upload_avatar(struct http_request *);
+extern const struct security glue_security_users_upload_avatar;
+extern const struct upload_spec glue_upload_users_upload_avatar;
+
+/* GET /users/{user_id} - Get a user */
+struct api_users_get_in {
+	struct {
+		int64_t user_id;
+	} path;
+	void *principal;	/* from security */
+};
+int	api_users_get(struct http_request *, const struct api_users_get_in *);
+int	api_users_get_reply_200(struct http_request *, struct api_UserEnvelope const *);
+int	glue_users_get(struct http_request *);
+extern const struct security glue_security_users_get;
+
+/* Compiles what validation needs (patterns); call once. */
+void	api_init(void);
 
 /* The routing trie and its operations (routes.c). */
 extern const struct route_node api_routes;

@@ -996,6 +996,8 @@ const char api_spec_yaml[] =
 	"        type: string\n"
 	"        pattern: ^[A-Za-z0-9][A-Za-z0-9._-]*$\n"
 	"      example: 3f1c2a9e-8b7d-4c61-9a0e-2f5b6c7d8e9f.png\n"
+	"      x-invalid-status: 404\n"
+	"      x-invalid-message: File not found\n"
 	"  headers:\n"
 	"    WWWAuthenticate:\n"
 	"      description: The authentication scheme to use; always `Beare"
@@ -1732,7 +1734,7 @@ const char api_spec_yaml[] =
 	"              size: 120044\n"
 	"              url: /files/0b7e4d2c-1a9f-4e3b-8c5d-6f7a8b9c0d1e.pdf"
 	"\n";
-const size_t api_spec_yaml_len = 48717;
+const size_t api_spec_yaml_len = 48785;
 
 const char api_spec_json[] =
 	"{\"openapi\":\"3.1.0\",\"info\":{\"title\":\"Production Ready API"
@@ -2133,7 +2135,8 @@ const char api_spec_json[] =
 	"e name, as returned by an upload (`saved_as`, `filename`, or the l"
 	"ast part of `url`).\",\"schema\":{\"type\":\"string\",\"pattern\":"
 	"\"^[A-Za-z0-9][A-Za-z0-9._-]*$\"},\"example\":\"3f1c2a9e-8b7d-4c61"
-	"-9a0e-2f5b6c7d8e9f.png\"}},\"headers\":{\"WWWAuthenticate\":{\"des"
+	"-9a0e-2f5b6c7d8e9f.png\",\"x-invalid-status\":404,\"x-invalid-mess"
+	"age\":\"File not found\"}},\"headers\":{\"WWWAuthenticate\":{\"des"
 	"cription\":\"The authentication scheme to use; always `Bearer`.\","
 	"\"schema\":{\"type\":\"string\"},\"example\":\"Bearer\"},\"XReques"
 	"tId\":{\"description\":\"The request id; the server log records th"
@@ -2384,4 +2387,4 @@ const char api_spec_json[] =
 	"s\":\"0b7e4d2c-1a9f-4e3b-8c5d-6f7a8b9c0d1e.pdf\",\"size\":120044,"
 	"\"url\":\"/files/0b7e4d2c-1a9f-4e3b-8c5d-6f7a8b9c0d1e.pdf\"}]}]}}}"
 	"}";
-const size_t api_spec_json_len = 38211;
+const size_t api_spec_json_len = 38271;

@@ -9,7 +9,7 @@
 
 /* POST /auth/login - Log in */
 __attribute__((weak)) int
-api_auth_login(struct http_request *req)
+api_auth_login(struct http_request *req, const struct api_auth_login_in *in)
 {
 	http_errorf(req, 501, "Operation %s is not implemented",
 	    "auth_login");
@@ -18,7 +18,7 @@ api_auth_login(struct http_request *req)
 
 /* POST /auth/register - Register an account */
 __attribute__((weak)) int
-api_auth_register(struct http_request *req)
+api_auth_register(struct http_request *req, const struct api_auth_register_in *in)
 {
 	http_errorf(req, 501, "Operation %s is not implemented",
 	    "auth_register");
@@ -27,7 +27,7 @@ api_auth_register(struct http_request *req)
 
 /* GET /redoc - ReDoc */
 __attribute__((weak)) int
-api_docs_redoc(struct http_request *req)
+api_docs_redoc(struct http_request *req, const struct api_docs_redoc_in *in)
 {
 	http_errorf(req, 501, "Operation %s is not implemented",
 	    "docs_redoc");
@@ -36,7 +36,7 @@ api_docs_redoc(struct http_request *req)
 
 /* GET /docs - Swagger UI */
 __attribute__((weak)) int
-api_docs_swagger_ui(struct http_request *req)
+api_docs_swagger_ui(struct http_request *req, const struct api_docs_swagger_ui_in *in)
 {
 	http_errorf(req, 501, "Operation %s is not implemented",
 	    "docs_swagger_ui");
@@ -45,7 +45,7 @@ api_docs_swagger_ui(struct http_request *req)
 
 /* GET /files/{name} - Download a stored file */
 __attribute__((weak)) int
-api_files_get(struct http_request *req)
+api_files_get(struct http_request *req, const struct api_files_get_in *in)
 {
 	http_errorf(req, 501, "Operation %s is not implemented",
 	    "files_get");
@@ -54,7 +54,7 @@ api_files_get(struct http_request *req)
 
 /* GET /openapi.json - OpenAPI specification (JSON) */
 __attribute__((weak)) int
-api_openapi_json(struct http_request *req)
+api_openapi_json(struct http_request *req, const struct api_openapi_json_in *in)
 {
 	http_errorf(req, 501, "Operation %s is not implemented",
 	    "openapi_json");
@@ -63,7 +63,7 @@ api_openapi_json(struct http_request *req)
 
 /* GET /openapi.yaml - OpenAPI specification (YAML) */
 __attribute__((weak)) int
-api_openapi_yaml(struct http_request *req)
+api_openapi_yaml(struct http_request *req, const struct api_openapi_yaml_in *in)
 {
 	http_errorf(req, 501, "Operation %s is not implemented",
 	    "openapi_yaml");
@@ -72,7 +72,7 @@ api_openapi_yaml(struct http_request *req)
 
 /* POST /posts - Create a post */
 __attribute__((weak)) int
-api_posts_create(struct http_request *req)
+api_posts_create(struct http_request *req, const struct api_posts_create_in *in)
 {
 	http_errorf(req, 501, "Operation %s is not implemented",
 	    "posts_create");
@@ -81,7 +81,7 @@ api_posts_create(struct http_request *req)
 
 /* DELETE /posts/{post_id} - Delete a post */
 __attribute__((weak)) int
-api_posts_delete(struct http_request *req)
+api_posts_delete(struct http_request *req, const struct api_posts_delete_in *in)
 {
 	http_errorf(req, 501, "Operation %s is not implemented",
 	    "posts_delete");
@@ -90,7 +90,7 @@ api_posts_delete(struct http_request *req)
 
 /* GET /posts/{post_id} - Get a post */
 __attribute__((weak)) int
-api_posts_get(struct http_request *req)
+api_posts_get(struct http_request *req, const struct api_posts_get_in *in)
 {
 	http_errorf(req, 501, "Operation %s is not implemented",
 	    "posts_get");
@@ -99,7 +99,7 @@ api_posts_get(struct http_request *req)
 
 /* GET /posts - List posts */
 __attribute__((weak)) int
-api_posts_list(struct http_request *req)
+api_posts_list(struct http_request *req, const struct api_posts_list_in *in)
 {
 	http_errorf(req, 501, "Operation %s is not implemented",
 	    "posts_list");
@@ -108,7 +108,7 @@ api_posts_list(struct http_request *req)
 
 /* GET /posts/my - List my posts */
 __attribute__((weak)) int
-api_posts_list_mine(struct http_request *req)
+api_posts_list_mine(struct http_request *req, const struct api_posts_list_mine_in *in)
 {
 	http_errorf(req, 501, "Operation %s is not implemented",
 	    "posts_list_mine");
@@ -117,7 +117,7 @@ api_posts_list_mine(struct http_request *req)
 
 /* PATCH /posts/{post_id}/cover - Set a post's cover image */
 __attribute__((weak)) int
-api_posts_set_cover(struct http_request *req)
+api_posts_set_cover(struct http_request *req, const struct api_posts_set_cover_in *in)
 {
 	http_errorf(req, 501, "Operation %s is not implemented",
 	    "posts_set_cover");
@@ -126,7 +126,7 @@ api_posts_set_cover(struct http_request *req)
 
 /* PATCH /posts/{post_id} - Update a post */
 __attribute__((weak)) int
-api_posts_update(struct http_request *req)
+api_posts_update(struct http_request *req, const struct api_posts_update_in *in)
 {
 	http_errorf(req, 501, "Operation %s is not implemented",
 	    "posts_update");
@@ -135,7 +135,7 @@ api_posts_update(struct http_request *req)
 
 /* GET / - API status */
 __attribute__((weak)) int
-api_root_get(struct http_request *req)
+api_root_get(struct http_request *req, const struct api_root_get_in *in)
 {
 	http_errorf(req, 501, "Operation %s is not implemented",
 	    "root_get");
@@ -144,7 +144,7 @@ api_root_get(struct http_request *req)
 
 /* POST /uploads/image - Upload a file */
 __attribute__((weak)) int
-api_uploads_image(struct http_request *req)
+api_uploads_image(struct http_request *req, const struct api_uploads_image_in *in)
 {
 	http_errorf(req, 501, "Operation %s is not implemented",
 	    "uploads_image");
@@ -153,7 +153,7 @@ api_uploads_image(struct http_request *req)
 
 /* POST /uploads/multiple - Upload several files */
 __attribute__((weak)) int
-api_uploads_multiple(struct http_request *req)
+api_uploads_multiple(struct http_request *req, const struct api_uploads_multiple_in *in)
 {
 	http_errorf(req, 501, "Operation %s is not implemented",
 	    "uploads_multiple");
@@ -162,7 +162,7 @@ api_uploads_multiple(struct http_request *req)
 
 /* DELETE /users/me - Delete my account */
 __attribute__((weak)) int
-api_users_delete_me(struct http_request *req)
+api_users_delete_me(struct http_request *req, const struct api_users_delete_me_in *in)
 {
 	http_errorf(req, 501, "Operation %s is not implemented",
 	    "users_delete_me");
@@ -171,7 +171,7 @@ api_users_delete_me(struct http_request *req)
 
 /* GET /users/{user_id} - Get a user */
 __attribute__((weak)) int
-api_users_get(struct http_request *req)
+api_users_get(struct http_request *req, const struct api_users_get_in *in)
 {
 	http_errorf(req, 501, "Operation %s is not implemented",
 	    "users_get");
@@ -180,7 +180,7 @@ api_users_get(struct http_request *req)
 
 /* GET /users/me - Get my account */
 __attribute__((weak)) int
-api_users_get_me(struct http_request *req)
+api_users_get_me(struct http_request *req, const struct api_users_get_me_in *in)
 {
 	http_errorf(req, 501, "Operation %s is not implemented",
 	    "users_get_me");
@@ -189,7 +189,7 @@ api_users_get_me(struct http_request *req)
 
 /* GET /users - List users */
 __attribute__((weak)) int
-api_users_list(struct http_request *req)
+api_users_list(struct http_request *req, const struct api_users_list_in *in)
 {
 	http_errorf(req, 501, "Operation %s is not implemented",
 	    "users_list");
@@ -198,7 +198,7 @@ api_users_list(struct http_request *req)
 
 /* PATCH /users/me - Update my account */
 __attribute__((weak)) int
-api_users_update_me(struct http_request *req)
+api_users_update_me(struct http_request *req, const struct api_users_update_me_in *in)
 {
 	http_errorf(req, 501, "Operation %s is not implemented",
 	    "users_update_me");
@@ -207,7 +207,7 @@ api_users_update_me(struct http_request *req)
 
 /* POST /users/me/avatar - Upload my avatar */
 __attribute__((weak)) int
-api_users_upload_avatar(struct http_request *req)
+api_users_upload_avatar(struct http_request *req, const struct api_users_upload_avatar_in *in)
 {
 	http_errorf(req, 501, "Operation %s is not implemented",
 	    "users_upload_avatar");

@@ -5,36 +5,36 @@
 #include "docs.h"
 
 int
-api_root_get(struct http_request *req)
+api_root_get(struct http_request *req, const struct api_root_get_in *in)
 {
-	static const char	body[] =
-	    "{\"message\":\"API is running\",\"docs\":\"/docs\"}";
+	static const struct api_RootResponse	body = {
+		.message = "API is running",
+		.docs = "/docs",
+	};
 
-	http_response_static(req, 200, "application/json", body,
-	    sizeof(body) - 1);
-	return 0;
+	return api_root_get_reply_200(req, &body);
 }
 
 int
-api_docs_swagger_ui(struct http_request *req)
+api_docs_swagger_ui(struct http_request *req, const struct api_docs_swagger_ui_in *in)
 {
 	return docs_swagger_ui(req);
 }
 
 int
-api_docs_redoc(struct http_request *req)
+api_docs_redoc(struct http_request *req, const struct api_docs_redoc_in *in)
 {
 	return docs_redoc(req);
 }
 
 int
-api_openapi_json(struct http_request *req)
+api_openapi_json(struct http_request *req, const struct api_openapi_json_in *in)
 {
 	return docs_openapi_json(req);
 }
 
 int
-api_openapi_yaml(struct http_request *req)
+api_openapi_yaml(struct http_request *req, const struct api_openapi_yaml_in *in)
 {
 	return docs_openapi_yaml(req);
 }

@@ -10,7 +10,7 @@
 #include "http.h"
 
 int
-api_files_get(struct http_request *req)
+api_files_get(struct http_request *req, const struct api_files_get_in *in)
 {
-	return files_serve(req, http_request_param(req, "name"));
+	return files_serve(req, in->path.name);
 }

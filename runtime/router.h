@@ -16,6 +16,7 @@
 #include <stddef.h>
 
 struct http_request;
+struct security;
 struct upload_spec;
 
 enum http_method {
@@ -51,6 +52,7 @@ struct route_op {
 	const char *const	*params;	/* path parameter names, in order */
 	size_t			 nparams;
 	const struct upload_spec *upload;	/* multipart body, or NULL */
+	const struct security	*security;	/* requirements, or NULL: open */
 };
 
 struct route_node;

@@ -32,6 +32,7 @@
 #include "middleware.h"
 #include "pool.h"
 #include "router.h"
+#include "security.h"
 #include "server.h"
 #include "tasks.h"
 #include "upload.h"
@@ -305,6 +306,12 @@ server_prepare(struct sreq *sr)
 	if (declared > sr->body_max) {
 		http_errorf(req, 413,
 		    "Request body too large (limit %zu bytes)", sr->body_max);
+		sr->decided = 1;
+		return;
+	}
+	/* No credentials at all for a protected operation: 401 before the
+	 * body is read (or stored). */
+	if (security_precheck(req, req->op->security) == -1) {
 		sr->decided = 1;
 		return;
 	}

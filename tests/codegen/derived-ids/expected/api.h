@@ -8,30 +8,88 @@
 #ifndef GENERATED_API_H
 #define GENERATED_API_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "http.h"
+#include "model.h"
+#include "security.h"
+#include "upload.h"
 
-/* GET /a-b */
-int api_a_b(struct http_request *);
-
-/* GET /a_b */
-int api_a_b_get(struct http_request *);
-
-/* GET /posts/{post_id} */
-int api_get_posts_post_id(struct http_request *);
+/*
+ * Per operation: its inputs, parsed and validated by glue_<name>()
+ * (glue.c) before api_<name>() is called; the handler; and one
+ * api_<name>_reply_<status>() per success status of the spec.
+ */
 
 /* GET / */
-int api_get_root(struct http_request *);
-
-/* GET /user-profiles/{id}/avatar.png */
-int api_get_user_profiles_id_avatar_png(struct http_request *);
+struct api_get_root_in {
+	void *principal;	/* from security */
+};
+int	api_get_root(struct http_request *, const struct api_get_root_in *);
+int	api_get_root_reply_200(struct http_request *);
+int	glue_get_root(struct http_request *);
 
 /* POST /2fa */
-int api_op_2fa_verify(struct http_request *);
+struct api_op_2fa_verify_in {
+	void *principal;	/* from security */
+};
+int	api_op_2fa_verify(struct http_request *, const struct api_op_2fa_verify_in *);
+int	api_op_2fa_verify_reply_200(struct http_request *);
+int	glue_op_2fa_verify(struct http_request *);
+
+/* GET /a-b */
+struct api_a_b_in {
+	void *principal;	/* from security */
+};
+int	api_a_b(struct http_request *, const struct api_a_b_in *);
+int	api_a_b_reply_200(struct http_request *);
+int	glue_a_b(struct http_request *);
+
+/* GET /a_b */
+struct api_a_b_get_in {
+	void *principal;	/* from security */
+};
+int	api_a_b_get(struct http_request *, const struct api_a_b_get_in *);
+int	api_a_b_get_reply_200(struct http_request *);
+int	glue_a_b_get(struct http_request *);
+
+/* GET /posts/{post_id} */
+struct api_get_posts_post_id_in {
+	struct {
+		const char *post_id;
+	} path;
+	void *principal;	/* from security */
+};
+int	api_get_posts_post_id(struct http_request *, const struct api_get_posts_post_id_in *);
+int	api_get_posts_post_id_reply_200(struct http_request *);
+int	glue_get_posts_post_id(struct http_request *);
 
 /* DELETE /posts/{post_id} */
-int api_posts_delete(struct http_request *);
+struct api_posts_delete_in {
+	struct {
+		const char *post_id;
+	} path;
+	void *principal;	/* from security */
+};
+int	api_posts_delete(struct http_request *, const struct api_posts_delete_in *);
+int	api_posts_delete_reply_204(struct http_request *);
+int	glue_posts_delete(struct http_request *);
+
+/* GET /user-profiles/{id}/avatar.png */
+struct api_get_user_profiles_id_avatar_png_in {
+	struct {
+		const char *id;
+	} path;
+	void *principal;	/* from security */
+};
+int	api_get_user_profiles_id_avatar_png(struct http_request *, const struct api_get_user_profiles_id_avatar_png_in *);
+int	api_get_user_profiles_id_avatar_png_reply_200(struct http_request *);
+int	glue_get_user_profiles_id_avatar_png(struct http_request *);
+
+/* Compiles what validation needs (patterns); call once. */
+void	api_init(void);
 
 /* The routing trie and its operations (routes.c). */
 extern const struct route_node api_routes;

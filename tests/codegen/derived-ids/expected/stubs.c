@@ -9,7 +9,7 @@
 
 /* GET /a-b */
 __attribute__((weak)) int
-api_a_b(struct http_request *req)
+api_a_b(struct http_request *req, const struct api_a_b_in *in)
 {
 	http_errorf(req, 501, "Operation %s is not implemented",
 	    "a-b");
@@ -18,7 +18,7 @@ api_a_b(struct http_request *req)
 
 /* GET /a_b */
 __attribute__((weak)) int
-api_a_b_get(struct http_request *req)
+api_a_b_get(struct http_request *req, const struct api_a_b_get_in *in)
 {
 	http_errorf(req, 501, "Operation %s is not implemented",
 	    "a_b_get");
@@ -27,7 +27,7 @@ api_a_b_get(struct http_request *req)
 
 /* GET /posts/{post_id} */
 __attribute__((weak)) int
-api_get_posts_post_id(struct http_request *req)
+api_get_posts_post_id(struct http_request *req, const struct api_get_posts_post_id_in *in)
 {
 	http_errorf(req, 501, "Operation %s is not implemented",
 	    "get_posts_post_id");
@@ -36,7 +36,7 @@ api_get_posts_post_id(struct http_request *req)
 
 /* GET / */
 __attribute__((weak)) int
-api_get_root(struct http_request *req)
+api_get_root(struct http_request *req, const struct api_get_root_in *in)
 {
 	http_errorf(req, 501, "Operation %s is not implemented",
 	    "get_root");
@@ -45,7 +45,7 @@ api_get_root(struct http_request *req)
 
 /* GET /user-profiles/{id}/avatar.png */
 __attribute__((weak)) int
-api_get_user_profiles_id_avatar_png(struct http_request *req)
+api_get_user_profiles_id_avatar_png(struct http_request *req, const struct api_get_user_profiles_id_avatar_png_in *in)
 {
 	http_errorf(req, 501, "Operation %s is not implemented",
 	    "get_user_profiles_id_avatar_png");
@@ -54,7 +54,7 @@ api_get_user_profiles_id_avatar_png(struct http_request *req)
 
 /* POST /2fa */
 __attribute__((weak)) int
-api_op_2fa_verify(struct http_request *req)
+api_op_2fa_verify(struct http_request *req, const struct api_op_2fa_verify_in *in)
 {
 	http_errorf(req, 501, "Operation %s is not implemented",
 	    "2fa-verify");
@@ -63,7 +63,7 @@ api_op_2fa_verify(struct http_request *req)
 
 /* DELETE /posts/{post_id} */
 __attribute__((weak)) int
-api_posts_delete(struct http_request *req)
+api_posts_delete(struct http_request *req, const struct api_posts_delete_in *in)
 {
 	http_errorf(req, 501, "Operation %s is not implemented",
 	    "posts.delete");

@@ -8,24 +8,66 @@
 #ifndef GENERATED_API_H
 #define GENERATED_API_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "http.h"
+#include "model.h"
+#include "security.h"
+#include "upload.h"
+
+/*
+ * Per operation: its inputs, parsed and validated by glue_<name>()
+ * (glue.c) before api_<name>() is called; the handler; and one
+ * api_<name>_reply_<status>() per success status of the spec.
+ */
 
 /* GET /health */
-int api_health(struct http_request *);
+struct api_health_in {
+	void *principal;	/* from security */
+};
+int	api_health(struct http_request *, const struct api_health_in *);
+int	api_health_reply_200(struct http_request *);
+int	glue_health(struct http_request *);
 
 /* POST /login */
-int api_login(struct http_request *);
+struct api_login_in {
+	void *principal;	/* from security */
+};
+int	api_login(struct http_request *, const struct api_login_in *);
+int	api_login_reply_200(struct http_request *);
+int	glue_login(struct http_request *);
 
 /* GET /maybe */
-int api_maybe(struct http_request *);
+struct api_maybe_in {
+	void *principal;	/* from security */
+};
+int	api_maybe(struct http_request *, const struct api_maybe_in *);
+int	api_maybe_reply_200(struct http_request *);
+int	glue_maybe(struct http_request *);
+extern const struct security glue_security_maybe;
 
 /* GET /me */
-int api_me(struct http_request *);
+struct api_me_in {
+	void *principal;	/* from security */
+};
+int	api_me(struct http_request *, const struct api_me_in *);
+int	api_me_reply_200(struct http_request *);
+int	glue_me(struct http_request *);
+extern const struct security glue_security_me;
 
 /* POST /upload */
-int api_upload(struct http_request *);
+struct api_upload_in {
+	void *principal;	/* from security */
+};
+int	api_upload(struct http_request *, const struct api_upload_in *);
+int	api_upload_reply_201(struct http_request *);
+int	glue_upload(struct http_request *);
+extern const struct security glue_security_upload;
+
+/* Compiles what validation needs (patterns); call once. */
+void	api_init(void);
 
 /* The routing trie and its operations (routes.c). */
 extern const struct route_node api_routes;

@@ -9,7 +9,7 @@
 
 /* GET /health */
 __attribute__((weak)) int
-api_health(struct http_request *req)
+api_health(struct http_request *req, const struct api_health_in *in)
 {
 	http_errorf(req, 501, "Operation %s is not implemented",
 	    "health");
@@ -18,7 +18,7 @@ api_health(struct http_request *req)
 
 /* POST /login */
 __attribute__((weak)) int
-api_login(struct http_request *req)
+api_login(struct http_request *req, const struct api_login_in *in)
 {
 	http_errorf(req, 501, "Operation %s is not implemented",
 	    "login");
@@ -27,7 +27,7 @@ api_login(struct http_request *req)
 
 /* GET /maybe */
 __attribute__((weak)) int
-api_maybe(struct http_request *req)
+api_maybe(struct http_request *req, const struct api_maybe_in *in)
 {
 	http_errorf(req, 501, "Operation %s is not implemented",
 	    "maybe");
@@ -36,7 +36,7 @@ api_maybe(struct http_request *req)
 
 /* GET /me */
 __attribute__((weak)) int
-api_me(struct http_request *req)
+api_me(struct http_request *req, const struct api_me_in *in)
 {
 	http_errorf(req, 501, "Operation %s is not implemented",
 	    "me");
@@ -45,7 +45,7 @@ api_me(struct http_request *req)
 
 /* POST /upload */
 __attribute__((weak)) int
-api_upload(struct http_request *req)
+api_upload(struct http_request *req, const struct api_upload_in *in)
 {
 	http_errorf(req, 501, "Operation %s is not implemented",
 	    "upload");

@@ -8,42 +8,120 @@
 #ifndef GENERATED_API_H
 #define GENERATED_API_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "http.h"
+#include "model.h"
+#include "security.h"
+#include "upload.h"
 
-/* POST /items */
-int api_createItem(struct http_request *);
-
-/* DELETE /items/{id} */
-int api_deleteItem(struct http_request *);
-
-/* DELETE /items */
-int api_deleteItems(struct http_request *);
-
-/* GET /items/{id} */
-int api_getItem(struct http_request *);
-
-/* HEAD /items */
-int api_headItems(struct http_request *);
+/*
+ * Per operation: its inputs, parsed and validated by glue_<name>()
+ * (glue.c) before api_<name>() is called; the handler; and one
+ * api_<name>_reply_<status>() per success status of the spec.
+ */
 
 /* GET /items - List the items */
-int api_listItems(struct http_request *);
+struct api_listItems_in {
+	void *principal;	/* from security */
+};
+int	api_listItems(struct http_request *, const struct api_listItems_in *);
+int	api_listItems_reply_200(struct http_request *);
+int	glue_listItems(struct http_request *);
 
-/* OPTIONS /items */
-int api_optionsItems(struct http_request *);
+/* HEAD /items */
+struct api_headItems_in {
+	void *principal;	/* from security */
+};
+int	api_headItems(struct http_request *, const struct api_headItems_in *);
+int	api_headItems_reply_200(struct http_request *);
+int	glue_headItems(struct http_request *);
 
-/* PATCH /items */
-int api_patchItems(struct http_request *);
+/* POST /items */
+struct api_createItem_in {
+	void *principal;	/* from security */
+};
+int	api_createItem(struct http_request *, const struct api_createItem_in *);
+int	api_createItem_reply_201(struct http_request *);
+int	glue_createItem(struct http_request *);
 
 /* PUT /items */
-int api_putItems(struct http_request *);
+struct api_putItems_in {
+	void *principal;	/* from security */
+};
+int	api_putItems(struct http_request *, const struct api_putItems_in *);
+int	api_putItems_reply_200(struct http_request *);
+int	glue_putItems(struct http_request *);
+
+/* PATCH /items */
+struct api_patchItems_in {
+	void *principal;	/* from security */
+};
+int	api_patchItems(struct http_request *, const struct api_patchItems_in *);
+int	api_patchItems_reply_200(struct http_request *);
+int	glue_patchItems(struct http_request *);
+
+/* DELETE /items */
+struct api_deleteItems_in {
+	void *principal;	/* from security */
+};
+int	api_deleteItems(struct http_request *, const struct api_deleteItems_in *);
+int	api_deleteItems_reply_204(struct http_request *);
+int	glue_deleteItems(struct http_request *);
+
+/* OPTIONS /items */
+struct api_optionsItems_in {
+	void *principal;	/* from security */
+};
+int	api_optionsItems(struct http_request *, const struct api_optionsItems_in *);
+int	api_optionsItems_reply_204(struct http_request *);
+int	glue_optionsItems(struct http_request *);
 
 /* TRACE /items */
-int api_traceItems(struct http_request *);
+struct api_traceItems_in {
+	void *principal;	/* from security */
+};
+int	api_traceItems(struct http_request *, const struct api_traceItems_in *);
+int	api_traceItems_reply_200(struct http_request *);
+int	glue_traceItems(struct http_request *);
+
+/* GET /items/{id} */
+struct api_getItem_in {
+	struct {
+		const char *id;
+	} path;
+	void *principal;	/* from security */
+};
+int	api_getItem(struct http_request *, const struct api_getItem_in *);
+int	api_getItem_reply_200(struct http_request *);
+int	glue_getItem(struct http_request *);
 
 /* PATCH /items/{id} */
-int api_updateItem(struct http_request *);
+struct api_updateItem_in {
+	struct {
+		const char *id;
+	} path;
+	void *principal;	/* from security */
+};
+int	api_updateItem(struct http_request *, const struct api_updateItem_in *);
+int	api_updateItem_reply_200(struct http_request *);
+int	glue_updateItem(struct http_request *);
+
+/* DELETE /items/{id} */
+struct api_deleteItem_in {
+	struct {
+		const char *id;
+	} path;
+	void *principal;	/* from security */
+};
+int	api_deleteItem(struct http_request *, const struct api_deleteItem_in *);
+int	api_deleteItem_reply_204(struct http_request *);
+int	glue_deleteItem(struct http_request *);
+
+/* Compiles what validation needs (patterns); call once. */
+void	api_init(void);
 
 /* The routing trie and its operations (routes.c). */
 extern const struct route_node api_routes;

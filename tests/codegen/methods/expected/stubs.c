@@ -9,7 +9,7 @@
 
 /* POST /items */
 __attribute__((weak)) int
-api_createItem(struct http_request *req)
+api_createItem(struct http_request *req, const struct api_createItem_in *in)
 {
 	http_errorf(req, 501, "Operation %s is not implemented",
 	    "createItem");
@@ -18,7 +18,7 @@ api_createItem(struct http_request *req)
 
 /* DELETE /items/{id} */
 __attribute__((weak)) int
-api_deleteItem(struct http_request *req)
+api_deleteItem(struct http_request *req, const struct api_deleteItem_in *in)
 {
 	http_errorf(req, 501, "Operation %s is not implemented",
 	    "deleteItem");
@@ -27,7 +27,7 @@ api_deleteItem(struct http_request *req)
 
 /* DELETE /items */
 __attribute__((weak)) int
-api_deleteItems(struct http_request *req)
+api_deleteItems(struct http_request *req, const struct api_deleteItems_in *in)
 {
 	http_errorf(req, 501, "Operation %s is not implemented",
 	    "deleteItems");
@@ -36,7 +36,7 @@ api_deleteItems(struct http_request *req)
 
 /* GET /items/{id} */
 __attribute__((weak)) int
-api_getItem(struct http_request *req)
+api_getItem(struct http_request *req, const struct api_getItem_in *in)
 {
 	http_errorf(req, 501, "Operation %s is not implemented",
 	    "getItem");
@@ -45,7 +45,7 @@ api_getItem(struct http_request *req)
 
 /* HEAD /items */
 __attribute__((weak)) int
-api_headItems(struct http_request *req)
+api_headItems(struct http_request *req, const struct api_headItems_in *in)
 {
 	http_errorf(req, 501, "Operation %s is not implemented",
 	    "headItems");
@@ -54,7 +54,7 @@ api_headItems(struct http_request *req)
 
 /* GET /items - List the items */
 __attribute__((weak)) int
-api_listItems(struct http_request *req)
+api_listItems(struct http_request *req, const struct api_listItems_in *in)
 {
 	http_errorf(req, 501, "Operation %s is not implemented",
 	    "listItems");
@@ -63,7 +63,7 @@ api_listItems(struct http_request *req)
 
 /* OPTIONS /items */
 __attribute__((weak)) int
-api_optionsItems(struct http_request *req)
+api_optionsItems(struct http_request *req, const struct api_optionsItems_in *in)
 {
 	http_errorf(req, 501, "Operation %s is not implemented",
 	    "optionsItems");
@@ -72,7 +72,7 @@ api_optionsItems(struct http_request *req)
 
 /* PATCH /items */
 __attribute__((weak)) int
-api_patchItems(struct http_request *req)
+api_patchItems(struct http_request *req, const struct api_patchItems_in *in)
 {
 	http_errorf(req, 501, "Operation %s is not implemented",
 	    "patchItems");
@@ -81,7 +81,7 @@ api_patchItems(struct http_request *req)
 
 /* PUT /items */
 __attribute__((weak)) int
-api_putItems(struct http_request *req)
+api_putItems(struct http_request *req, const struct api_putItems_in *in)
 {
 	http_errorf(req, 501, "Operation %s is not implemented",
 	    "putItems");
@@ -90,7 +90,7 @@ api_putItems(struct http_request *req)
 
 /* TRACE /items */
 __attribute__((weak)) int
-api_traceItems(struct http_request *req)
+api_traceItems(struct http_request *req, const struct api_traceItems_in *in)
 {
 	http_errorf(req, 501, "Operation %s is not implemented",
 	    "traceItems");
@@ -99,7 +99,7 @@ api_traceItems(struct http_request *req)
 
 /* PATCH /items/{id} */
 __attribute__((weak)) int
-api_updateItem(struct http_request *req)
+api_updateItem(struct http_request *req, const struct api_updateItem_in *in)
 {
 	http_errorf(req, 501, "Operation %s is not implemented",
 	    "updateItem");

@@ -9,7 +9,7 @@
 
 /* GET / - Say the API is running */
 __attribute__((weak)) int
-api_root(struct http_request *req)
+api_root(struct http_request *req, const struct api_root_in *in)
 {
 	http_errorf(req, 501, "Operation %s is not implemented",
 	    "root");

@@ -8,18 +8,55 @@
 #ifndef GENERATED_API_H
 #define GENERATED_API_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "http.h"
+#include "model.h"
+#include "security.h"
+#include "upload.h"
 
-/* POST /pets - Create a pet */
-int api_createPets(struct http_request *);
+/*
+ * Per operation: its inputs, parsed and validated by glue_<name>()
+ * (glue.c) before api_<name>() is called; the handler; and one
+ * api_<name>_reply_<status>() per success status of the spec.
+ */
 
 /* GET /pets - List all pets */
-int api_listPets(struct http_request *);
+struct api_listPets_in {
+	struct {
+		bool has_limit;
+		int64_t limit;
+	} query;
+	void *principal;	/* from security */
+};
+int	api_listPets(struct http_request *, const struct api_listPets_in *);
+int	api_listPets_reply_200(struct http_request *, struct api_Pets const *);
+int	glue_listPets(struct http_request *);
+
+/* POST /pets - Create a pet */
+struct api_createPets_in {
+	struct api_Pet const *body;	/* NULL when absent */
+	void *principal;	/* from security */
+};
+int	api_createPets(struct http_request *, const struct api_createPets_in *);
+int	api_createPets_reply_201(struct http_request *);
+int	glue_createPets(struct http_request *);
 
 /* GET /pets/{petId} - Info for a specific pet */
-int api_showPetById(struct http_request *);
+struct api_showPetById_in {
+	struct {
+		const char *petId;
+	} path;
+	void *principal;	/* from security */
+};
+int	api_showPetById(struct http_request *, const struct api_showPetById_in *);
+int	api_showPetById_reply_200(struct http_request *);
+int	glue_showPetById(struct http_request *);
+
+/* Compiles what validation needs (patterns); call once. */
+void	api_init(void);
 
 /* The routing trie and its operations (routes.c). */
 extern const struct route_node api_routes;

@@ -9,7 +9,7 @@
 
 /* POST /pets - Create a pet */
 __attribute__((weak)) int
-api_createPets(struct http_request *req)
+api_createPets(struct http_request *req, const struct api_createPets_in *in)
 {
 	http_errorf(req, 501, "Operation %s is not implemented",
 	    "createPets");
@@ -18,7 +18,7 @@ api_createPets(struct http_request *req)
 
 /* GET /pets - List all pets */
 __attribute__((weak)) int
-api_listPets(struct http_request *req)
+api_listPets(struct http_request *req, const struct api_listPets_in *in)
 {
 	http_errorf(req, 501, "Operation %s is not implemented",
 	    "listPets");
@@ -27,7 +27,7 @@ api_listPets(struct http_request *req)
 
 /* GET /pets/{petId} - Info for a specific pet */
 __attribute__((weak)) int
-api_showPetById(struct http_request *req)
+api_showPetById(struct http_request *req, const struct api_showPetById_in *in)
 {
 	http_errorf(req, 501, "Operation %s is not implemented",
 	    "showPetById");

@@ -8,30 +8,97 @@
 #ifndef GENERATED_API_H
 #define GENERATED_API_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "http.h"
+#include "model.h"
+#include "security.h"
+#include "upload.h"
 
-/* GET /users/{user_id}/posts/{post_id}/comments/{comment_id} */
-int api_getComment(struct http_request *);
-
-/* GET /users/me */
-int api_getMe(struct http_request *);
-
-/* GET /posts/{post_id} */
-int api_getPost(struct http_request *);
-
-/* GET /users/{user_id} */
-int api_getUser(struct http_request *);
-
-/* GET /posts/my */
-int api_listMyPosts(struct http_request *);
+/*
+ * Per operation: its inputs, parsed and validated by glue_<name>()
+ * (glue.c) before api_<name>() is called; the handler; and one
+ * api_<name>_reply_<status>() per success status of the spec.
+ */
 
 /* GET /posts */
-int api_listPosts(struct http_request *);
+struct api_listPosts_in {
+	void *principal;	/* from security */
+};
+int	api_listPosts(struct http_request *, const struct api_listPosts_in *);
+int	api_listPosts_reply_200(struct http_request *);
+int	glue_listPosts(struct http_request *);
+
+/* GET /posts/my */
+struct api_listMyPosts_in {
+	void *principal;	/* from security */
+};
+int	api_listMyPosts(struct http_request *, const struct api_listMyPosts_in *);
+int	api_listMyPosts_reply_200(struct http_request *);
+int	glue_listMyPosts(struct http_request *);
 
 /* PATCH /posts/{id}/cover */
-int api_setCover(struct http_request *);
+struct api_setCover_in {
+	struct {
+		int64_t id;
+	} path;
+	void *principal;	/* from security */
+};
+int	api_setCover(struct http_request *, const struct api_setCover_in *);
+int	api_setCover_reply_200(struct http_request *);
+int	glue_setCover(struct http_request *);
+
+/* GET /posts/{post_id} */
+struct api_getPost_in {
+	struct {
+		int64_t post_id;
+	} path;
+	void *principal;	/* from security */
+};
+int	api_getPost(struct http_request *, const struct api_getPost_in *);
+int	api_getPost_reply_200(struct http_request *);
+int	glue_getPost(struct http_request *);
+
+/* GET /users/me */
+struct api_getMe_in {
+	void *principal;	/* from security */
+};
+int	api_getMe(struct http_request *, const struct api_getMe_in *);
+int	api_getMe_reply_200(struct http_request *);
+int	glue_getMe(struct http_request *);
+
+/* GET /users/{user_id} */
+struct api_getUser_in {
+	struct {
+		const char *user_id;
+	} path;
+	void *principal;	/* from security */
+};
+int	api_getUser(struct http_request *, const struct api_getUser_in *);
+int	api_getUser_reply_200(struct http_request *);
+int	glue_getUser(struct http_request *);
+
+/* GET /users/{user_id}/posts/{post_id}/comments/{comment_id} */
+struct api_getComment_in {
+	struct {
+		const char *comment_id;
+		const char *post_id;
+		const char *user_id;
+	} path;
+	struct {
+		bool has_post_id;
+		const char *post_id;
+	} query;
+	void *principal;	/* from security */
+};
+int	api_getComment(struct http_request *, const struct api_getComment_in *);
+int	api_getComment_reply_200(struct http_request *);
+int	glue_getComment(struct http_request *);
+
+/* Compiles what validation needs (patterns); call once. */
+void	api_init(void);
 
 /* The routing trie and its operations (routes.c). */
 extern const struct route_node api_routes;

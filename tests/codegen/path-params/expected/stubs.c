@@ -9,7 +9,7 @@
 
 /* GET /users/{user_id}/posts/{post_id}/comments/{comment_id} */
 __attribute__((weak)) int
-api_getComment(struct http_request *req)
+api_getComment(struct http_request *req, const struct api_getComment_in *in)
 {
 	http_errorf(req, 501, "Operation %s is not implemented",
 	    "getComment");
@@ -18,7 +18,7 @@ api_getComment(struct http_request *req)
 
 /* GET /users/me */
 __attribute__((weak)) int
-api_getMe(struct http_request *req)
+api_getMe(struct http_request *req, const struct api_getMe_in *in)
 {
 	http_errorf(req, 501, "Operation %s is not implemented",
 	    "getMe");
@@ -27,7 +27,7 @@ api_getMe(struct http_request *req)
 
 /* GET /posts/{post_id} */
 __attribute__((weak)) int
-api_getPost(struct http_request *req)
+api_getPost(struct http_request *req, const struct api_getPost_in *in)
 {
 	http_errorf(req, 501, "Operation %s is not implemented",
 	    "getPost");
@@ -36,7 +36,7 @@ api_getPost(struct http_request *req)
 
 /* GET /users/{user_id} */
 __attribute__((weak)) int
-api_getUser(struct http_request *req)
+api_getUser(struct http_request *req, const struct api_getUser_in *in)
 {
 	http_errorf(req, 501, "Operation %s is not implemented",
 	    "getUser");
@@ -45,7 +45,7 @@ api_getUser(struct http_request *req)
 
 /* GET /posts/my */
 __attribute__((weak)) int
-api_listMyPosts(struct http_request *req)
+api_listMyPosts(struct http_request *req, const struct api_listMyPosts_in *in)
 {
 	http_errorf(req, 501, "Operation %s is not implemented",
 	    "listMyPosts");
@@ -54,7 +54,7 @@ api_listMyPosts(struct http_request *req)
 
 /* GET /posts */
 __attribute__((weak)) int
-api_listPosts(struct http_request *req)
+api_listPosts(struct http_request *req, const struct api_listPosts_in *in)
 {
 	http_errorf(req, 501, "Operation %s is not implemented",
 	    "listPosts");
@@ -63,7 +63,7 @@ api_listPosts(struct http_request *req)
 
 /* PATCH /posts/{id}/cover */
 __attribute__((weak)) int
-api_setCover(struct http_request *req)
+api_setCover(struct http_request *req, const struct api_setCover_in *in)
 {
 	http_errorf(req, 501, "Operation %s is not implemented",
 	    "setCover");

@@ -8,18 +8,58 @@
 #ifndef GENERATED_API_H
 #define GENERATED_API_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "http.h"
+#include "model.h"
+#include "security.h"
+#include "upload.h"
 
-/* GET /nodes/{node_id}/children/{child_id} */
-int api_getChild(struct http_request *);
+/*
+ * Per operation: its inputs, parsed and validated by glue_<name>()
+ * (glue.c) before api_<name>() is called; the handler; and one
+ * api_<name>_reply_<status>() per success status of the spec.
+ */
 
 /* GET /nodes/{node_id} */
-int api_getNode(struct http_request *);
+struct api_getNode_in {
+	struct {
+		int64_t node_id;
+	} path;
+	struct {
+		bool has_depth;
+		int64_t depth;
+	} query;
+	void *principal;	/* from security */
+};
+int	api_getNode(struct http_request *, const struct api_getNode_in *);
+int	api_getNode_reply_200(struct http_request *, struct api_Node const *);
+int	glue_getNode(struct http_request *);
+
+/* GET /nodes/{node_id}/children/{child_id} */
+struct api_getChild_in {
+	struct {
+		int64_t node_id;
+		const char *child_id;
+	} path;
+	void *principal;	/* from security */
+};
+int	api_getChild(struct http_request *, const struct api_getChild_in *);
+int	api_getChild_reply_200(struct http_request *, const char *const *);
+int	glue_getChild(struct http_request *);
 
 /* GET /pets */
-int api_listPets(struct http_request *);
+struct api_listPets_in {
+	void *principal;	/* from security */
+};
+int	api_listPets(struct http_request *, const struct api_listPets_in *);
+int	api_listPets_reply_200(struct http_request *);
+int	glue_listPets(struct http_request *);
+
+/* Compiles what validation needs (patterns); call once. */
+void	api_init(void);
 
 /* The routing trie and its operations (routes.c). */
 extern const struct route_node api_routes;

@@ -9,7 +9,7 @@
 
 /* GET /nodes/{node_id}/children/{child_id} */
 __attribute__((weak)) int
-api_getChild(struct http_request *req)
+api_getChild(struct http_request *req, const struct api_getChild_in *in)
 {
 	http_errorf(req, 501, "Operation %s is not implemented",
 	    "getChild");
@@ -18,7 +18,7 @@ api_getChild(struct http_request *req)
 
 /* GET /nodes/{node_id} */
 __attribute__((weak)) int
-api_getNode(struct http_request *req)
+api_getNode(struct http_request *req, const struct api_getNode_in *in)
 {
 	http_errorf(req, 501, "Operation %s is not implemented",
 	    "getNode");
@@ -27,7 +27,7 @@ api_getNode(struct http_request *req)
 
 /* GET /pets */
 __attribute__((weak)) int
-api_listPets(struct http_request *req)
+api_listPets(struct http_request *req, const struct api_listPets_in *in)
 {
 	http_errorf(req, 501, "Operation %s is not implemented",
 	    "listPets");

@@ -8,12 +8,31 @@
 #ifndef GENERATED_API_H
 #define GENERATED_API_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "http.h"
+#include "model.h"
+#include "security.h"
+#include "upload.h"
+
+/*
+ * Per operation: its inputs, parsed and validated by glue_<name>()
+ * (glue.c) before api_<name>() is called; the handler; and one
+ * api_<name>_reply_<status>() per success status of the spec.
+ */
 
 /* GET /a - Summary with * / and ? ?= and newline */
-int api_a(struct http_request *);
+struct api_a_in {
+	void *principal;	/* from security */
+};
+int	api_a(struct http_request *, const struct api_a_in *);
+int	api_a_reply_200(struct http_request *);
+int	glue_a(struct http_request *);
+
+/* Compiles what validation needs (patterns); call once. */
+void	api_init(void);
 
 /* The routing trie and its operations (routes.c). */
 extern const struct route_node api_routes;

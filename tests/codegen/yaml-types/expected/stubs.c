@@ -9,7 +9,7 @@
 
 /* GET /a - Summary with * / and ? ?= and newline */
 __attribute__((weak)) int
-api_a(struct http_request *req)
+api_a(struct http_request *req, const struct api_a_in *in)
 {
 	http_errorf(req, 501, "Operation %s is not implemented",
 	    "a");
