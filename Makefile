@@ -52,7 +52,7 @@ CODEGEN		:= $(B)/bin/codegen
 GEN_STAMP	:= generated/.stamp
 
 .PHONY: all server run test unit codegen-test http-test check-generated \
-	deps clean scaffold bench fuzz-multipart lint sdk-test prism-test
+	deps clean scaffold bench fuzz-multipart lint sdk-test prism-test browser-test
 .DEFAULT_GOAL := all
 
 all: $(GEN_STAMP)
@@ -92,7 +92,7 @@ $(B)/tests/%: tests/unit/%.c $(RUNTIME_OBJ) $(GEN_OBJ) $(HANDLER_OBJ)
 # cluster when DATABASE_URL is unset and stops it afterwards.
 test: deps
 	@scripts/with-pg.sh $(MAKE) --no-print-directory MODE=debug \
-	    check-generated lint codegen-test unit http-test prism-test sdk-test
+	    check-generated lint codegen-test unit http-test prism-test sdk-test browser-test
 
 unit: $(UNIT_BIN)
 	@scripts/run-unit.sh $(UNIT_BIN)
@@ -112,6 +112,10 @@ prism-test: $(SERVER)
 # (openapi-typescript + openapi-fetch), type-checked with tsc first.
 sdk-test: $(SERVER)
 	@scripts/sdk-test.sh $(SERVER)
+
+# /docs and /redoc in Debian's Chromium, driven by playwright-core.
+browser-test: $(SERVER)
+	@scripts/browser-test.sh $(SERVER)
 
 # openapi.yaml against the rule set in .redocly.yaml, and the fixtures in
 # tests/lint/ that prove the rules catch what they should.

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # deps.sh - install what building, running and testing need, and only what
 # is missing: Debian 12 packages (apt-get, as root or through sudo) and the
-# npm packages pinned in package-lock.json (Swagger UI, ReDoc).
+# npm packages pinned in package-lock.json (Swagger UI, ReDoc, and the
+# spec tooling: Redocly CLI, openapi-typescript, Prism, playwright-core).
 #
 # Nothing is downloaded from anywhere but Debian's archive and the npm
 # registry.
@@ -11,11 +12,12 @@ cd "$(dirname "$0")/.."
 # Build: compiler and libraries (libcurl: SMTP for outgoing mail).  Run:
 # PostgreSQL 15.  Tests: cmocka, python3 (HTTP test driver), aiosmtpd (a
 # local SMTP sink), starlette (our CORS answers are compared with its
-# CORSMiddleware's), curl.  Bench: wrk.
+# CORSMiddleware's), curl, chromium (the docs in a real browser, driven by
+# playwright-core from npm; never a browser download).  Bench: wrk.
 PKGS=(build-essential pkg-config libmicrohttpd-dev libpq-dev libyaml-dev
       libjansson-dev libsodium-dev libcurl4-openssl-dev libcmocka-dev libpcre2-dev
       postgresql-15 postgresql-client-15 python3 python3-yaml
-      python3-aiosmtpd python3-starlette curl wrk)
+      python3-aiosmtpd python3-starlette curl chromium wrk)
 
 missing=()
 for p in "${PKGS[@]}"; do
