@@ -97,8 +97,16 @@ test: deps
 unit: $(UNIT_BIN)
 	@scripts/run-unit.sh $(UNIT_BIN)
 
-codegen-test: $(CODEGEN)
+codegen-test: $(CODEGEN) $(B)/libruntime.a
 	@scripts/codegen-fixtures.sh $(CODEGEN) tests/codegen
+	@CC="$(CC)" CFLAGS="$(CFLAGS)" LIBS="$(PKG_LIBS) -lcmocka" \
+	    scripts/schema-cases.sh $(CODEGEN) $(B)/libruntime.a \
+	    $(B)/schema-cases
+
+# The runtime as an archive: fixture programs take only what they use.
+$(B)/libruntime.a: $(RUNTIME_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
 
 http-test: $(SERVER)
 	@scripts/http-test.sh $(SERVER)

@@ -82,7 +82,8 @@ static void		 schema_note(struct model *, struct sch *,
 			    const char *);
 static unsigned		 schema_typebit(const struct ytree_node *);
 static int		 schema_num(const struct ytree_node *, double *);
-static int		 schema_len(const struct ytree_node *, long long *);
+static int		 schema_len(const struct ytree_node *, const char *,
+			    long long *);
 static int		 schema_pattern(struct model *,
 			    const struct ytree_node *);
 static int		 schema_trivial(const struct ytree_node *,
@@ -377,11 +378,11 @@ schema_num(const struct ytree_node *n, double *out)
 }
 
 static int
-schema_len(const struct ytree_node *n, long long *out)
+schema_len(const struct ytree_node *n, const char *kw, long long *out)
 {
 	if (ytree_int(n, out) == -1 || *out < 0) {
-		diag_error(n, "must be a non-negative integer, not %s",
-		    n->kind == YTREE_SCALAR ? n->str : ytree_what(n));
+		diag_error(n, "%s must be a non-negative integer, not %s",
+		    kw, n->kind == YTREE_SCALAR ? n->str : ytree_what(n));
 		return -1;
 	}
 	return 0;
@@ -521,9 +522,11 @@ schema_apply(struct model *m, struct sch *s, struct ytree_node *n)
 		s->fmt = F_BINARY;
 		s->fmtname = "binary";
 	}
-	if ((v = ytree_get(n, "minLength")) != NULL && schema_len(v, &ll) == 0)
+	if ((v = ytree_get(n, "minLength")) != NULL &&
+	    schema_len(v, "minLength", &ll) == 0)
 		s->minlen = ll > s->minlen ? ll : s->minlen;
-	if ((v = ytree_get(n, "maxLength")) != NULL && schema_len(v, &ll) == 0)
+	if ((v = ytree_get(n, "maxLength")) != NULL &&
+	    schema_len(v, "maxLength", &ll) == 0)
 		s->maxlen = s->maxlen < 0 || ll < s->maxlen ? ll : s->maxlen;
 	if ((v = ytree_get(n, "pattern")) != NULL && s->pattern < 0)
 		s->pattern = schema_pattern(m, v);
@@ -604,9 +607,11 @@ schema_apply(struct model *m, struct sch *s, struct ytree_node *n)
 			s->items = schema_get(m, v, arena_sprintf(m->pool,
 			    "%s_item", s->name));
 	}
-	if ((v = ytree_get(n, "minItems")) != NULL && schema_len(v, &ll) == 0)
+	if ((v = ytree_get(n, "minItems")) != NULL &&
+	    schema_len(v, "minItems", &ll) == 0)
 		s->minitems = ll > s->minitems ? ll : s->minitems;
-	if ((v = ytree_get(n, "maxItems")) != NULL && schema_len(v, &ll) == 0)
+	if ((v = ytree_get(n, "maxItems")) != NULL &&
+	    schema_len(v, "maxItems", &ll) == 0)
 		s->maxitems = s->maxitems < 0 || ll < s->maxitems ? ll :
 		    s->maxitems;
 	if ((v = ytree_get(n, "uniqueItems")) != NULL &&
@@ -684,10 +689,10 @@ schema_apply(struct model *m, struct sch *s, struct ytree_node *n)
 			    "or a schema, not %s", ytree_what(v));
 	}
 	if ((v = ytree_get(n, "minProperties")) != NULL &&
-	    schema_len(v, &ll) == 0)
+	    schema_len(v, "minProperties", &ll) == 0)
 		s->minprops = ll;
 	if ((v = ytree_get(n, "maxProperties")) != NULL &&
-	    schema_len(v, &ll) == 0)
+	    schema_len(v, "maxProperties", &ll) == 0)
 		s->maxprops = ll;
 
 	if ((v = ytree_get(n, "enum")) != NULL) {
@@ -1267,7 +1272,7 @@ static void
 schema_param(struct model *m, struct op *op, struct ytree_node *d,
     struct param *p)
 {
-	struct ytree_node	*v, *sn;
+	struct ytree_node	*v, *sn, *stylen;
 	struct sch		*t;
 	const char		*style, *dflt;
 	int			 b;
@@ -1293,11 +1298,11 @@ schema_param(struct model *m, struct op *op, struct ytree_node *d,
 	}
 	dflt = p->in == IN_QUERY || p->in == IN_COOKIE ? "form" : "simple";
 	style = dflt;
-	if ((v = ytree_get(d, "style")) != NULL) {
-		if (!ytree_isstr(v))
-			diag_error(v, "style must be a string");
+	if ((stylen = ytree_get(d, "style")) != NULL) {
+		if (!ytree_isstr(stylen))
+			diag_error(stylen, "style must be a string");
 		else
-			style = v->str;
+			style = stylen->str;
 	}
 	p->explode = strcmp(style, "form") == 0;
 	if ((v = ytree_get(d, "explode")) != NULL && ytree_bool(v, &b) == 0)
@@ -1308,7 +1313,7 @@ schema_param(struct model *m, struct op *op, struct ytree_node *d,
 	else if (p->in == IN_QUERY && strcmp(style, "pipeDelimited") == 0)
 		p->sep = '|';
 	else if (strcmp(style, dflt) != 0)
-		diag_error(v, "parameter '%s': style %s is not supported in "
+		diag_error(stylen, "parameter '%s': style %s is not supported in "
 		    "%s (want %s%s)", p->name, style, p->in == IN_PATH ?
 		    "path" : p->in == IN_QUERY ? "query" : p->in == IN_HEADER ?
 		    "header" : "cookie", dflt, p->in == IN_QUERY ?
