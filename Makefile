@@ -52,7 +52,7 @@ CODEGEN		:= $(B)/bin/codegen
 GEN_STAMP	:= generated/.stamp
 
 .PHONY: all server run test unit codegen-test http-test check-generated \
-	deps clean scaffold bench fuzz-multipart lint sdk-test prism-test browser-test
+	deps clean scaffold bench bench-serialize fuzz-multipart lint sdk-test prism-test browser-test
 .DEFAULT_GOAL := all
 
 all: $(GEN_STAMP)
@@ -102,6 +102,17 @@ codegen-test: $(CODEGEN) $(B)/libruntime.a
 	@CC="$(CC)" CFLAGS="$(CFLAGS)" LIBS="$(PKG_LIBS) -lcmocka" \
 	    scripts/schema-cases.sh $(CODEGEN) $(B)/libruntime.a \
 	    $(B)/schema-cases
+
+# The reply serializer against jansson (bench/serialize.c); results in
+# bench/RESULTS.md.
+bench-serialize:
+	@$(MAKE) --no-print-directory MODE=release build/release/bin/bench-serialize
+	@build/release/bin/bench-serialize
+
+$(B)/bin/bench-serialize: bench/serialize.c $(B)/generated/model.o \
+    $(B)/libruntime.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS)
 
 # The runtime as an archive: fixture programs take only what they use.
 $(B)/libruntime.a: $(RUNTIME_OBJ)
