@@ -18,6 +18,8 @@
 #include <sodium.h>
 
 #include "api.h"
+#include "app.h"
+#include "auth.h"
 #include "config.h"
 #include "cors.h"
 #include "db.h"
@@ -27,6 +29,7 @@
 #include "mail.h"
 #include "middleware.h"
 #include "pool.h"
+#include "security.h"
 #include "reqlog.h"
 #include "server.h"
 #include "tasks.h"
@@ -80,6 +83,11 @@ main(int argc, char **argv)
 	}
 	if (mail_init() == -1)
 		return 1;
+	if (auth_init(config.secret_key,
+	    config.access_token_expire_minutes) == -1) {
+		log_error(NULL, "cannot initialise token signing");
+		return 1;
+	}
 	log_set_debug(config.debug);
 
 	/*
@@ -112,6 +120,9 @@ main(int argc, char **argv)
 
 	if (cors_init() == -1)
 		goto out_docs;
+
+	/* The spec's securitySchemes, each with its verifier. */
+	security_register("bearerAuth", app_bearer);
 
 	/*
 	 * The chain, in order: "before" hooks run top to bottom, "after"

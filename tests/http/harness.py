@@ -256,3 +256,20 @@ class TcpProxy:
     def close(self):
         self.cut()
         self.lsock.close()
+
+
+class ServerCase(__import__("unittest").TestCase):
+    """One server for the whole class; when the class is done it must exit
+    0 on SIGTERM with no sanitizer report."""
+    server_env = None
+
+    @classmethod
+    def setUpClass(cls):
+        cls.srv = Server(env=cls.server_env).wait_ready()
+
+    @classmethod
+    def tearDownClass(cls):
+        rc = cls.srv.stop()
+        assert rc == 0, "server exit %d\n%s" % (rc, "\n".join(cls.srv.lines[-40:]))
+        reports = cls.srv.sanitizer_reports()
+        assert not reports, "\n".join(cls.srv.lines)

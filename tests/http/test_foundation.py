@@ -12,7 +12,7 @@ import unittest
 
 import yaml
 
-from harness import REPO, SERVER_BIN, Server, db_url_for, direct_only, psql
+from harness import REPO, SERVER_BIN, Server, ServerCase, db_url_for, direct_only, psql
 
 SPEC_PATH = os.path.join(REPO, "openapi.yaml")
 with open(SPEC_PATH, "rb") as f:
@@ -20,9 +20,12 @@ with open(SPEC_PATH, "rb") as f:
 SPEC = yaml.safe_load(SPEC_BYTES)
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
-# Operations answered by a hand-written handler today; every other one
-# must answer 501 through its generated stub.
-IMPLEMENTED = {"root_get", "docs_swagger_ui", "docs_redoc", "openapi_json", "openapi_yaml", "files_get"}
+def stub_operations():
+    """Operations still answered by their generated stub: the weak api_*
+    symbols nobody in handlers/ replaced (nm: "W")."""
+    out = subprocess.run(["nm", SERVER_BIN], capture_output=True, text=True, check=True).stdout
+    return {line.split()[-1][len("api_"):] for line in out.splitlines()
+            if line.split()[1:2] == ["W"] and line.split()[-1].startswith("api_")}
 
 
 def fill(path):
@@ -85,18 +88,7 @@ def parse_raw(resp):
     return status, headers, body
 
 
-class FoundationTest(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.srv = Server().wait_ready()
-
-    @classmethod
-    def tearDownClass(cls):
-        rc = cls.srv.stop()
-        reports = cls.srv.sanitizer_reports()
-        assert rc == 0, "server exit %d\n%s" % (rc, "\n".join(cls.srv.lines[-40:]))
-        assert not reports, "\n".join(cls.srv.lines)
-
+class FoundationTest(ServerCase):
     def assertEnvelope(self, r, status, message=None):
         self.assertEqual(r.status, status, r)
         self.assertTrue(r.headers["Content-Type"].startswith("application/json"))
@@ -197,11 +189,14 @@ class FoundationTest(unittest.TestCase):
         # Security and validation come before the handler: a protected
         # stub answers 401 to a caller without credentials, and a public
         # one answers 501 to a valid request.
-        seen = 0
+        stubs = stub_operations()
+        if not stubs:
+            self.skipTest("every operation has a handler (the stubs are "
+                          "checked by the generator fixtures)")
         for path, item in SPEC["paths"].items():
             for m in METHODS:
                 op = item.get(m)
-                if not op or op["operationId"] in IMPLEMENTED:
+                if not op or op["operationId"] not in stubs:
                     continue
                 r = self.srv.request(m.upper(), fill(path), body=example_body(op))
                 if protected(op):
@@ -209,8 +204,6 @@ class FoundationTest(unittest.TestCase):
                     self.assertEqual(r.headers["WWW-Authenticate"], "Bearer")
                 else:
                     self.assertEnvelope(r, 501, f"Operation {op['operationId']} is not implemented")
-                seen += 1
-        self.assertGreaterEqual(seen, 15)
 
     @direct_only("the server's own keep-alive connection")
     def test_keep_alive_survives_every_kind_of_answer(self):
