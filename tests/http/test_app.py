@@ -249,6 +249,28 @@ class UsersTest(AppCase):
         self.assertError(self.req("GET", f"/posts/{p['id']}"), 404, "Post not found")
 
 
+class DeleteFilesTest(AppCase):
+    def test_delete_me_takes_every_file(self):
+        import os
+        from test_uploads import content, multipart
+        u, token = self.user()
+        p = self.post(token)
+        names = []
+        for path in ("/users/me/avatar", f"/posts/{p['id']}/cover", "/uploads/image"):
+            body, ctype = multipart([("file", "a.png", "image/png", content("png", 2048))])
+            method = "PATCH" if path.endswith("/cover") else "POST"
+            r = self.req(method, path, body, token=token, headers={"Content-Type": ctype})
+            self.assertIn(r.status, (200, 201), r)
+            j = r.json()
+            names.append((j.get("avatar_url") or j.get("cover_image") or j.get("url")).rsplit("/", 1)[1])
+        updir = self.srv.env["UPLOAD_DIR"]
+        self.assertTrue(all(os.path.exists(os.path.join(updir, n)) for n in names))
+        self.assertEqual(self.req("DELETE", "/users/me", token=token).status, 204)
+        self.assertEqual([n for n in names if os.path.exists(os.path.join(updir, n))], [])
+        for n in names:
+            self.assertError(self.req("GET", "/files/" + n), 404)
+
+
 class PostsTest(AppCase):
     def test_create(self):
         u, token = self.user()
