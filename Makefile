@@ -57,6 +57,12 @@ GEN_STAMP	:= generated/.stamp
 
 all: $(GEN_STAMP)
 	@$(MAKE) --no-print-directory server
+	@$(CODEGEN) -n handlers openapi.yaml
+
+# Appends a stub with the right signature to handlers/<tag>.c for every
+# operation without a handler; existing code is never touched.
+scaffold: $(CODEGEN)
+	@$(CODEGEN) -s handlers openapi.yaml
 
 server: $(SERVER)
 

@@ -311,6 +311,9 @@ const char *genmodel_default_expr(struct arena *, struct sch *);
 void	genglue_emit(struct buf *, const struct model *, const char *);
 void	genglue_decls(struct buf *, const struct model *);
 
+/* scaffold.c: handlers missing from a directory; stubs for them. */
+int	scaffold_run(const struct model *, const char *, int write);
+
 /* tojson.c: the YAML document as compact JSON (YAML 1.2 core schema). */
 char	*tojson_convert(const struct ytree *);
 

@@ -2,6 +2,8 @@
  * codegen - writes the C glue of the server from its OpenAPI spec.
  *
  *	codegen [-o outdir] spec.yaml
+ *	codegen -n handlers spec.yaml	(which handlers are missing)
+ *	codegen -s handlers spec.yaml	(append stubs for them: scaffold.c)
  *
  * The spec is the source of truth: routes, operations and the published
  * spec itself all come from it, so they cannot drift apart.  This program
@@ -54,7 +56,8 @@ static const char *const outputs[] = {
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: codegen [-o outdir] spec.yaml\n");
+	fprintf(stderr, "usage: codegen [-o outdir] spec.yaml\n"
+	    "       codegen -n | -s handlerdir spec.yaml\n");
 	exit(1);
 }
 
@@ -104,12 +107,19 @@ main(int argc, char *argv[])
 	struct model	 model;
 	struct buf	 out[nitems(outputs)], name;
 	const char	*outdir = "generated", *spec, *base;
+	const char	*handlers = NULL;
+	int		 scaffold = 0;
 	char		*yaml = NULL, *json = NULL;
 	size_t		 len, i;
 	int		 ch, rc = 1;
 
-	while ((ch = getopt(argc, argv, "o:")) != -1) {
+	while ((ch = getopt(argc, argv, "n:o:s:")) != -1) {
 		switch (ch) {
+		case 'n':
+		case 's':
+			handlers = optarg;
+			scaffold = ch == 's';
+			break;
 		case 'o':
 			outdir = optarg;
 			break;
@@ -143,6 +153,10 @@ main(int argc, char *argv[])
 	}
 	if (json == NULL)
 		fatal("%s: no JSON form and no error", spec);
+	if (handlers != NULL) {
+		rc = scaffold_run(&model, handlers, scaffold) == 0 ? 0 : 1;
+		goto out;
+	}
 
 	/* The generated header names the spec by its basename only, so
 	 * output does not depend on where the tree is checked out. */
