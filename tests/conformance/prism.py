@@ -100,7 +100,8 @@ class Prism:
              "--validate-request=false", "--cors=false"],
             cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
             env=dict(os.environ, NO_COLOR="1", FORCE_COLOR="0"))
-        threading.Thread(target=self._read, daemon=True).start()
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
         deadline = time.time() + 60
         while not self._ready.wait(0.05):
             if self.proc.poll() is not None or time.time() > deadline:
@@ -112,7 +113,6 @@ class Prism:
             self._log.write(line)
             if b"Prism is listening" in line:
                 self._ready.set()
-        self._log.flush()
 
     def stop(self):
         if self.proc.poll() is None:
@@ -122,7 +122,8 @@ class Prism:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
-        time.sleep(0.05)
+        self._reader.join(5)       # it drains the pipe into the log
+        self.proc.stdout.close()
         self._log.close()
 
     def _report(self, **entry):
