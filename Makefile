@@ -52,7 +52,7 @@ CODEGEN		:= $(B)/bin/codegen
 GEN_STAMP	:= generated/.stamp
 
 .PHONY: all server run test unit codegen-test http-test check-generated \
-	deps clean scaffold bench bench-serialize fuzz-multipart lint sdk-test prism-test browser-test
+	deps clean scaffold bench bench-serialize fuzz fuzz-codegen fuzz-multipart lint sdk-test prism-test browser-test
 .DEFAULT_GOAL := all
 
 all: $(GEN_STAMP)
@@ -98,7 +98,8 @@ $(B)/tests/%: tests/unit/%.c $(RUNTIME_OBJ) $(GEN_OBJ) $(HANDLER_OBJ)
 # cluster when DATABASE_URL is unset and stops it afterwards.
 test: deps
 	@scripts/with-pg.sh $(MAKE) --no-print-directory MODE=debug \
-	    check-generated lint codegen-test unit http-test prism-test sdk-test browser-test
+	    check-generated lint codegen-test unit fuzz-codegen http-test \
+	    prism-test sdk-test browser-test
 
 unit: $(UNIT_BIN)
 	@scripts/run-unit.sh $(UNIT_BIN)
@@ -164,6 +165,49 @@ build/fuzz/fuzz_multipart: tests/fuzz/fuzz_multipart.c runtime/multipart.c \
     runtime/multipart.h runtime/util.c
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $(filter %.c,$^)
+
+# The generated decoders and encoders (the application's model, and the
+# composition fixture's for unions and cycles), and the parameter / form
+# value parsers.  make test runs them FUZZ_SECONDS each; make fuzz longer.
+FUZZ_RUNTIME	:= runtime/validate.c runtime/jsonw.c runtime/arena.c \
+		   runtime/util.c runtime/http.c runtime/log.c
+FUZZ_LIBS	:= $(shell pkg-config --libs jansson libmicrohttpd \
+		   libpcre2-8 2>/dev/null) -lm -lpthread
+FUZZ_GEN	:= build/fuzz/gen-composition
+
+build/fuzz/fuzz_decode build/fuzz/fuzz_params: build/fuzz/fuzz_%: \
+    tests/fuzz/fuzz_%.c generated/model.c $(FUZZ_RUNTIME)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $(PKG_CFLAGS) -Igenerated -o $@ \
+	    $(filter %.c,$^) $(FUZZ_LIBS)
+
+$(FUZZ_GEN)/model.c: tests/codegen/schema-composition/openapi.yaml $(CODEGEN)
+	@mkdir -p $(FUZZ_GEN)
+	cd tests/codegen/schema-composition && \
+	    $(abspath $(CODEGEN)) -o $(abspath $(FUZZ_GEN)) openapi.yaml
+
+build/fuzz/fuzz_decode_composition: tests/fuzz/fuzz_decode.c \
+    $(FUZZ_GEN)/model.c $(FUZZ_RUNTIME)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $(PKG_CFLAGS) -I$(FUZZ_GEN) -o $@ \
+	    $(filter %.c,$^) $(FUZZ_LIBS)
+
+fuzz-codegen: build/fuzz/fuzz_decode build/fuzz/fuzz_decode_composition \
+    build/fuzz/fuzz_params
+	@mkdir -p build/fuzz/corpus-decode build/fuzz/corpus-params
+	@for t in decode decode_composition params; do \
+	    c=$${t%_composition}; \
+	    build/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) \
+	    -max_len=2048 -print_final_stats=1 \
+	    $$( [ $$c = decode ] && echo -dict=tests/fuzz/decode.dict ) \
+	    build/fuzz/corpus-$$c tests/fuzz/corpus/$$c \
+	    >build/fuzz/$$t.log 2>&1 || { cat build/fuzz/$$t.log; exit 1; }; \
+	    echo "fuzz_$$t: $$(grep -h number_of_executed_units \
+	    build/fuzz/$$t.log | sed 's/.*: //') runs, no failure"; \
+	done
+
+fuzz:
+	@$(MAKE) --no-print-directory FUZZ_SECONDS=300 fuzz-codegen \
+	    fuzz-multipart
 
 fuzz-multipart: build/fuzz/fuzz_multipart
 	@mkdir -p build/fuzz/corpus-multipart
