@@ -1,8 +1,8 @@
 """Middleware and background tasks, against the real server: CORS (as
-Starlette's CORSMiddleware answers it), the headers on every response, the
-request log file under concurrency, and - once the auth handlers exist -
-the login log, the welcome email (outbox and SMTP) and that a slow task
-never holds the response."""
+Starlette's CORSMiddleware answers it, compared case by case), the headers
+on every response (200 to 500), the request log file under concurrency,
+the login log, the welcome email (outbox, SMTP, retries while the mail
+server is down) and that a slow mail server never holds the response."""
 import asyncio
 import json
 import os
@@ -13,7 +13,7 @@ import threading
 import time
 import unittest
 
-from harness import Server
+from harness import Server, db_url_for, psql
 
 ALLOWED = "http://localhost:3000"
 OTHER_ALLOWED = "https://app.example"
@@ -378,10 +378,13 @@ class HeadersAndRequestLogTest(unittest.TestCase, HeadersTestMixin):
             ("DELETE", "/", None, {}, 405),
             ("POST", "/auth/login", "x" * 2048, {"Content-Type": "application/json"}, 413),
             ("OPTIONS", "/posts", None, {"Origin": EVIL, "Access-Control-Request-Method": "GET"}, 400),
-            ("POST", "/auth/login", "{not json", {"Content-Type": "application/json"}, None),
-            ("POST", "/auth/login", {"email": "not-an-email"}, {}, None),
-            ("GET", "/users/me", None, {}, None),
-            ("GET", "/posts/notanumber", None, {}, None),
+            ("POST", "/auth/login", "{not json", {"Content-Type": "application/json"}, 400),
+            ("POST", "/auth/login", {"email": "not-an-email"}, {}, 422),
+            ("POST", "/auth/login", "a=b", {"Content-Type": "text/plain"}, 415),
+            ("POST", "/auth/login", {"email": "nobody@example.com", "password": "wrong pass"}, {}, 401),
+            ("GET", "/users/me", None, {}, 401),
+            ("GET", "/posts/notanumber", None, {}, 422),
+            ("GET", "/posts/123456", None, {}, 404),
         ]
         seen = set()
         for method, path, body, hdrs, status in cases:
@@ -390,7 +393,7 @@ class HeadersAndRequestLogTest(unittest.TestCase, HeadersTestMixin):
                 self.assertEqual(r.status, status, (method, path, r))
             self.assertCommonHeaders(r)
             seen.add(r.status)
-        self.assertTrue({200, 400, 404, 405, 413} <= seen, seen)
+        self.assertTrue({200, 400, 401, 404, 405, 413, 415, 422} <= seen, seen)
 
     def test_headers_on_413_answered_before_the_body(self):
         s = socket.create_connection(("127.0.0.1", self.srv.port), timeout=10)
@@ -433,6 +436,23 @@ class HeadersAndRequestLogTest(unittest.TestCase, HeadersTestMixin):
             lines = [l for l in f.read().splitlines() if "forged" in l]
         self.assertEqual(len(lines), 1, lines)
         self.assertTrue(lines[0].endswith(" 404 " + lines[0].rsplit(" ", 1)[-1]))
+
+
+class HeadersOn500Test(unittest.TestCase, HeadersTestMixin):
+    def test_database_error_500_carries_the_headers(self):
+        srv = Server(env={"CORS_ORIGINS": ALLOWED}).wait_ready()
+        try:
+            psql(db_url_for(srv.db), "DROP TABLE posts CASCADE")
+            r = srv.request("GET", "/posts", headers={"Origin": ALLOWED})
+            self.assertEqual(r.status, 500, r)
+            self.assertCommonHeaders(r)
+            self.assertEqual(r.headers["Access-Control-Allow-Origin"], ALLOWED)
+            rc, reqlog, _, _ = stop_and_keep(srv)
+            assert_clean_exit(self, srv, rc)
+            self.assertTrue(any(LOG_LINE.match(l) and " GET /posts 500 " in l for l in reqlog.splitlines()),
+                            reqlog)
+        finally:
+            srv.stop()
 
 
 class RequestLogLoadTest(unittest.TestCase):
@@ -488,7 +508,7 @@ class SlowSmtpSink:
     """A loopback SMTP server (aiosmtpd) that waits `delay` seconds before
     accepting each message, and records what it got."""
 
-    def __init__(self, delay=0.0):
+    def __init__(self, delay=0.0, port=None):
         from aiosmtpd.controller import Controller   # python3-aiosmtpd
         self.messages = []
         self.delay = delay
@@ -501,14 +521,18 @@ class SlowSmtpSink:
                                       envelope.content.decode("utf-8", "replace")))
                 return "250 OK"
 
-        with socket.socket() as s:          # a free port (Controller needs one)
-            s.bind(("127.0.0.1", 0))
-            self.port = s.getsockname()[1]
+        self.port = port or free_port()     # Controller needs a real port
         self.controller = Controller(Handler(), hostname="127.0.0.1", port=self.port)
         self.controller.start()
 
     def stop(self):
         self.controller.stop()
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 class BackgroundTasksTest(unittest.TestCase):
@@ -551,9 +575,11 @@ class BackgroundTasksTest(unittest.TestCase):
             import mailbox, tempfile
             with tempfile.NamedTemporaryFile("w", delete=False) as f:
                 f.write(outbox)
+            box = mailbox.mbox(f.name)
             try:
-                msgs = list(mailbox.mbox(f.name))
+                msgs = list(box)
             finally:
+                box.close()
                 os.unlink(f.name)
             self.assertEqual(sorted(m["To"] for m in msgs), ["bob@example.com", "cy@example.com"])
             for m in msgs:
@@ -587,6 +613,33 @@ class BackgroundTasksTest(unittest.TestCase):
         finally:
             srv.stop()
             sink.stop()
+
+    def test_mail_retried_until_the_sink_is_up(self):
+        try:
+            import aiosmtpd  # noqa: F401
+        except ImportError:
+            self.skipTest("python3-aiosmtpd is not installed")
+        port = free_port()                  # nothing listens there yet
+        srv = Server(env={"SMTP_URL": f"smtp://127.0.0.1:{port}", "MAIL_RETRIES": "4",
+                          "MAIL_RETRY_DELAY_MS": "300"}).wait_ready()
+        sink = None
+        try:
+            if not auth_implemented(srv):
+                self.skipTest("auth handlers not implemented yet (POST /auth/login answers 501)")
+            t0 = time.time()
+            self.assertEqual(self.register(srv, "eve@example.com", "Eve").status, 201)
+            self.assertLess(time.time() - t0, 1.0)
+            time.sleep(0.5)                 # the first try and one retry fail
+            sink = SlowSmtpSink(port=port)
+            deadline = time.time() + 15
+            while not sink.messages and time.time() < deadline:
+                time.sleep(0.05)
+            self.assertEqual([m[2] for m in sink.messages], [["eve@example.com"]])
+            self.assertTrue(any("retry 1 of 4 in 300 ms" in l for l in srv.lines), srv.lines[-10:])
+        finally:
+            srv.stop()
+            if sink is not None:
+                sink.stop()
 
 
 if __name__ == "__main__":
