@@ -98,8 +98,8 @@ $(B)/tests/%: tests/unit/%.c $(RUNTIME_OBJ) $(GEN_OBJ) $(HANDLER_OBJ)
 # cluster when DATABASE_URL is unset and stops it afterwards.
 test: deps
 	@scripts/with-pg.sh $(MAKE) --no-print-directory MODE=debug \
-	    check-generated lint codegen-test unit fuzz-codegen http-test \
-	    prism-test sdk-test browser-test
+	    check-generated lint codegen-test unit fuzz-codegen fuzz-multipart \
+	    http-test prism-test sdk-test browser-test
 
 unit: $(UNIT_BIN)
 	@scripts/run-unit.sh $(UNIT_BIN)
@@ -209,11 +209,16 @@ fuzz:
 	@$(MAKE) --no-print-directory FUZZ_SECONDS=300 fuzz-codegen \
 	    fuzz-multipart
 
+# The multipart parser (runtime/multipart.c), whole against chunked.
 fuzz-multipart: build/fuzz/fuzz_multipart
 	@mkdir -p build/fuzz/corpus-multipart
-	$< -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
+	@$< -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -print_final_stats=1 \
 	    -dict=tests/fuzz/multipart.dict \
-	    build/fuzz/corpus-multipart tests/fuzz/corpus/multipart
+	    build/fuzz/corpus-multipart tests/fuzz/corpus/multipart \
+	    >build/fuzz/multipart.log 2>&1 || \
+	    { cat build/fuzz/multipart.log; exit 1; }
+	@echo "fuzz_multipart: $$(grep -h number_of_executed_units \
+	    build/fuzz/multipart.log | sed 's/.*: //') runs, no failure"
 
 # --- running -----------------------------------------------------------
 deps:
