@@ -18,27 +18,32 @@ How Prism is run, and why:
   tests send invalid requests on purpose, to see the server refuse them.
 - `--cors=false`: Prism would otherwise answer CORS preflights itself.
 
-What Prism cannot check, sent straight to the server and counted (never
-silently) in the report:
+Requests Prism cannot carry are sent to the server directly, and its
+answer is then checked by replay: a second Prism, whose upstream is a
+stand-in that gives back that recorded answer byte for byte, is sent the
+same method and path (with a placeholder body), so Prism still judges
+the server's real response against the operation.  That covers
 - a request body that is not UTF-8 (file uploads): Prism reads bodies as
   text and would forward them mangled;
+- a body Prism cannot parse (malformed JSON): Prism answers 400 itself.
+Prism's own answers are known by their missing X-Request-Id (the server
+sets one on every response).  Not checked at all, and counted (never
+silently) in the report:
 - a path with dot segments or backslashes (traversal tests): Prism parses
-  the URL as a browser does and would forward `/files/..` as `/`;
-- an answer Prism wrote itself rather than forwarding the server's, known
-  by its missing X-Request-Id (the server sets one on every response): a
-  request body Prism cannot parse, or a 501 from an operation whose
-  handler is not written yet.  Prism "remocks" an upstream 501 with an
-  invented example; each request carries `Prefer: code=501` so that such
-  a remock fails loudly instead of passing for the server's answer.  The
-  request is then repeated to the server directly: it never reached it,
-  or reached only a stub that did nothing.
-A HEAD, or a GET whose answer is binary (a stored file, an image), is
-checked by Prism, then fetched again directly: Prism re-encodes bodies as
-text and rewrites Content-Length.
+  the URL as a browser does and would send `/files/..` as `/`;
+- HEAD: Prism fails on a bodiless JSON answer;
+- a 501 from an operation whose handler is not written yet: Prism
+  "remocks" an upstream 501 with an invented example; each request
+  carries `Prefer: code=501` so that such a remock fails loudly instead of
+  passing for the server's answer.
+A GET whose answer is binary (a stored file) is checked by Prism, then
+fetched again directly: Prism re-encodes bodies as text and rewrites
+Content-Length.
 
 With PRISM_REPORT set, one JSON line per violation and per unchecked
 request is appended to that file; scripts/prism-test.sh sums it up.
 """
+import http.server
 import json
 import os
 import socket
@@ -83,6 +88,30 @@ class PrismViolation(AssertionError):
     pass
 
 
+class _Recorded(http.server.BaseHTTPRequestHandler):
+    """The replay upstream: answers with the response recorded under the
+    request's X-Replay-Id, exactly (status, headers, body)."""
+    protocol_version = "HTTP/1.1"
+
+    def _answer(self):
+        n = int(self.headers.get("Content-Length") or 0)
+        if n:
+            self.rfile.read(n)
+        status, headers, body = self.server.slots.pop(self.headers.get("X-Replay-Id"))
+        self.send_response_only(status)
+        for k, v in headers:
+            if k.lower() not in ("connection", "keep-alive", "transfer-encoding", "content-length"):
+                self.send_header(k, v)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = _answer
+
+    def log_message(self, *args):
+        pass
+
+
 class Prism:
     """One `prism proxy` in front of the server listening on upstream_port."""
 
@@ -91,6 +120,9 @@ class Prism:
         self.port = _free_port()
         self.violations = []
         self.log_path = log_path
+        self._replay = None          # (stand-in server, its Prism), on first use
+        self._replay_lock = threading.Lock()
+        self._replay_seq = 0
         os.makedirs(os.path.dirname(log_path), exist_ok=True)
         self._log = open(log_path, "wb")
         self._ready = threading.Event()
@@ -115,6 +147,10 @@ class Prism:
                 self._ready.set()
 
     def stop(self):
+        if self._replay:
+            self._replay[1].stop()
+            self._replay[0].shutdown()
+            self._replay[0].server_close()
         if self.proc.poll() is None:
             self.proc.terminate()
             try:
@@ -133,24 +169,38 @@ class Prism:
                 f.write(json.dumps(entry) + "\n")
 
     def request(self, srv, method, path, body, headers):
-        """srv.send() through Prism, or straight to the server when Prism
-        cannot check the exchange (see the module comment)."""
-        if not _is_text(body):
-            self._report(unchecked="request body is not UTF-8 (Prism forwards bodies as text)",
-                         method=method, path=path)
-            return srv.send(method, path, body, headers)
+        """srv.send() through Prism, or straight to the server and checked
+        by replay, or unchecked and reported (see the module comment)."""
         if not _url_kept(path):
             self._report(unchecked="dot segments or backslashes in the path (Prism would resolve them)",
                          method=method, path=path)
             return srv.send(method, path, body, headers)
-        r = srv.send(method, path, body, dict(headers, Prefer="code=501"), port=self.port)
-        if not r.headers.get("X-Request-Id"):
+        if not _is_text(body):
             direct = srv.send(method, path, body, headers)
-            why = (f"the server answered {direct.status} (a handler not written yet): Prism does not pass a 501 on"
-                   if direct.status == 501 else
-                   f"Prism answered {r.status} itself ({r.body[:120].decode('utf-8', 'replace')})")
-            self._report(unchecked=why, method=method, path=path)
+            self._check_by_replay(srv, method, path, headers, direct, "a body that is not UTF-8")
             return direct
+        r = srv.send(method, path, body, dict(headers, Prefer="code=501"), port=self.port)
+        if r.headers.get("X-Request-Id"):
+            self._judge(method, path, r)
+            ctype = r.headers.get("Content-Type", "")
+            if method == "HEAD" or (method == "GET" and r.body and not ctype.startswith(_TEXT_TYPES)):
+                return srv.send(method, path, body, headers)     # checked; headers and bytes come direct
+            return r
+        # Prism answered itself: the request never reached the server, or
+        # reached a 501 stub that did nothing.  Ask the server directly.
+        direct = srv.send(method, path, body, headers)
+        if direct.status == 501:
+            self._report(unchecked=f"the server answered 501 (a handler not written yet): Prism does not pass a 501 on",
+                         method=method, path=path)
+        elif method == "HEAD":
+            self._report(unchecked="HEAD (Prism fails on a bodiless answer)", method=method, path=path)
+        else:
+            self._check_by_replay(srv, method, path, headers, direct,
+                                  f"Prism answered {r.status} itself: {r.body[:80].decode('utf-8', 'replace')}")
+        return direct
+
+    def _judge(self, method, path, r, how="proxied"):
+        """Fails on any response-side finding in Prism's sl-violations."""
         found = []
         raw = r.headers.get("sl-violations")
         if raw:
@@ -163,10 +213,30 @@ class Prism:
             text = "; ".join(f"{v.get('severity')}: {'.'.join(map(str, v.get('location', [])))}: {v.get('message')}"
                              for v in found)
             self.violations.append((method, path, r.status, text))
-            self._report(violation=text, method=method, path=path, status=r.status)
+            self._report(violation=text, method=method, path=path, status=r.status, how=how)
             raise PrismViolation(f"Prism: {method} {path} -> {r.status} does not match openapi.yaml: {text}")
-        self._report(checked=True, method=method, path=path, status=r.status)
-        ctype = r.headers.get("Content-Type", "")
-        if method == "HEAD" or (method == "GET" and r.body and not ctype.startswith(_TEXT_TYPES)):
-            return srv.send(method, path, body, headers)     # checked; headers and bytes come direct
-        return r
+        self._report(checked=True, method=method, path=path, status=r.status, how=how)
+
+    def _check_by_replay(self, srv, method, path, headers, direct, why):
+        with self._replay_lock:
+            if self._replay is None:
+                stand_in = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Recorded)
+                stand_in.slots = {}
+                threading.Thread(target=stand_in.serve_forever, daemon=True).start()
+                self._replay = (stand_in, Prism(stand_in.server_address[1],
+                                                self.log_path[:-4] + "-replay.log"))
+            self._replay_seq += 1
+            key = str(self._replay_seq)
+        stand_in, prism = self._replay
+        stand_in.slots[key] = (direct.status, direct.headers.items(), direct.body)
+        ctype = headers.get("Content-Type", "")
+        placeholder = b"{}" if "json" in ctype else b"(the request body went to the server directly)"
+        hdrs = {k: v for k, v in headers.items() if k.lower() != "content-length"}
+        hdrs.update({"X-Replay-Id": key, "Prefer": "code=501"})
+        r = srv.send(method, path, placeholder, hdrs, port=prism.port)
+        stand_in.slots.pop(key, None)
+        if not r.headers.get("X-Request-Id"):
+            self._report(unchecked=f"{why}; replay failed: Prism answered {r.status} itself",
+                         method=method, path=path)
+            return
+        self._judge(method, path, r, how=f"replayed ({why})")

@@ -25,8 +25,13 @@ def main(path):
         if "unchecked" in e:
             unchecked[e["unchecked"]].append(f"{e['method']} {e['path'][:80]}")
 
+    replayed = collections.Counter(e["how"].split(" (", 1)[1].rstrip(")") for e in checked + violations
+                                   if e.get("how", "").startswith("replayed"))
     print(f"prism: {len(checked)} responses matched openapi.yaml, {len(violations)} did not, "
           f"{sum(map(len, unchecked.values()))} requests could not be checked")
+    for why, n in replayed.most_common():
+        print(f"prism: {n} of those answers were checked by replay ({why}): sent to the server directly, "
+              f"then its recorded answer through Prism")
     for e in violations:
         print(f"prism: VIOLATION {e['method']} {e['path']} -> {e['status']}: {e['violation']}")
     for why, reqs in sorted(unchecked.items(), key=lambda kv: -len(kv[1])):

@@ -24,10 +24,17 @@ ANSWERS = {
     "/users/1": (418, "application/json", {"success": False, "message": "teapot"}),
     "/posts/1": (200, "application/xml", "<post/>"),
     "/posts/2": (404, "application/json", {"detail": "Not Found"}),
+    # Binary uploads go to the server directly and are checked by replay.
+    "/uploads/image": (201, "application/json", {"message": "Uploaded", "filename": "a.png"}),
+    "/users/me/avatar": (200, "application/json", USER),
 }
 
 
 class StandIn(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        self.do_GET()
+
     def do_GET(self):
         status, ctype, body = ANSWERS[self.path]
         data = (json.dumps(body) if ctype == "application/json" else body).encode()
@@ -92,6 +99,18 @@ class PrismBitesTest(unittest.TestCase):
 
     def test_wrong_media_type(self):
         self.assertViolation("/posts/1", "media type")
+
+    def post_png(self, path):
+        body = b"--b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.png\"\r\n" \
+               b"Content-Type: image/png\r\n\r\n\x89PNG\r\n\x1a\n\xff\xfe\r\n--b--\r\n"
+        return self.prism.request(self.srv, "POST", path, body,
+                                  {"Content-Type": "multipart/form-data; boundary=b", "Authorization": "Bearer x"})
+
+    def test_binary_upload_checked_by_replay(self):
+        self.assertEqual(self.post_png("/users/me/avatar").status, 200)
+        with self.assertRaises(PrismViolation) as cm:
+            self.post_png("/uploads/image")
+        self.assertIn("must have required property", str(cm.exception))
 
     def test_error_body_not_the_envelope(self):
         self.assertViolation("/posts/2", "must have required property 'success'")
