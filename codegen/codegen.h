@@ -250,6 +250,7 @@ struct param {
 	int			 deprecated;
 	int			 explode;
 	char			 sep;		/* array separator */
+	int			 multi;		/* a list of values (an array) */
 	int			 invalid_status;	/* x-invalid-status, or 0 */
 	const char		*invalid_message;
 };

@@ -67,7 +67,7 @@ genglue_uses(const struct op *op)
 
 	for (i = 0; i < op->nin; i++) {
 		u |= USES_J;
-		if (schema_target(op->in[i].s)->repr == R_ARR) {
+		if (op->in[i].multi) {
 			u |= USES_VALS | USES_N;
 			if (op->in[i].in != IN_QUERY)
 				u |= USES_S;
@@ -326,7 +326,7 @@ genglue_param(struct buf *b, const struct model *m, const struct param *p)
 	buf_puts(b, "\");\n\tvalidate_push(v, ");
 	buf_cstring(b, p->name, strlen(p->name));
 	buf_puts(b, ");\n");
-	if (t->repr == R_ARR) {
+	if (p->multi) {
 		if (p->in == IN_QUERY) {
 			buf_puts(b, "\tn = validate_query(req, ");
 			buf_cstring(b, p->name, strlen(p->name));
@@ -354,6 +354,14 @@ genglue_param(struct buf *b, const struct model *m, const struct param *p)
 		buf_printf(b, "\t\tin->%s.has_%s = true;\n", loc, p->cname);
 	if (t->repr == R_ARR) {
 		buf_puts(b, "\t\tj = validate_values(vals, n, ");
+		genmodel_kind(b, p->s);
+		buf_puts(b, ");\n");
+	} else if (p->multi) {
+		/* One of several shapes, a list among them: one value is a
+		 * scalar, several an array. */
+		buf_puts(b, "\t\tj = n == 1 ? validate_value(vals[0], ");
+		genmodel_kind(b, p->s);
+		buf_puts(b, ") :\n\t\t    validate_values(vals, n, ");
 		genmodel_kind(b, p->s);
 		buf_puts(b, ");\n");
 	} else {
@@ -426,7 +434,7 @@ genglue_fields(struct buf *b, const struct model *m, const struct op *op,
 				buf_printf(b, ") == 0)\n"
 				    "\t\t\t\tbody->%s.items[body->%s.n++] = f;\n",
 				    p->cname, p->cname);
-				if (pt->minitems >= 0)
+				if (pt->minitems > 0)
 					buf_printf(b, "\t\tif (n < %lld) {\n"
 					    "\t\t\tvalidate_error(v, \"value_error"
 					    ".list.min_items\",\n\t\t\t    "

@@ -75,12 +75,13 @@ static void	genmodel_fail(struct buf *, const char *, const char *,
 static void	genmodel_bound(struct buf *, const struct model *,
 		    const struct sch *, double, int, int);
 static const char *genmodel_num(struct arena *, double);
-static const char *genmodel_altname(struct sch *, size_t);
+static const char *genmodel_altname(struct sch *, size_t, char *);
 static void	genmodel_enumtext(struct buf *, const struct ytree_node *,
 		    int);
 static void	genmodel_jsonlit(struct buf *, const struct ytree_node *);
 static void	genmodel_typemask(struct buf *, unsigned);
 static int	genmodel_titlecmp(const void *, const void *);
+static unsigned	genmodel_kindmask(struct sch *, int);
 static const struct ytree_node *genmodel_default(const struct sch_prop *,
 		    const struct slot *);
 
@@ -213,12 +214,21 @@ genmodel_decl(struct buf *b, const struct slot *sl, const char *name,
 		buf_printf(b, "%sbool %s_is_null;\n", indent, name);
 }
 
+/* The member (and kind) name of alternative i: its component's name,
+ * unless an earlier alternative has it, else v<i>.  buf: 32 bytes. */
 static const char *
-genmodel_altname(struct sch *s, size_t i)
+genmodel_altname(struct sch *s, size_t i, char *buf)
 {
 	struct sch	*t = schema_target(s->alts[i]);
+	size_t		 k;
 
-	return t->title != NULL ? t->name : NULL;
+	for (k = 0; t->title != NULL && k < i; k++)
+		if (schema_target(s->alts[k]) == t)
+			break;
+	if (t->title != NULL && k == i)
+		return t->name;
+	snprintf(buf, 32, "v%zu", i);
+	return buf;
 }
 
 /* Emits the structs t needs by value, then t (post-order); a member
@@ -292,20 +302,13 @@ genmodel_struct(struct buf *b, struct sch *s)
 		buf_printf(b, "\tenum api_%s_kind {\n\t\tapi_%s_none = 0,\n",
 		    s->name, s->name);
 		for (i = 0; i < s->nalts; i++) {
-			an = genmodel_altname(s, i);
-			if (an != NULL)
-				buf_printf(b, "\t\tapi_%s_%s,\n", s->name, an);
-			else
-				buf_printf(b, "\t\tapi_%s_v%zu,\n", s->name, i);
+			an = genmodel_altname(s, i, vn);
+			buf_printf(b, "\t\tapi_%s_%s,\n", s->name, an);
 		}
 		buf_puts(b, "\t} kind;\n");
 		for (i = 0; i < s->nalts; i++) {
 			genmodel_slot(s->alts[i], CTX_ALT, 0, &sl);
-			an = genmodel_altname(s, i);
-			if (an == NULL) {
-				snprintf(vn, sizeof(vn), "v%zu", i);
-				an = vn;
-			}
+			an = genmodel_altname(s, i, vn);
 			genmodel_decl(b, &sl, an, "\t");
 		}
 		break;
@@ -820,7 +823,7 @@ genmodel_checks(struct buf *b, const struct model *m, struct sch *s)
 		buf_puts(b, "\t}\n");
 	}
 	if (s->repr == R_ANY) {
-		if (s->minprops >= 0) {
+		if (s->minprops > 0) {
 			buf_printf(b, "\tif (json_is_object(j) && "
 			    "json_object_size(j) < %lld) {\n", s->minprops);
 			genmodel_fail(b, "\t", "value_error.dict.min_properties",
@@ -1053,7 +1056,7 @@ genmodel_obj(struct buf *b, const struct model *m, struct sch *s)
 			buf_puts(b, "\t\tout->additional.n = n;\n");
 		buf_puts(b, "\t}\n");
 	}
-	if (s->minprops >= 0) {
+	if (s->minprops > 0) {
 		buf_printf(b, "\tif (json_object_size(j) < %lld) {\n"
 		    "\t\tvalidate_error(v, \"value_error.dict.min_properties\",\n"
 		    "\t\t    \"ensure this value has at least %lld properties\");\n"
@@ -1083,7 +1086,7 @@ genmodel_arr(struct buf *b, struct sch *s)
 	    "\tout->n = json_array_size(j);\n"
 	    "\tout->items = arena_calloc(v->arena, out->n + 1, "
 	    "sizeof(*out->items));\n");
-	if (s->minitems >= 0)
+	if (s->minitems > 0)
 		buf_printf(b, "\tif (out->n < %lld) {\n"
 		    "\t\tvalidate_error(v, \"value_error.list.min_items\",\n"
 		    "\t\t    \"ensure this value has at least %lld items\");\n"
@@ -1140,10 +1143,7 @@ genmodel_union(struct buf *b, struct sch *s)
 		    "\ttag = json_string_value(d);\n");
 		for (i = 0; i < s->nalts; i++) {
 			genmodel_slot(s->alts[i], CTX_ALT, 0, &sl);
-			if ((an = genmodel_altname(s, i)) == NULL) {
-				snprintf(vn, sizeof(vn), "v%zu", i);
-				an = vn;
-			}
+			an = genmodel_altname(s, i, vn);
 			buf_puts(b, "\tif (strcmp(tag, ");
 			buf_cstring(b, s->disc_values[i],
 			    strlen(s->disc_values[i]));
@@ -1197,10 +1197,7 @@ genmodel_union(struct buf *b, struct sch *s)
 	    "\tmemset(out, 0, sizeof(*out));\n");
 	for (i = 0; i < s->nalts; i++) {
 		genmodel_slot(s->alts[i], CTX_ALT, 0, &sl);
-		if ((an = genmodel_altname(s, i)) == NULL) {
-			snprintf(vn, sizeof(vn), "v%zu", i);
-			an = vn;
-		}
+		an = genmodel_altname(s, i, vn);
 		if (!s->oneof && i > 0)
 			buf_puts(b, "\tif (matched == 0) {\n");
 		buf_printf(b, "\t/* %s */\n\tmark = validate_mark(v);\n"
@@ -1334,10 +1331,7 @@ genmodel_encoder(struct buf *b, struct sch *s)
 		buf_puts(b, "\tswitch (in->kind) {\n");
 		for (i = 0; i < s->nalts; i++) {
 			genmodel_slot(s->alts[i], CTX_ALT, 0, &sl);
-			if ((an = genmodel_altname(s, i)) == NULL) {
-				snprintf(vn, sizeof(vn), "v%zu", i);
-				an = vn;
-			}
+			an = genmodel_altname(s, i, vn);
 			buf_printf(b, "\tcase api_%s_%s:\n", s->name, an);
 			snprintf(lv, sizeof(lv), "in->%s", an);
 			genmodel_encode_slot(b, &sl, lv, NULL, "\t\t");
@@ -1618,31 +1612,41 @@ genmodel_encode_value(struct buf *b, struct sch *u, const char *p,
 	free(rv);
 }
 
+/* The JSON types a parameter's text may become (validate_value). */
+static unsigned
+genmodel_kindmask(struct sch *u, int depth)
+{
+	struct sch	*t = schema_target(u);
+	unsigned	 mask = 0;
+	size_t		 i;
+
+	if (depth > 2)
+		return T_STR;
+	switch (t->repr) {
+	case R_ARR:
+		return genmodel_kindmask(t->items, depth + 1);
+	case R_UNION:
+		for (i = 0; i < t->nalts; i++)
+			mask |= genmodel_kindmask(t->alts[i], depth + 1);
+		return mask;
+	case R_BOOL:
+		return T_BOOL;
+	case R_INT:
+		return T_INT;
+	case R_NUM:
+		return T_NUM;
+	case R_ANY:
+		return t->typed ? t->types & ~T_NULL : T_ALL;
+	default:
+		return T_STR;
+	}
+}
+
 /* validate_value()'s kind for a parameter or form field of schema u. */
 void
 genmodel_kind(struct buf *b, struct sch *u)
 {
-	struct sch	*t = schema_target(u);
-
-	if (t->repr == R_ARR)
-		t = schema_target(t->items);
-	switch (t->repr) {
-	case R_BOOL:
-		buf_puts(b, "VALIDATE_T_BOOL");
-		break;
-	case R_INT:
-		buf_puts(b, "VALIDATE_T_INT");
-		break;
-	case R_NUM:
-		buf_puts(b, "VALIDATE_T_NUM");
-		break;
-	case R_ANY:
-		genmodel_typemask(b, t->typed ? t->types & ~T_NULL : T_ALL);
-		break;
-	default:
-		buf_puts(b, "VALIDATE_T_STR");
-		break;
-	}
+	genmodel_typemask(b, genmodel_kindmask(u, 0));
 }
 
 /* The default of a parameter or form field as a C expression, or NULL. */

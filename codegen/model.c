@@ -152,7 +152,9 @@ model_build(struct model *m, const struct ytree *t)
 		ctx.rootauth = model_security(&ctx, sec);
 
 	if ((paths = ytree_get(root, "paths")) == NULL) {
-		diag_error(root, "missing required key 'paths'");
+		/* 3.1: a document of webhooks or components only. */
+		if (m->v30)
+			diag_error(root, "missing required key 'paths'");
 		return;
 	}
 	if (paths->kind != YTREE_MAP) {

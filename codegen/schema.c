@@ -89,6 +89,7 @@ static int		 schema_pattern(struct model *,
 static int		 schema_trivial(const struct ytree_node *,
 			    const char *);
 static int		 schema_isnull(struct sch *);
+static int		 schema_titled(struct sch *, const char *);
 static void		 schema_reach(struct sch *);
 static void		 schema_ops(struct model *);
 static void		 schema_params(struct model *, struct op *);
@@ -100,6 +101,7 @@ static void		 schema_security(struct model *, struct op *);
 static struct scheme	*schema_scheme(struct model *, const char *,
 			    const struct ytree_node *);
 static int		 schema_strin(const char *, const char *const *);
+static int		 schema_param_ok(struct sch *, int, int *);
 
 char *
 schema_sanitize(struct arena *pool, const char *s, const char *digit)
@@ -331,6 +333,18 @@ done:
 	if (s->alias == NULL)
 		schema_finish(m, s);
 	s->built = 2;
+}
+
+/* Whether s, or a schema it is an alias of, is component name. */
+static int
+schema_titled(struct sch *s, const char *name)
+{
+	size_t	n = 0;
+
+	for (; s != NULL && n < 64; s = s->alias, n++)
+		if (s->title != NULL && strcmp(s->title, name) == 0)
+			return 1;
+	return 0;
 }
 
 /* A schema that admits null and nothing else. */
@@ -770,12 +784,9 @@ schema_apply(struct model *m, struct sch *s, struct ytree_node *n)
 				ref = val->str;
 				tail = strrchr(ref, '/');
 				tail = tail != NULL ? tail + 1 : ref;
-				for (j = 0; j < s->nalts; j++) {
-					b = schema_target(s->alts[j]);
-					if (b != NULL && b->title != NULL &&
-					    strcmp(b->title, tail) == 0)
+				for (j = 0; j < s->nalts; j++)
+					if (schema_titled(s->alts[j], tail))
 						break;
-				}
 				if (j == s->nalts)
 					diag_error(val, "discriminator mapping "
 					    "'%s' is none of the alternatives",
@@ -1060,7 +1071,9 @@ schema_defaults(struct model *m, struct sch *s)
 	}
 	if (s->constv != NULL && !schema_scalar_ok(s, s->constv, &why))
 		diag_error(s->constv, "const value is %s", why);
-	if (s->def == NULL || s->def->kind != YTREE_SCALAR)
+	/* default: null on a schema without null means no default. */
+	if (s->def == NULL || s->def->kind != YTREE_SCALAR ||
+	    (s->def->type == YTREE_NULL && !schema_nullable(s)))
 		return;
 	if (!schema_scalar_ok(s, s->def, &why)) {
 		diag_error(s->def, "default '%s' does not match its schema: "
@@ -1335,14 +1348,41 @@ schema_param(struct model *m, struct op *op, struct ytree_node *d,
 		p->s->built = 2;
 	}
 	t = schema_target(p->s);
-	if (t->repr == R_ARR)
-		t = schema_target(t->items);
-	if (t->repr == R_OBJ || t->repr == R_UNION || t->repr == R_ARR ||
-	    t->repr == R_FILE)
-		diag_error(sn != NULL ? sn : d, "parameter '%s': %s values are "
-		    "not supported in parameters", p->name,
-		    t->repr == R_ARR ? "nested array" : t->repr == R_FILE ?
-		    "binary" : "object");
+	p->multi = t->repr == R_ARR;
+	if (!schema_param_ok(t, 0, &p->multi))
+		diag_error(sn != NULL ? sn : d, "parameter '%s': only scalars, "
+		    "arrays of scalars and oneOf/anyOf of those are supported "
+		    "in parameters", p->name);
+}
+
+/* What a parameter's text can become: scalars, arrays of scalars, and
+ * unions of those (GitHub's "an id or a name", "one or a list"). */
+static int
+schema_param_ok(struct sch *t, int depth, int *multi)
+{
+	size_t	i;
+
+	t = schema_target(t);
+	switch (t->repr) {
+	case R_OBJ:
+	case R_FILE:
+		return 0;
+	case R_ARR:
+		if (depth > 1)
+			return 0;
+		*multi = 1;
+		return schema_param_ok(t->items, 2, multi) &&
+		    schema_target(t->items)->repr != R_ARR;
+	case R_UNION:
+		if (depth > 0)
+			return 0;
+		for (i = 0; i < t->nalts; i++)
+			if (!schema_param_ok(t->alts[i], 1, multi))
+				return 0;
+		return 1;
+	default:
+		return 1;
+	}
 }
 
 static int

@@ -44,6 +44,10 @@ struct api_getItem_in {
 		double ratio;
 		bool has_on;
 		bool on;
+		bool has_ref;
+		struct api_getItem_ref ref;
+		bool has_cwe;
+		struct api_getItem_cwe cwe;
 	} query;
 	struct {
 		/* X-Request-Mode */

@@ -252,6 +252,39 @@ glue_getItem(struct http_request *req)
 	validate_pop(v);
 	validate_pop(v);
 
+	/* query ref */
+	validate_push(v, "query");
+	validate_push(v, "ref");
+	s = http_request_query(req, "ref");
+	if (s == NULL) {
+		/* optional */
+	} else {
+		in->query.has_ref = true;
+		j = validate_value(s, VALIDATE_T_INT | VALIDATE_T_STR);
+		if (model_decode_getItem_ref(v, j, &in->query.ref) == -1)
+			rc = -1;
+		json_decref(j);
+	}
+	validate_pop(v);
+	validate_pop(v);
+
+	/* query cwe */
+	validate_push(v, "query");
+	validate_push(v, "cwe");
+	n = validate_query(req, "cwe", ',', 0, &vals);
+	if (n == 0) {
+		/* optional */
+	} else {
+		in->query.has_cwe = true;
+		j = n == 1 ? validate_value(vals[0], VALIDATE_T_STR) :
+		    validate_values(vals, n, VALIDATE_T_STR);
+		if (model_decode_getItem_cwe(v, j, &in->query.cwe) == -1)
+			rc = -1;
+		json_decref(j);
+	}
+	validate_pop(v);
+	validate_pop(v);
+
 	if (rc == -1 || validate_ok(v) == -1)
 		return validate_answer(req, v);
 	return api_getItem(req, in);

@@ -254,6 +254,159 @@ model_decode_getItem_X_Request_Mode(struct validate *v, json_t *j, const char **
 	return 0;
 }
 
+/* getItem_ref */
+int
+model_decode_getItem_ref(struct validate *v, json_t *j, struct api_getItem_ref *out)
+{
+	size_t	mark;
+	int	matched = 0, rc;
+
+	memset(out, 0, sizeof(*out));
+	/* v0 */
+	mark = validate_mark(v);
+	rc = 0;
+	if (validate_decode_int(v, j, &out->v0) == -1)
+		rc = -1;
+	if (rc == 0 && matched++ == 0)
+		out->kind = api_getItem_ref_v0;
+	validate_rollback(v, mark);
+	/* v1 */
+	mark = validate_mark(v);
+	rc = 0;
+	if (validate_decode_str(v, j, &out->v1) == -1)
+		rc = -1;
+	if (rc == 0 && matched++ == 0)
+		out->kind = api_getItem_ref_v1;
+	validate_rollback(v, mark);
+	if (matched == 0) {
+		validate_error(v, "value_error.union.no_match",
+		    "value does not match any of the allowed schemas");
+		return -1;
+	}
+	if (matched > 1) {
+		validate_error(v, "value_error.union.multiple_matches",
+		    "value matches more than one of the allowed schemas");
+		return -1;
+	}
+	return 0;
+}
+
+void
+model_encode_getItem_ref(struct jsonw *w, const struct api_getItem_ref *in)
+{
+	switch (in->kind) {
+	case api_getItem_ref_v0:
+		jsonw_int(w, in->v0);
+		break;
+	case api_getItem_ref_v1:
+		if (in->v1 == NULL)
+			jsonw_null(w);
+		else
+			jsonw_str(w, in->v1);
+		break;
+	default:
+		jsonw_null(w);
+		break;
+	}
+}
+
+/* getItem_cwe */
+int
+model_decode_getItem_cwe(struct validate *v, json_t *j, struct api_getItem_cwe *out)
+{
+	size_t	mark;
+	int	matched = 0, rc;
+
+	memset(out, 0, sizeof(*out));
+	/* v0 */
+	mark = validate_mark(v);
+	rc = 0;
+	if (validate_decode_str(v, j, &out->v0) == -1)
+		rc = -1;
+	if (rc == 0 && matched++ == 0)
+		out->kind = api_getItem_cwe_v0;
+	validate_rollback(v, mark);
+	/* v1 */
+	mark = validate_mark(v);
+	rc = 0;
+	if (model_decode_getItem_cwe_1(v, j, &out->v1) == -1)
+		rc = -1;
+	if (rc == 0 && matched++ == 0)
+		out->kind = api_getItem_cwe_v1;
+	validate_rollback(v, mark);
+	if (matched == 0) {
+		validate_error(v, "value_error.union.no_match",
+		    "value does not match any of the allowed schemas");
+		return -1;
+	}
+	if (matched > 1) {
+		validate_error(v, "value_error.union.multiple_matches",
+		    "value matches more than one of the allowed schemas");
+		return -1;
+	}
+	return 0;
+}
+
+void
+model_encode_getItem_cwe(struct jsonw *w, const struct api_getItem_cwe *in)
+{
+	switch (in->kind) {
+	case api_getItem_cwe_v0:
+		if (in->v0 == NULL)
+			jsonw_null(w);
+		else
+			jsonw_str(w, in->v0);
+		break;
+	case api_getItem_cwe_v1:
+		model_encode_getItem_cwe_1(w, &in->v1);
+		break;
+	default:
+		jsonw_null(w);
+		break;
+	}
+}
+
+/* getItem_cwe_1 */
+int
+model_decode_getItem_cwe_1(struct validate *v, json_t *j, struct api_getItem_cwe_1 *out)
+{
+	size_t	i;
+	int	rc = 0;
+
+	memset(out, 0, sizeof(*out));
+	if (json_is_null(j)) {
+		validate_not_null(v);
+		return -1;
+	}
+	if (!json_is_array(j)) {
+		validate_type(v, "list");
+		return -1;
+	}
+	out->n = json_array_size(j);
+	out->items = arena_calloc(v->arena, out->n + 1, sizeof(*out->items));
+	for (i = 0; i < out->n; i++) {
+		validate_pushi(v, i);
+		if (validate_decode_str(v, json_array_get(j, i), &out->items[i]) == -1)
+			rc = -1;
+		validate_pop(v);
+	}
+	return rc;
+}
+
+void
+model_encode_getItem_cwe_1(struct jsonw *w, const struct api_getItem_cwe_1 *in)
+{
+	size_t	i;
+
+	jsonw_arr_begin(w);
+	for (i = 0; i < in->n; i++)
+		if (in->items[i] == NULL)
+			jsonw_null(w);
+		else
+			jsonw_str(w, in->items[i]);
+	jsonw_arr_end(w);
+}
+
 /* getItem_response_200 */
 int
 model_decode_getItem_response_200(struct validate *v, json_t *j, struct api_getItem_response_200 *out)

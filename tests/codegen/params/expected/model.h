@@ -26,6 +26,9 @@ struct api_getItem_tags;
 struct api_getItem_ids;
 struct api_getItem_csv;
 struct api_getItem_pipes;
+struct api_getItem_ref;
+struct api_getItem_cwe;
+struct api_getItem_cwe_1;
 struct api_getItem_response_200;
 
 /* getItem_tags */
@@ -52,6 +55,34 @@ struct api_getItem_pipes {
 	size_t n;
 };
 
+/* getItem_ref */
+struct api_getItem_ref {
+	enum api_getItem_ref_kind {
+		api_getItem_ref_none = 0,
+		api_getItem_ref_v0,
+		api_getItem_ref_v1,
+	} kind;
+	int64_t v0;
+	const char *v1;
+};
+
+/* getItem_cwe_1 */
+struct api_getItem_cwe_1 {
+	const char **items;
+	size_t n;
+};
+
+/* getItem_cwe */
+struct api_getItem_cwe {
+	enum api_getItem_cwe_kind {
+		api_getItem_cwe_none = 0,
+		api_getItem_cwe_v0,
+		api_getItem_cwe_v1,
+	} kind;
+	const char *v0;
+	struct api_getItem_cwe_1 v1;
+};
+
 /* getItem_response_200 */
 struct api_getItem_response_200 {
 	bool has_ok;
@@ -66,6 +97,9 @@ int	model_decode_getItem_ids(struct validate *, json_t *, struct api_getItem_ids
 int	model_decode_getItem_csv(struct validate *, json_t *, struct api_getItem_csv *);
 int	model_decode_getItem_pipes(struct validate *, json_t *, struct api_getItem_pipes *);
 int	model_decode_getItem_X_Request_Mode(struct validate *, json_t *, const char **);
+int	model_decode_getItem_ref(struct validate *, json_t *, struct api_getItem_ref *);
+int	model_decode_getItem_cwe(struct validate *, json_t *, struct api_getItem_cwe *);
+int	model_decode_getItem_cwe_1(struct validate *, json_t *, struct api_getItem_cwe_1 *);
 int	model_decode_getItem_response_200(struct validate *, json_t *, struct api_getItem_response_200 *);
 
 /* Encoders. */
@@ -75,6 +109,9 @@ void	model_encode_getItem_tags(struct jsonw *, const struct api_getItem_tags *);
 void	model_encode_getItem_ids(struct jsonw *, const struct api_getItem_ids *);
 void	model_encode_getItem_csv(struct jsonw *, const struct api_getItem_csv *);
 void	model_encode_getItem_pipes(struct jsonw *, const struct api_getItem_pipes *);
+void	model_encode_getItem_ref(struct jsonw *, const struct api_getItem_ref *);
+void	model_encode_getItem_cwe(struct jsonw *, const struct api_getItem_cwe *);
+void	model_encode_getItem_cwe_1(struct jsonw *, const struct api_getItem_cwe_1 *);
 void	model_encode_getItem_response_200(struct jsonw *, const struct api_getItem_response_200 *);
 
 /* The component schemas by name, sorted: for tests and tools. */

@@ -49,6 +49,15 @@ const char api_spec_yaml[] =
 	", enum: [fast, slow]}}\n"
 	"        - {name: theme, in: cookie, schema: {type: string, default"
 	": light}}\n"
+	"        - name: ref\n"
+	"          in: query\n"
+	"          description: an id or a name (oneOf of scalars)\n"
+	"          schema: {oneOf: [{type: integer}, {type: string}]}\n"
+	"        - name: cwe\n"
+	"          in: query\n"
+	"          description: one value or a list (GitHub's cwes)\n"
+	"          schema: {oneOf: [{type: string}, {type: array, items: {t"
+	"ype: string}}]}\n"
 	"      responses:\n"
 	"        '200':\n"
 	"          description: ok\n"
@@ -61,7 +70,7 @@ const char api_spec_yaml[] =
 	"    bearerAuth: {type: http, scheme: bearer}\n"
 	"    apiKey: {type: apiKey, in: header, name: X-API-Key}\n"
 	"    session: {type: apiKey, in: cookie, name: sid}\n";
-const size_t api_spec_yaml_len = 1806;
+const size_t api_spec_yaml_len = 2146;
 
 const char api_spec_json[] =
 	"{\"openapi\":\"3.1.0\",\"info\":{\"title\":\"Params\",\"version\":"
@@ -85,11 +94,16 @@ const char api_spec_json[] =
 	"n\"}},{\"name\":\"X-Request-Mode\",\"in\":\"header\",\"schema\":{"
 	"\"type\":\"string\",\"enum\":[\"fast\",\"slow\"]}},{\"name\":\"the"
 	"me\",\"in\":\"cookie\",\"schema\":{\"type\":\"string\",\"default\""
-	":\"light\"}}],\"responses\":{\"200\":{\"description\":\"ok\",\"con"
-	"tent\":{\"application/json\":{\"schema\":{\"type\":\"object\",\"pr"
-	"operties\":{\"ok\":{\"type\":\"boolean\"}}}}}}}}}},\"components\":"
-	"{\"securitySchemes\":{\"bearerAuth\":{\"type\":\"http\",\"scheme\""
-	":\"bearer\"},\"apiKey\":{\"type\":\"apiKey\",\"in\":\"header\",\"n"
-	"ame\":\"X-API-Key\"},\"session\":{\"type\":\"apiKey\",\"in\":\"coo"
-	"kie\",\"name\":\"sid\"}}}}";
-const size_t api_spec_json_len = 1490;
+	":\"light\"}},{\"name\":\"ref\",\"in\":\"query\",\"description\":\""
+	"an id or a name (oneOf of scalars)\",\"schema\":{\"oneOf\":[{\"typ"
+	"e\":\"integer\"},{\"type\":\"string\"}]}},{\"name\":\"cwe\",\"in\""
+	":\"query\",\"description\":\"one value or a list (GitHub's cwes)\""
+	",\"schema\":{\"oneOf\":[{\"type\":\"string\"},{\"type\":\"array\","
+	"\"items\":{\"type\":\"string\"}}]}}],\"responses\":{\"200\":{\"des"
+	"cription\":\"ok\",\"content\":{\"application/json\":{\"schema\":{"
+	"\"type\":\"object\",\"properties\":{\"ok\":{\"type\":\"boolean\"}}"
+	"}}}}}}}},\"components\":{\"securitySchemes\":{\"bearerAuth\":{\"ty"
+	"pe\":\"http\",\"scheme\":\"bearer\"},\"apiKey\":{\"type\":\"apiKey"
+	"\",\"in\":\"header\",\"name\":\"X-API-Key\"},\"session\":{\"type\""
+	":\"apiKey\",\"in\":\"cookie\",\"name\":\"sid\"}}}}";
+const size_t api_spec_json_len = 1789;
