@@ -1,10 +1,15 @@
-"""prism.py - Stoplight Prism in front of a test server: every response the
+"""prism.py - Stoplight Prism in front of the test servers: every response a
 server gives is checked against openapi.yaml by a tool that is not ours.
 
 Used by tests/http/harness.py when TEST_PROXY=prism (scripts/prism-test.sh):
-Server.request() then goes through `prism proxy openapi.yaml <server>`, and
-a response that Prism finds at odds with the spec fails the test at once,
+Server.request() then goes through `prism proxy openapi.yaml`, and a
+response that Prism finds at odds with the spec fails the test at once,
 with Prism's words.
+
+One Prism serves the whole test process (it takes seconds to start, and
+the suites start many servers): its upstream is a small relay here that
+passes each request on to the server named by its X-Upstream-Port header
+(and strips that header), and gives back the server's answer unchanged.
 
 How Prism is run, and why:
 - Violations are read from the `sl-violations` header Prism puts on each
@@ -19,10 +24,10 @@ How Prism is run, and why:
 - `--cors=false`: Prism would otherwise answer CORS preflights itself.
 
 Requests Prism cannot carry are sent to the server directly, and its
-answer is then checked by replay: a second Prism, whose upstream is a
-stand-in that gives back that recorded answer byte for byte, is sent the
-same method and path (with a placeholder body), so Prism still judges
-the server's real response against the operation.  That covers
+answer is then checked by replay: the same method and path go through
+Prism with a placeholder body and an X-Replay-Id, for which the relay
+gives back the recorded answer byte for byte, so Prism still judges the
+server's real response against the operation.  That covers
 - a request body that is not UTF-8 (file uploads): Prism reads bodies as
   text and would forward them mangled;
 - a body Prism cannot parse (malformed JSON): Prism answers 400 itself.
@@ -40,9 +45,11 @@ A GET whose answer is binary (a stored file) is checked by Prism, then
 fetched again directly: Prism re-encodes bodies as text and rewrites
 Content-Length.
 
-With PRISM_REPORT set, one JSON line per violation and per unchecked
+With PRISM_REPORT set, one JSON line per checked, violating or unchecked
 request is appended to that file; scripts/prism-test.sh sums it up.
 """
+import atexit
+import http.client
 import http.server
 import json
 import os
@@ -57,6 +64,8 @@ PRISM_BIN = os.path.join(REPO, "node_modules", ".bin", "prism")
 SPEC = os.path.join(REPO, "openapi.yaml")
 
 _TEXT_TYPES = ("application/json", "application/problem+json", "application/yaml", "text/")
+_HOP = {"connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrade",
+        "proxy-connection", "content-length", "host", "x-upstream-port", "x-replay-id"}
 
 
 def _free_port():
@@ -88,46 +97,90 @@ class PrismViolation(AssertionError):
     pass
 
 
-class _Recorded(http.server.BaseHTTPRequestHandler):
-    """The replay upstream: answers with the response recorded under the
-    request's X-Replay-Id, exactly (status, headers, body)."""
+class _Relay(http.server.BaseHTTPRequestHandler):
+    """Prism's upstream: passes a request on to the server on its
+    X-Upstream-Port, or answers a replay (X-Replay-Id) with the recorded
+    response; either way the answer goes back as the server gave it."""
     protocol_version = "HTTP/1.1"
 
-    def _answer(self):
+    def _handle(self):
         n = int(self.headers.get("Content-Length") or 0)
-        if n:
-            self.rfile.read(n)
-        status, headers, body = self.server.slots.pop(self.headers.get("X-Replay-Id"))
+        body = self.rfile.read(n) if n else None
+        key = self.headers.get("X-Replay-Id")
+        if key:
+            status, headers, data = self.server.slots.pop(key)
+        else:
+            status, headers, data = self._forward(int(self.headers["X-Upstream-Port"]), body)
         self.send_response_only(status)
+        length = str(len(data))
         for k, v in headers:
-            if k.lower() not in ("connection", "keep-alive", "transfer-encoding", "content-length"):
+            if k.lower() == "content-length" and self.command == "HEAD":
+                length = v
+            elif k.lower() not in _HOP:
                 self.send_header(k, v)
-        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Content-Length", length)
         self.end_headers()
-        self.wfile.write(body)
+        if self.command != "HEAD":
+            self.wfile.write(data)
 
-    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = _answer
+    def _forward(self, port, body):
+        c = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        try:
+            c.putrequest(self.command, self.path, skip_host=True, skip_accept_encoding=True)
+            c.putheader("Host", f"127.0.0.1:{port}")
+            for k, v in self.headers.items():
+                if k.lower() not in _HOP:
+                    c.putheader(k, v)
+            if body is not None:
+                c.putheader("Content-Length", str(len(body)))
+            try:
+                c.endheaders(body)
+            except OSError:
+                pass            # the server may answer (413) and close before reading it all
+            r = c.getresponse()
+            return r.status, r.headers.items(), r.read()
+        except OSError as e:    # no X-Request-Id: the harness asks the server directly
+            return 502, [("Content-Type", "text/plain")], f"relay: {e}".encode()
+        finally:
+            c.close()
+
+    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = do_HEAD = do_TRACE = _handle
 
     def log_message(self, *args):
         pass
 
 
 class Prism:
-    """One `prism proxy` in front of the server listening on upstream_port."""
+    """`prism proxy openapi.yaml <relay>`, and the relay; one per process
+    (Prism.shared()), stopped when the process exits."""
 
-    def __init__(self, upstream_port, log_path):
-        self.upstream_port = upstream_port
+    _shared = None
+    _shared_lock = threading.Lock()
+
+    @classmethod
+    def shared(cls):
+        with cls._shared_lock:
+            if cls._shared is None:
+                out = os.environ.get("PRISM_LOG_DIR", os.path.join(REPO, "build", "test-output", "prism"))
+                cls._shared = cls(os.path.join(out, f"prism-{os.getpid()}.log"))
+                atexit.register(cls._shared.stop)
+            return cls._shared
+
+    def __init__(self, log_path):
+        self.relay = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Relay)
+        self.relay.daemon_threads = True
+        self.relay.slots = {}
+        threading.Thread(target=self.relay.serve_forever, daemon=True).start()
         self.port = _free_port()
         self.violations = []
         self.log_path = log_path
-        self._replay = None          # (stand-in server, its Prism), on first use
-        self._replay_lock = threading.Lock()
-        self._replay_seq = 0
+        self._seq = 0
+        self._seq_lock = threading.Lock()
         os.makedirs(os.path.dirname(log_path), exist_ok=True)
         self._log = open(log_path, "wb")
         self._ready = threading.Event()
         self.proc = subprocess.Popen(
-            [PRISM_BIN, "proxy", SPEC, f"http://127.0.0.1:{upstream_port}",
+            [PRISM_BIN, "proxy", SPEC, f"http://127.0.0.1:{self.relay.server_address[1]}",
              "--host", "127.0.0.1", "--port", str(self.port),
              "--validate-request=false", "--cors=false"],
             cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
@@ -147,10 +200,6 @@ class Prism:
                 self._ready.set()
 
     def stop(self):
-        if self._replay:
-            self._replay[1].stop()
-            self._replay[0].shutdown()
-            self._replay[0].server_close()
         if self.proc.poll() is None:
             self.proc.terminate()
             try:
@@ -161,6 +210,8 @@ class Prism:
         self._reader.join(5)       # it drains the pipe into the log
         self.proc.stdout.close()
         self._log.close()
+        self.relay.shutdown()
+        self.relay.server_close()
 
     def _report(self, **entry):
         path = os.environ.get("PRISM_REPORT")
@@ -170,7 +221,8 @@ class Prism:
 
     def request(self, srv, method, path, body, headers):
         """srv.send() through Prism, or straight to the server and checked
-        by replay, or unchecked and reported (see the module comment)."""
+        by replay, or unchecked and reported (see the module comment).
+        srv: anything with .port and .send() like harness.Server."""
         if not _url_kept(path):
             self._report(unchecked="dot segments or backslashes in the path (Prism would resolve them)",
                          method=method, path=path)
@@ -179,7 +231,9 @@ class Prism:
             direct = srv.send(method, path, body, headers)
             self._check_by_replay(srv, method, path, headers, direct, "a body that is not UTF-8")
             return direct
-        r = srv.send(method, path, body, dict(headers, Prefer="code=501"), port=self.port)
+        via = dict(headers, Prefer="code=501")
+        via["X-Upstream-Port"] = str(srv.port)
+        r = srv.send(method, path, body, via, port=self.port)
         if r.headers.get("X-Request-Id"):
             self._judge(method, path, r)
             ctype = r.headers.get("Content-Type", "")
@@ -190,7 +244,7 @@ class Prism:
         # reached a 501 stub that did nothing.  Ask the server directly.
         direct = srv.send(method, path, body, headers)
         if direct.status == 501:
-            self._report(unchecked=f"the server answered 501 (a handler not written yet): Prism does not pass a 501 on",
+            self._report(unchecked="the server answered 501 (a handler not written yet): Prism does not pass a 501 on",
                          method=method, path=path)
         elif method == "HEAD":
             self._report(unchecked="HEAD (Prism fails on a bodiless answer)", method=method, path=path)
@@ -218,23 +272,16 @@ class Prism:
         self._report(checked=True, method=method, path=path, status=r.status, how=how)
 
     def _check_by_replay(self, srv, method, path, headers, direct, why):
-        with self._replay_lock:
-            if self._replay is None:
-                stand_in = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Recorded)
-                stand_in.slots = {}
-                threading.Thread(target=stand_in.serve_forever, daemon=True).start()
-                self._replay = (stand_in, Prism(stand_in.server_address[1],
-                                                self.log_path[:-4] + "-replay.log"))
-            self._replay_seq += 1
-            key = str(self._replay_seq)
-        stand_in, prism = self._replay
-        stand_in.slots[key] = (direct.status, direct.headers.items(), direct.body)
+        with self._seq_lock:
+            self._seq += 1
+            key = str(self._seq)
+        self.relay.slots[key] = (direct.status, direct.headers.items(), direct.body)
         ctype = headers.get("Content-Type", "")
         placeholder = b"{}" if "json" in ctype else b"(the request body went to the server directly)"
         hdrs = {k: v for k, v in headers.items() if k.lower() != "content-length"}
         hdrs.update({"X-Replay-Id": key, "Prefer": "code=501"})
-        r = srv.send(method, path, placeholder, hdrs, port=prism.port)
-        stand_in.slots.pop(key, None)
+        r = srv.send(method, path, placeholder, hdrs, port=self.port)
+        self.relay.slots.pop(key, None)
         if not r.headers.get("X-Request-Id"):
             self._report(unchecked=f"{why}; replay failed: Prism answered {r.status} itself",
                          method=method, path=path)

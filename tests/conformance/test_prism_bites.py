@@ -72,7 +72,7 @@ class PrismBitesTest(unittest.TestCase):
         cls.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), StandIn)
         threading.Thread(target=cls.httpd.serve_forever, daemon=True).start()
         cls.tmp = tempfile.mkdtemp(prefix="prism-bites-")
-        cls.prism = Prism(cls.httpd.server_address[1], os.path.join(cls.tmp, "prism.log"))
+        cls.prism = Prism(os.path.join(cls.tmp, "prism.log"))
         cls.srv = FakeServer(cls.httpd.server_address[1])
 
     @classmethod

@@ -127,8 +127,6 @@ class Server:
             time.sleep(0.1)  # let the reader threads drain
 
     def stop(self, sig=signal.SIGTERM):
-        if self.proxy:
-            self.proxy.stop()
         if self.proc.poll() is None:
             self.proc.send_signal(sig)
             try:
@@ -160,12 +158,11 @@ class Server:
         elif isinstance(body, str):
             body = body.encode()
         if PROXY == "prism" and conn is None:
-            with _proxy_lock:               # started on first use: ~2 s
+            with _proxy_lock:               # one Prism for the process, started on first use
                 if self.proxy is None:
                     sys.path.insert(0, os.path.join(REPO, "tests", "conformance"))
                     from prism import Prism
-                    self.proxy = Prism(self.port, os.path.join(REPO, "build", "test-output", "prism",
-                                                               f"{self.db or 'nodb'}-{self.port}.log"))
+                    self.proxy = Prism.shared()
             return self.proxy.request(self, method, path, body, hdrs)
         return self.send(method, path, body, hdrs, conn)
 
