@@ -8,7 +8,7 @@
 # could not check, with the reason.  Tests marked @direct_only (raw
 # sockets, process lifecycle) are skipped in this pass.
 #
-# Prism's own log for each test server: build/test-output/prism/*.log.
+# Prism's log: build/test-output/prism/prism-PID.log (one Prism for the run).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export TEST_SERVER TEST_PROXY=prism PRISM_REPORT
