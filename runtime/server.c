@@ -61,6 +61,7 @@ struct sreq {
 static enum MHD_Result	server_access(void *, struct MHD_Connection *,
 			    const char *, const char *, const char *,
 			    const char *, size_t *, void **);
+static size_t		server_unescape(void *, struct MHD_Connection *, char *);
 static void		server_completed(void *, struct MHD_Connection *,
 			    void **, enum MHD_RequestTerminationCode);
 static struct sreq	*server_sreq_new(struct MHD_Connection *,
@@ -78,6 +79,19 @@ static struct MHD_Daemon	*daemon_;
 static MHD_socket		 listen_fd = MHD_INVALID_SOCKET;
 static const struct route_node	*routes;
 static atomic_int		 inflight;
+
+/*
+ * libmicrohttpd's percent-decoding, except that a %00 would cut the path
+ * short in C (/files/x.png%00.txt would name x.png): such a string is
+ * left as it came, so no route or file name can match it.
+ */
+static size_t
+server_unescape(void *cls, struct MHD_Connection *conn, char *s)
+{
+	if (strstr(s, "%00") != NULL)
+		return strlen(s);
+	return MHD_http_unescape(s);
+}
 
 int
 server_start(const struct route_node *root)
@@ -113,6 +127,7 @@ server_start(const struct route_node *root)
 	    (unsigned int)config.connection_timeout,
 	    MHD_OPTION_NOTIFY_COMPLETED, server_completed, NULL,
 	    MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned int)1,
+	    MHD_OPTION_UNESCAPE_CALLBACK, server_unescape, NULL,
 	    MHD_OPTION_END);
 	if (daemon_ == NULL) {
 		log_error(NULL, "cannot listen on %s:%d", config.host,

@@ -213,12 +213,7 @@ class FilesTest(unittest.TestCase):
                    b"/files/" + b"%2e%2e%2f" * 300 + b"etc%2fpasswd"]
         for t in targets:
             status, body = raw_get(self.srv.port, t)
-            if status == 200:
-                # libmicrohttpd ends the decoded path at a NUL, so
-                # "<name>%00" is <name> itself: that file and no other.
-                self.assertIn(b"%00", t)
-                self.assertEqual(body, PNG, t)
-                continue
+            # A %00 is never decoded (it would cut the name short in C).
             self.assertIn(status, (400, 404, 414), t)
             self.assertNotIn(b"SECRET", body, t)
             self.assertNotIn(b"root:", body, t)
