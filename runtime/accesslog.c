@@ -2,13 +2,13 @@
  * accesslog.c - one line per request on the console, and the same
  * request handed to the request log file (reqlog.h).
  *
- * One write(2) per line on stdout, so lines from concurrent requests never
+ * Both lines go through reqlog's writer thread, so the I/O thread never
+ * waits for a slow stdout reader, and lines from concurrent requests never
  * interleave.  The path arrives percent-decoded, so a "%0a" in a URL would
  * be a real newline: method and path are escaped (reqlog_escape) and no
  * client can forge a log line.
  */
 #include <stdio.h>
-#include <unistd.h>
 
 #include "accesslog.h"
 #include "http.h"
@@ -33,6 +33,6 @@ accesslog_request(struct http_request *req, int completed)
 		n = sizeof(line) - 1;
 		line[n - 1] = '\n';
 	}
-	(void)!write(STDOUT_FILENO, line, n);
+	reqlog_console(line, (size_t)n);
 	reqlog_request(req->method_name, req->path, req->res.status, ms);
 }

@@ -1,12 +1,13 @@
 /*
- * reqlog.c - the request log writer (see reqlog.h).
+ * reqlog.c - the log line writer (see reqlog.h).
  *
- * Double buffering: producers append whole lines to the fill buffer under
- * a mutex held only for a memcpy; the writer swaps it for its empty spare
+ * Two sinks, the console (stdout) and the request log file, each double
+ * buffered: producers append whole lines to a sink's fill buffer under a
+ * mutex held only for a memcpy; the writer swaps it for its empty spare
  * and writes the swapped-out buffer without the lock.  So a batch is
  * always whole lines, written with one write(2) (more only if the kernel
- * takes part of it), and producers never wait for the disk.  A line
- * reaches the file within REQLOG_BATCH_MS.
+ * takes part of it), and producers never wait for a disk or a pipe.  A
+ * line is written within REQLOG_BATCH_MS.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -23,10 +24,22 @@
 
 #define REQLOG_METHOD_MAX	64
 #define REQLOG_PATH_MAX		1900
-#define REQLOG_BATCH_MS		20	/* how stale the file may be */
+#define REQLOG_BATCH_MS		20	/* how stale a log may be */
+#define REQLOG_STOP_TIMEOUT	5	/* seconds to flush at shutdown */
+
+struct reqlog_sink {
+	const char		*name;		/* for our own diagnostics */
+	int			 fd;		/* -1: not in use */
+	char			*fill, *spare;
+	size_t			 fill_len;
+	unsigned long long	 dropped_total, dropped_unreported;
+};
 
 static void	*reqlog_main(void *);
-static int	 reqlog_write_all(const char *, size_t);
+static void	 reqlog_put(struct reqlog_sink *, const char *, size_t);
+static int	 reqlog_busy(void);
+static void	 reqlog_flush(struct reqlog_sink *);
+static int	 reqlog_write_all(int, const char *, size_t);
 static size_t	 reqlog_stamp(char *, size_t);
 
 static pthread_mutex_t	 lock = PTHREAD_MUTEX_INITIALIZER;
@@ -34,40 +47,63 @@ static pthread_cond_t	 wake = PTHREAD_COND_INITIALIZER;
 static pthread_t	 writer;
 static int		 running;
 static int		 stopping;
-static int		 fd = -1;
-static char		*fill, *spare;
-static size_t		 fill_len, cap;
-static unsigned long long dropped_total, dropped_unreported;
+static size_t		 cap;
+static struct reqlog_sink console = {
+	.name = "console access log",
+	.fd = -1,
+};
+static struct reqlog_sink file = {
+	.name = "REQUEST_LOG",
+	.fd = -1,
+};
 
 int
 reqlog_start(const char *path, size_t queue_bytes)
 {
-	if (path == NULL || path[0] == '\0')
-		return 0;
-	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
-	if (fd == -1) {
-		log_error(NULL, "REQUEST_LOG %s: %s", path, strerror(errno));
-		return -1;
+	if (path != NULL && path[0] != '\0') {
+		file.fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
+		    0644);
+		if (file.fd == -1) {
+			log_error(NULL, "REQUEST_LOG %s: %s", path,
+			    strerror(errno));
+			return -1;
+		}
 	}
+	console.fd = STDOUT_FILENO;
 	cap = queue_bytes ? queue_bytes : REQLOG_QUEUE_BYTES;
-	fill = xmalloc(cap);
-	spare = xmalloc(cap);
-	fill_len = 0;
+	console.fill = xmalloc(cap);
+	console.spare = xmalloc(cap);
+	file.fill = xmalloc(cap);
+	file.spare = xmalloc(cap);
+	console.fill_len = file.fill_len = 0;
+	console.dropped_total = console.dropped_unreported = 0;
+	file.dropped_total = file.dropped_unreported = 0;
 	stopping = 0;
-	dropped_total = dropped_unreported = 0;
 	if (pthread_create(&writer, NULL, reqlog_main, NULL) != 0) {
-		log_error(NULL, "REQUEST_LOG: cannot start the writer thread");
-		close(fd);
-		fd = -1;
-		free(fill);
-		free(spare);
-		fill = spare = NULL;
+		log_error(NULL, "cannot start the log writer thread");
+		running = 1;	/* for reqlog_stop's clean-up only */
+		stopping = 1;
+		reqlog_stop();
 		return -1;
 	}
 	pthread_mutex_lock(&lock);
 	running = 1;
 	pthread_mutex_unlock(&lock);
 	return 0;
+}
+
+void
+reqlog_console(const char *line, size_t len)
+{
+	pthread_mutex_lock(&lock);
+	if (!running || stopping) {
+		pthread_mutex_unlock(&lock);
+		/* No writer (a test, start-up): write it ourselves. */
+		(void)!write(STDOUT_FILENO, line, len);
+		return;
+	}
+	reqlog_put(&console, line, len);
+	pthread_mutex_unlock(&lock);
 }
 
 void
@@ -88,45 +124,49 @@ reqlog_request(const char *method, const char *path, int status, double ms)
 	n += (size_t)m;
 
 	pthread_mutex_lock(&lock);
-	if (!running || stopping) {
-		pthread_mutex_unlock(&lock);
-		return;
-	}
-	if (n > cap - fill_len) {
-		dropped_total++;
-		dropped_unreported++;
-	} else {
-		/* Half full: write now rather than at the batch's end. */
-		if (fill_len == 0 || (fill_len < cap / 2 &&
-		    fill_len + n >= cap / 2))
-			pthread_cond_signal(&wake);
-		memcpy(fill + fill_len, line, n);
-		fill_len += n;
-	}
+	if (running && !stopping && file.fd != -1)
+		reqlog_put(&file, line, n);
 	pthread_mutex_unlock(&lock);
 }
 
 void
 reqlog_stop(void)
 {
+	struct timespec	until;
+
 	pthread_mutex_lock(&lock);
 	if (!running) {
 		pthread_mutex_unlock(&lock);
 		return;
 	}
-	stopping = 1;
-	pthread_cond_signal(&wake);
-	pthread_mutex_unlock(&lock);
-	pthread_join(writer, NULL);
-
-	pthread_mutex_lock(&lock);
+	if (!stopping) {
+		stopping = 1;
+		pthread_cond_signal(&wake);
+		pthread_mutex_unlock(&lock);
+		/* A stdout nobody reads would hold the writer in write(2)
+		 * for ever; do not let it hold the shutdown too. */
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += REQLOG_STOP_TIMEOUT;
+		if (pthread_timedjoin_np(writer, NULL, &until) != 0) {
+			log_warn("log writer still blocked in write(2) after "
+			    "%ds (is stdout read?); its queued lines are lost, "
+			    "%llu line(s) dropped before", REQLOG_STOP_TIMEOUT,
+			    reqlog_dropped());
+			pthread_detach(writer);
+			return;		/* it still owns the buffers */
+		}
+		pthread_mutex_lock(&lock);
+	}
 	running = 0;
 	pthread_mutex_unlock(&lock);
-	close(fd);
-	fd = -1;
-	free(fill);
-	free(spare);
-	fill = spare = NULL;
+	if (file.fd != -1)
+		close(file.fd);
+	file.fd = console.fd = -1;
+	free(console.fill);
+	free(console.spare);
+	free(file.fill);
+	free(file.spare);
+	console.fill = console.spare = file.fill = file.spare = NULL;
 }
 
 unsigned long long
@@ -135,9 +175,27 @@ reqlog_dropped(void)
 	unsigned long long	n;
 
 	pthread_mutex_lock(&lock);
-	n = dropped_total;
+	n = file.dropped_total + console.dropped_total;
 	pthread_mutex_unlock(&lock);
 	return n;
+}
+
+/* Appends a whole line, or drops and counts it.  Called with lock held. */
+static void
+reqlog_put(struct reqlog_sink *sk, const char *line, size_t n)
+{
+	if (n > cap - sk->fill_len) {
+		sk->dropped_total++;
+		sk->dropped_unreported++;
+		return;
+	}
+	/* Wake the writer for the first line of a batch, and at half full
+	 * (write now rather than at the batch's end). */
+	if (!reqlog_busy() || (sk->fill_len < cap / 2 &&
+	    sk->fill_len + n >= cap / 2))
+		pthread_cond_signal(&wake);
+	memcpy(sk->fill + sk->fill_len, line, n);
+	sk->fill_len += n;
 }
 
 size_t
@@ -189,16 +247,13 @@ cut:
 static void *
 reqlog_main(void *arg)
 {
-	unsigned long long	 dropped;
-	struct timespec		 until;
-	char			*out;
-	size_t			 len;
+	struct timespec	until;
 
 	pthread_mutex_lock(&lock);
 	for (;;) {
-		while (fill_len == 0 && dropped_unreported == 0 && !stopping)
+		while (!reqlog_busy() && !stopping)
 			pthread_cond_wait(&wake, &lock);
-		if (fill_len == 0 && dropped_unreported == 0)
+		if (!reqlog_busy())
 			break;		/* stopping, and nothing left */
 		/* Let a batch gather: one wake-up and one write per
 		 * REQLOG_BATCH_MS under load, not one per request (measured,
@@ -211,32 +266,54 @@ reqlog_main(void *arg)
 			until.tv_sec++;
 			until.tv_nsec -= 1000000000L;
 		}
-		while (!stopping && fill_len < cap / 2 &&
+		while (!stopping && console.fill_len < cap / 2 &&
+		    file.fill_len < cap / 2 &&
 		    pthread_cond_timedwait(&wake, &lock, &until) == 0)
 			;
-		out = fill;
-		len = fill_len;
-		fill = spare;
-		fill_len = 0;
-		spare = out;
-		dropped = dropped_unreported;
-		dropped_unreported = 0;
-		pthread_mutex_unlock(&lock);
-
-		if (len > 0 && reqlog_write_all(out, len) == -1)
-			log_error(NULL, "REQUEST_LOG: write: %s; %zu bytes "
-			    "lost", strerror(errno), len);
-		if (dropped > 0)
-			log_warn("REQUEST_LOG: %llu line(s) dropped, the "
-			    "queue was full", dropped);
-		pthread_mutex_lock(&lock);
+		reqlog_flush(&console);
+		reqlog_flush(&file);
 	}
 	pthread_mutex_unlock(&lock);
 	return NULL;
 }
 
+/* Something to write or to report?  Called with lock held. */
 static int
-reqlog_write_all(const char *p, size_t len)
+reqlog_busy(void)
+{
+	return console.fill_len > 0 || console.dropped_unreported > 0 ||
+	    file.fill_len > 0 || file.dropped_unreported > 0;
+}
+
+/* Swaps the sink's buffers and writes the full one, without the lock
+ * (called with it held, returns with it held). */
+static void
+reqlog_flush(struct reqlog_sink *sk)
+{
+	unsigned long long	 dropped;
+	char			*out;
+	size_t			 len;
+
+	out = sk->fill;
+	len = sk->fill_len;
+	sk->fill = sk->spare;
+	sk->fill_len = 0;
+	sk->spare = out;
+	dropped = sk->dropped_unreported;
+	sk->dropped_unreported = 0;
+	pthread_mutex_unlock(&lock);
+
+	if (len > 0 && reqlog_write_all(sk->fd, out, len) == -1)
+		log_error(NULL, "%s: write: %s; %zu bytes lost", sk->name,
+		    strerror(errno), len);
+	if (dropped > 0)
+		log_warn("%s: %llu line(s) dropped, the queue was full",
+		    sk->name, dropped);
+	pthread_mutex_lock(&lock);
+}
+
+static int
+reqlog_write_all(int fd, const char *p, size_t len)
 {
 	ssize_t	n;
 

@@ -497,6 +497,63 @@ class RequestLogLoadTest(unittest.TestCase):
             srv.stop()
 
 
+class StuckStdoutTest(unittest.TestCase):
+    def test_unread_stdout_never_stalls_requests(self):
+        """stdout a pipe nobody reads: the console lines fill it, then the
+        writer's queue, then are dropped and counted - the requests go on
+        being answered at once, and shutdown does not hang."""
+        import subprocess
+        srv = Server(env={"PER_IP_CONNECTION_LIMIT": "0"})
+        srv.stop()                              # only for its env and database
+        env = dict(srv.env)
+        db = "t_stuck_" + str(os.getpid())
+        from harness import psql as run_psql
+        run_psql(os.environ["DATABASE_URL"], f'CREATE DATABASE "{db}"')
+        env["DATABASE_URL"] = db_url_for(db)
+        errpath = os.path.join(os.environ.get("TMPDIR", "/tmp"), f"stuck-{os.getpid()}.err")
+        with open(errpath, "w+b") as err:
+            proc = subprocess.Popen([srv.proc.args[0]], env=env, cwd="/tmp",
+                                    stdout=subprocess.PIPE, stderr=err)
+            try:
+                port = None
+                deadline = time.time() + 30
+                while port is None and time.time() < deadline:
+                    time.sleep(0.05)
+                    err.seek(0)
+                    m = re.search(rb"listening on http://[\d.]+:(\d+)", err.read())
+                    port = m and int(m.group(1))
+                self.assertIsNotNone(port)
+                long_path = "/" + "x" * 800
+                import http.client
+                c = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+                t0 = time.time()
+                for _ in range(3000):                 # ~2.5 MB of console lines
+                    c.request("GET", long_path)
+                    r = c.getresponse()
+                    r.read()
+                    self.assertEqual(r.status, 404)
+                elapsed = time.time() - t0
+                c.close()
+                self.assertLess(elapsed, 60)
+                proc.send_signal(signal.SIGTERM)
+                rc = proc.wait(30)                    # would hang on a blocked write
+                self.assertEqual(rc, 0)
+                err.seek(0)
+                text = err.read().decode("utf-8", "replace")
+                m = re.search(r"log writer still blocked in write\(2\) after 5s .* (\d+) line\(s\) dropped",
+                              text)
+                self.assertIsNotNone(m, text)
+                self.assertGreater(int(m.group(1)), 0)
+                self.assertNotIn("Sanitizer", text)
+            finally:
+                if proc.poll() is None:
+                    proc.kill()
+                    proc.wait()
+                proc.stdout.close()
+                os.unlink(errpath)
+                run_psql(os.environ["DATABASE_URL"], f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
+
+
 # --- background tasks through the auth handlers --------------------------
 
 def auth_implemented(srv):

@@ -1,7 +1,8 @@
 /*
- * test_reqlog.c - the request log writer (runtime/reqlog.c): the line
- * format, escaping, whole lines under concurrency, and a full queue that
- * drops and counts instead of blocking the caller.
+ * test_reqlog.c - the log line writer (runtime/reqlog.c): the request
+ * log line's format, escaping, whole lines under concurrency, a full queue
+ * that drops and counts instead of blocking the caller, and console lines
+ * through the same writer.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -244,7 +245,7 @@ test_full_queue_drops(void **state)
 	free(d.data);
 }
 
-/* REQUEST_LOG empty: no file, no thread, nothing to do. */
+/* REQUEST_LOG empty: no file; console lines still go through. */
 static void
 test_disabled(void **state)
 {
@@ -254,6 +255,71 @@ test_disabled(void **state)
 	reqlog_request("GET", "/", 200, 1);
 	reqlog_stop();
 	assert_int_equal(stat(path, &st), -1);
+}
+
+static void *
+console_producer(void *arg)
+{
+	char	line[64];
+	int	i, n, t = (int)(intptr_t)arg;
+
+	for (i = 0; i < 1000; i++) {
+		n = snprintf(line, sizeof(line), "GET /c/%d/%d \xe2\x86\x92 404 "
+		    "(0.10ms)\n", t, i);
+		reqlog_console(line, (size_t)n);
+	}
+	return NULL;
+}
+
+/*
+ * Console lines go to stdout through the writer: whole lines, each
+ * producer's in order, flushed at stop; without a writer they are
+ * written at once.
+ */
+static void
+test_console(void **state)
+{
+	pthread_t	 th[4];
+	char		 out[600], *text, *p, *nl, want[64];
+	int		 saved, fd, i, next[4] = { 0, 0, 0, 0 }, t, k;
+
+	snprintf(out, sizeof(out), "%s/stdout", dir);
+	fflush(stdout);
+	saved = dup(STDOUT_FILENO);
+	fd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	dup2(fd, STDOUT_FILENO);
+	close(fd);
+
+	reqlog_console("before\n", 7);		/* no writer yet: direct */
+	assert_int_equal(reqlog_start("", 0), 0);
+	for (i = 0; i < 4; i++)
+		pthread_create(&th[i], NULL, console_producer,
+		    (void *)(intptr_t)i);
+	for (i = 0; i < 4; i++)
+		pthread_join(th[i], NULL);
+	reqlog_stop();
+	reqlog_console("after\n", 6);
+
+	dup2(saved, STDOUT_FILENO);
+	close(saved);
+	text = capture_file(out);
+	unlink(out);
+	assert_memory_equal(text, "before\n", 7);
+	assert_int_equal(capture_count(text, "\n"), 4 * 1000 + 2 -
+	    (int)reqlog_dropped());
+	for (p = text + 7; *p != '\0' && strcmp(p, "after\n") != 0;
+	    p = nl + 1) {
+		assert_non_null(nl = strchr(p, '\n'));
+		assert_int_equal(sscanf(p, "GET /c/%d/%d ", &t, &k), 2);
+		/* In order per producer (drops may skip some). */
+		assert_true(k >= next[t]);
+		next[t] = k + 1;
+		snprintf(want, sizeof(want), "GET /c/%d/%d \xe2\x86\x92 404 "
+		    "(0.10ms)\n", t, k);
+		assert_memory_equal(p, want, strlen(want));
+	}
+	assert_string_equal(p, "after\n");
+	free(text);
 }
 
 int
@@ -267,6 +333,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_full_queue_drops, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_disabled, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_console, setup,
 		    teardown),
 	};
 
