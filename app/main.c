@@ -73,9 +73,14 @@ main(int argc, char **argv)
 	    config_validate() == -1)
 		return 1;
 	if (check_only) {
-		printf("configuration OK\n");
+		/* The CORS lists are parsed at start-up; check them too. */
+		if (cors_init() == 0) {
+			printf("configuration OK\n");
+			rc = 0;
+		}
+		cors_cleanup();
 		config_cleanup();
-		return 0;
+		return rc;
 	}
 	if (sodium_init() < 0) {
 		log_error(NULL, "libsodium failed to initialise");

@@ -334,6 +334,26 @@ class CorsAnyOriginTest(unittest.TestCase, StarletteParityMixin):
         srv.stop()
 
 
+class CorsConfigCheckTest(unittest.TestCase):
+    def test_server_t_checks_the_cors_settings(self):
+        import subprocess
+        from harness import SERVER_BIN
+
+        def check(**env):
+            return subprocess.run([SERVER_BIN, "-t"], capture_output=True, text=True, cwd="/",
+                                  env={"PATH": os.environ["PATH"], "SECRET_KEY": "k", **env}, timeout=30)
+
+        p = check(CORS_ORIGINS="http://a.example, http://b.example", CORS_ALLOW_HEADERS="Authorization")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn("configuration OK", p.stdout)
+        p = check(CORS_ALLOW_METHODS="GET, PO ST")
+        self.assertNotEqual(p.returncode, 0)
+        self.assertIn('CORS_ALLOW_METHODS: "PO ST" is not a valid item', p.stderr)
+        p = check(ENVIRONMENT="production", CORS_ORIGINS="*")
+        self.assertNotEqual(p.returncode, 0)
+        self.assertIn('CORS_ORIGINS: "*" is only allowed when ENVIRONMENT is development', p.stderr)
+
+
 class CorsAnyOriginNoCredentialsTest(unittest.TestCase, StarletteParityMixin):
     policy = {"origins": ["*"], "methods": ["*"], "headers": ["*"], "credentials": False, "max_age": 600}
 
