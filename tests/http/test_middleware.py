@@ -692,6 +692,49 @@ class BackgroundTasksTest(unittest.TestCase):
             srv.stop()
             sink.stop()
 
+    def test_shutdown_waits_for_queued_mail(self):
+        try:
+            sink = SlowSmtpSink(delay=1.5)
+        except ImportError:
+            self.skipTest("python3-aiosmtpd is not installed")
+        srv = Server(env={"SMTP_URL": f"smtp://127.0.0.1:{sink.port}", "TASK_WORKERS": "1"}).wait_ready()
+        try:
+            for i in range(2):
+                self.assertEqual(self.register(srv, f"q{i}@example.com", "Q").status, 201)
+            t0 = time.time()
+            srv.proc.send_signal(signal.SIGTERM)
+            self.assertEqual(srv.wait_exit(), 0)
+            # One task worker, 1.5 s a mail: both delivered before exit.
+            self.assertGreaterEqual(time.time() - t0, 2.0)
+            self.assertEqual(sorted(m[2][0] for m in sink.messages), ["q0@example.com", "q1@example.com"])
+            self.assertFalse(srv.sanitizer_reports(), "\n".join(srv.lines))
+        finally:
+            srv.stop()
+            sink.stop()
+
+    def test_shutdown_time_limit_names_what_did_not_run(self):
+        try:
+            sink = SlowSmtpSink(delay=4.0)
+        except ImportError:
+            self.skipTest("python3-aiosmtpd is not installed")
+        srv = Server(env={"SMTP_URL": f"smtp://127.0.0.1:{sink.port}", "TASK_WORKERS": "1",
+                          "TASK_SHUTDOWN_TIMEOUT": "1"}).wait_ready()
+        try:
+            for i in range(3):
+                self.assertEqual(self.register(srv, f"r{i}@example.com", "R").status, 201)
+            t0 = time.time()
+            srv.proc.send_signal(signal.SIGTERM)
+            self.assertEqual(srv.wait_exit(), 0)
+            self.assertLess(time.time() - t0, 4.0)
+            log = "\n".join(srv.lines)
+            self.assertRegex(log, r"task welcome-mail still running after 1s at shutdown")
+            self.assertEqual(len(re.findall(r"task welcome-mail not run: shutdown time limit reached", log)), 2,
+                             log)
+            self.assertFalse(srv.sanitizer_reports(), log)
+        finally:
+            srv.stop()
+            sink.stop()
+
     def test_mail_retried_until_the_sink_is_up(self):
         try:
             import aiosmtpd  # noqa: F401
