@@ -30,8 +30,14 @@ type Exhaustive<T, K extends readonly PropertyKey[]> =
 const USER_KEYS = ["id", "name", "email", "avatar_url", "created_at"] as const satisfies readonly (keyof User)[];
 const POST_KEYS = ["id", "title", "content", "published", "author_id", "cover_image",
   "created_at", "updated_at"] as const satisfies readonly (keyof Post)[];
+const TOKEN_KEYS = ["access_token", "token_type", "user"] as const;
+const PAGE_KEYS = ["data", "total", "page", "per_page", "total_pages", "has_next", "has_prev"] as const;
+const UPLOAD_KEYS = ["message", "filename", "original_name", "content_type", "size", "url", "uploaded_by"] as const;
 const userKeys: Exhaustive<User, typeof USER_KEYS> = USER_KEYS;
 const postKeys: Exhaustive<Post, typeof POST_KEYS> = POST_KEYS;
+const tokenKeys: Exhaustive<Schemas["TokenResponse"], typeof TOKEN_KEYS> = TOKEN_KEYS;
+const pageKeys: Exhaustive<Schemas["PostPage"], typeof PAGE_KEYS> = PAGE_KEYS;
+const uploadKeys: Exhaustive<Schemas["UploadResponse"], typeof UPLOAD_KEYS> = UPLOAD_KEYS;
 
 const RFC3339 = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$/;
 
@@ -166,7 +172,7 @@ test("log in", async (t) => {
   });
   assert.equal(response.status, 200, JSON.stringify(error));
   assert.ok(data);
-  assertKeys(data, ["access_token", "token_type", "user"], "TokenResponse");
+  assertKeys(data, tokenKeys, "TokenResponse");
   assert.equal(data.token_type, "bearer");
   assert.equal(data.access_token.split(".").length, 3, "a JWT");
   assert.deepEqual(data.user, me);
@@ -205,7 +211,7 @@ test("list posts, and my posts", async (t) => {
   if (unwritten(t, response, "posts_list")) return;
   assert.equal(response.status, 200, JSON.stringify(error));
   assert.ok(data);
-  assertKeys(data, ["data", "total", "page", "per_page", "total_pages", "has_next", "has_prev"], "PostPage");
+  assertKeys(data, pageKeys, "PostPage");
   assert.equal(data.page, 1);
   assert.equal(data.per_page, 10);
   assert.equal(data.has_prev, false);
@@ -261,6 +267,7 @@ test("upload an image (multipart) and fetch it back", async (t) => {
   if (unwritten(t, response, "uploads_image")) return;
   assert.equal(response.status, 201, JSON.stringify(error));
   assert.ok(data && me);
+  assertKeys(data, uploadKeys, "UploadResponse");
   assert.equal(data.content_type, "image/png");
   assert.equal(data.size, PNG.length);
   assert.equal(data.original_name, "pixel.png");
