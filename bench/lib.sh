@@ -9,6 +9,8 @@
 #   BENCH_CONNECTIONS   wrk -c, default 64
 #   BENCH_WRK_THREADS   wrk -t, default 2
 #   BENCH_DIR           this directory, absolute
+#   BENCH_TOKEN         when set, sent as "Authorization: Bearer ..." by
+#                       bench_probe and by lua/post.lua
 #
 # A scenario prints one row per server it measures, with the columns of
 # the table run.sh prints:
@@ -23,6 +25,7 @@ bench_probe() {
   local method=$1 url=$2 body=${3-} out
   local -a args=(-s -X "$method" -w '\n%{http_code}' --max-time 10)
   [ -n "$body" ] && args+=(-H 'Content-Type: application/json' --data-binary "$body")
+  [ -n "${BENCH_TOKEN:-}" ] && args+=(-H "Authorization: Bearer $BENCH_TOKEN")
   out=$(curl "${args[@]}" "$url") || { PROBE_STATUS=000; PROBE_BODY=; return 1; }
   PROBE_STATUS=${out##*$'\n'}
   PROBE_BODY=${out%$'\n'*}

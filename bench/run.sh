@@ -111,6 +111,8 @@ fi
 start() {
   local name=$1 log=$2 pid i
   shift 2
+  # Created here: the loop below may read it before the child opens it.
+  : >"$log"
   (cd "$state" && exec "$@") >"$log.out" 2>"$log" </dev/null &
   pid=$!
   pids+=("$pid")
@@ -145,7 +147,7 @@ say "warming up ($warmup per URL)"
 for url in "$baseline/" "$ours/" "$ours/nope"; do
   wrk -t"$BENCH_WRK_THREADS" -c"$BENCH_CONNECTIONS" -d"$warmup" "$url" >/dev/null
 done
-wrk -t"$BENCH_WRK_THREADS" -c"$BENCH_CONNECTIONS" -d"$warmup" \
+BENCH_TOKEN=not-a-jwt wrk -t"$BENCH_WRK_THREADS" -c"$BENCH_CONNECTIONS" -d"$warmup" \
   -s bench/lua/post.lua "$ours/posts" >/dev/null
 
 # cpu_busy: the share of the CPUs in use over one second, by anyone.

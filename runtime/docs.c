@@ -19,6 +19,7 @@
 #include "util.h"
 
 static int	docs_static_before(struct http_request *);
+static int	docs_redoc_load(void);
 static int	docs_safe_name(const char *);
 static const char *docs_mime(const char *);
 static char	*docs_html_escape(const char *);
@@ -40,6 +41,20 @@ static const struct {
 static const char	*spec_yaml, *spec_json;
 static size_t		 spec_yaml_len, spec_json_len;
 static char		*static_root;
+
+/*
+ * ReDoc's bundle hard-codes one remote address: the footer logo ("API docs
+ * by Redocly") from its CDN, with no option to turn it off.  We promise no
+ * CDN, so the bundle is served from memory with that address replaced by
+ * an inline image.  Everything else is served from the package as is.
+ */
+#define REDOC_BUNDLE	"redoc.standalone.js"
+#define REDOC_CDN_LOGO	"https://cdn.redoc.ly/redoc/logo-mini.svg"
+#define REDOC_LOCAL_LOGO \
+	"data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg' " \
+	"width='1' height='1'/%3E"
+static char		*redoc_js;
+static size_t		 redoc_js_len;
 static char		*title_html;
 
 int
@@ -65,7 +80,59 @@ docs_init(const char *yaml, size_t yaml_len, const char *json,
 	    "info"), "title"));
 	title_html = docs_html_escape(title ? title : "API");
 	json_decref(doc);
-	return 0;
+	return docs_redoc_load();
+}
+
+/* Reads ReDoc's bundle and swaps its CDN logo for an inline one.  A
+ * missing bundle is not fatal: /redoc then answers 404 for it, as for any
+ * missing asset. */
+static int
+docs_redoc_load(void)
+{
+	char	*path, *buf = NULL, *at;
+	FILE	*f;
+	long	 len;
+	size_t	 head, cdn = strlen(REDOC_CDN_LOGO),
+		 local = strlen(REDOC_LOCAL_LOGO);
+	int	 rc = -1;
+
+	if (asprintf(&path, "%s/redoc/bundles/" REDOC_BUNDLE,
+	    static_root) == -1)
+		fatal("asprintf");
+	if ((f = fopen(path, "rb")) == NULL) {
+		log_warn("%s: %s (ReDoc will not load)", path, strerror(errno));
+		rc = 0;
+		goto out;
+	}
+	if (fseek(f, 0, SEEK_END) == -1 || (len = ftell(f)) < 0 ||
+	    fseek(f, 0, SEEK_SET) == -1) {
+		log_error(NULL, "%s: %s", path, strerror(errno));
+		goto out;
+	}
+	buf = xmalloc((size_t)len + 1);
+	if (fread(buf, 1, (size_t)len, f) != (size_t)len) {
+		log_error(NULL, "%s: short read", path);
+		goto out;
+	}
+	buf[len] = '\0';
+	redoc_js = xmalloc((size_t)len + local + 1);
+	if ((at = strstr(buf, REDOC_CDN_LOGO)) != NULL) {
+		head = (size_t)(at - buf);
+		memcpy(redoc_js, buf, head);
+		memcpy(redoc_js + head, REDOC_LOCAL_LOGO, local);
+		memcpy(redoc_js + head + local, at + cdn, (size_t)len - head - cdn);
+		redoc_js_len = (size_t)len - cdn + local;
+	} else {
+		memcpy(redoc_js, buf, (size_t)len);
+		redoc_js_len = (size_t)len;
+	}
+	rc = 0;
+out:
+	if (f != NULL)
+		fclose(f);
+	free(buf);
+	free(path);
+	return rc;
 }
 
 void
@@ -73,6 +140,9 @@ docs_cleanup(void)
 {
 	free(static_root);
 	free(title_html);
+	free(redoc_js);
+	redoc_js = NULL;
+	redoc_js_len = 0;
 	static_root = title_html = NULL;
 }
 
@@ -168,6 +238,14 @@ docs_static_before(struct http_request *req)
 	if (i == nitems(mounts) ||
 	    !docs_safe_name(name = req->path + plen)) {
 		http_errorf(req, 404, "Route %s not found", req->path);
+		return 1;
+	}
+	if (redoc_js != NULL && strcmp(mounts[i].dir, "redoc/bundles") == 0 &&
+	    strcmp(name, REDOC_BUNDLE) == 0) {
+		http_response_static(req, 200, docs_mime(name), redoc_js,
+		    redoc_js_len);
+		http_response_header(req, "Cache-Control",
+		    "public, max-age=86400");
 		return 1;
 	}
 	path = arena_sprintf(req->arena, "%s/%s/%s", static_root,

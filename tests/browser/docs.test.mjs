@@ -22,14 +22,6 @@ if (!base) throw new Error("API_URL is not set: run scripts/browser-test.sh");
 const OUT = path.resolve(process.env.TEST_OUTPUT ?? "build/test-output");
 const TAGS = ["Root", "Authentication", "Users", "Posts", "Uploads"];
 
-// Known issue, reported and not yet fixed in runtime/docs.c: ReDoc 2.5.0
-// always renders an "API docs by Redocly" footer whose logo is an <img>
-// from this CDN (no option turns it off).  It is kept out of the /redoc
-// test's lists and reported by its own TODO test, which passes by itself
-// once the page stops asking for it.
-const KNOWN_CDN = "https://cdn.redoc.ly/redoc/logo-mini.svg";
-const knownCdnSeen = [];
-
 // The flags this closed network needs: without the background-networking
 // ones Chromium keeps trying to reach Google's hosts.
 const ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -60,21 +52,16 @@ async function openPage(url) {
   const page = await context.newPage();
   const seen = { consoleErrors: [], pageErrors: [], failed: [], foreign: [] };
   const own = new URL(base).host;
-  const known = (url) => {
-    if (url !== KNOWN_CDN) return false;
-    knownCdnSeen.push(url);
-    return true;
-  };
   page.on("console", (m) => {
-    if (m.type() === "error" && !known(m.location().url)) seen.consoleErrors.push(`${m.text()} (${m.location().url})`);
+    if (m.type() === "error") seen.consoleErrors.push(`${m.text()} (${m.location().url})`);
   });
   page.on("pageerror", (e) => seen.pageErrors.push(String(e)));
   page.on("requestfailed", (r) => {
-    if (!known(r.url())) seen.failed.push(`${r.method()} ${r.url()}: ${r.failure()?.errorText}`);
+    seen.failed.push(`${r.method()} ${r.url()}: ${r.failure()?.errorText}`);
   });
   page.on("request", (r) => {
     const u = new URL(r.url());
-    if (!["data:", "blob:"].includes(u.protocol) && u.host !== own && !known(r.url())) seen.foreign.push(r.url());
+    if (!["data:", "blob:"].includes(u.protocol) && u.host !== own) seen.foreign.push(r.url());
   });
   const res = await page.goto(new URL(url, base).href, { waitUntil: "load" });
   assert.equal(res?.status(), 200, url);
@@ -165,12 +152,4 @@ test("/redoc renders, with no console error and no failed or foreign request", a
   assert.deepEqual(seen.consoleErrors, [], "console errors");
   assert.deepEqual(seen.pageErrors, [], "uncaught exceptions");
   await page.close();
-});
-
-test("/redoc asks no CDN for its footer logo", (t) => {
-  if (knownCdnSeen.length) {
-    t.todo(`known issue: ReDoc's footer requests ${KNOWN_CDN} (fails offline with a console error); ` +
-      "runtime/docs.c should serve ReDoc without it");
-  }
-  assert.deepEqual([...new Set(knownCdnSeen)], []);
 });
