@@ -156,6 +156,7 @@ class FoundationTest(ServerCase):
         a = self.srv.request("GET", "/static/redoc/redoc.standalone.js")
         self.assertEqual(a.status, 200)
         self.assertGreater(len(a.body), 100000)
+        self.assertNotIn(b"https://cdn.", a.body)      # its footer logo is inlined
 
     def test_static_names_cannot_escape(self):
         for path in ("/static/swagger-ui/../package.json", "/static/swagger-ui/%2e%2e/package.json",
