@@ -43,9 +43,19 @@ if ((${#missing[@]})); then
     "${missing[@]}" >/dev/null
 fi
 
-# npm ci only when node_modules does not match the lock file.
-if [ ! -f node_modules/.package-lock.json ] ||
-   [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  echo "deps: npm ci"
-  npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
+# npm ci only when node_modules does not match the lock file.  npm ci
+# empties node_modules first, so two runs in one checkout (two make test
+# at once) are serialised, and the second one re-checks after waiting.
+npm_stale() {
+  [ ! -f node_modules/.package-lock.json ] ||
+    [ package-lock.json -nt node_modules/.package-lock.json ]
+}
+if npm_stale; then
+  exec 9>.deps.lock
+  flock 9
+  if npm_stale; then
+    echo "deps: npm ci"
+    npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
+  fi
+  flock -u 9
 fi
