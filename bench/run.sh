@@ -7,9 +7,19 @@
 # starts a private PostgreSQL when DATABASE_URL is unset (scripts/with-pg.sh),
 # starts build/release/bin/server and the baseline with the same I/O thread
 # count and connection limits, warms both up, then runs every
-# bench/scenarios/*.sh in name order; each prints markdown table rows
-# (bench/lib.sh).  The report goes to stdout as markdown, progress to
-# stderr.  Everything started here is stopped on exit.
+# bench/scenarios/*.sh in name order (but compare-*.sh); each prints
+# markdown table rows (bench/lib.sh).  The report goes to stdout as
+# markdown, progress to stderr.  Everything started here is stopped on exit.
+#
+# With --anchor (or BENCH_ANCHOR=1) it then compares ours with the FastAPI
+# reference (bench/anchor.sh): installs the reference's Debian packages
+# when missing, starts it with uvicorn (1 worker, and --workers 2) on
+# fresh databases of its own in the same PostgreSQL, seeds all three
+# servers with the same users and posts through their HTTP APIs
+# (bench/seed.py), runs the bench/scenarios/compare-*.sh on each, and
+# reports the servers' resident memory (/proc VmRSS, VmHWM).
+#
+#   bench/run.sh [--anchor]
 #
 #   BENCH_DURATION     wrk -d per measurement (default 10s)
 #   BENCH_CONNECTIONS  wrk -c (default 64)
@@ -19,6 +29,15 @@
 #                      (default 3; the median is reported)
 #   BENCH_SCENARIOS    names to run, e.g. "root stub" (default: all)
 #   BENCH_SERVER       the server to measure (default build/release/bin/server)
+#   BENCH_ANCHOR=1     as --anchor; then also:
+#   BENCH_COMPARE_ROUNDS  runs per server and comparison (default 1, median)
+#   BENCH_COMPARE_CONNECTIONS  wrk -c of the comparison (default 32: at 64 the
+#                      reference's 40 threads wait on its 15 database
+#                      connections and it stalls, see bench/RESULTS.md)
+#   BENCH_REF_WORKERS  the reference's uvicorn worker counts (default "1 2")
+#   BENCH_SEED_USERS, BENCH_SEED_POSTS  what seed.py creates (2, 200)
+#   BENCH_LOGIN_CONNECTIONS, BENCH_LOGIN_DURATION  for POST /auth/login (4, 10s)
+#   FASTAPI_REF_DIR    the reference (default ../shared/anchors/fastapi-ref)
 #   IO_THREADS, WORKERS, CONNECTION_LIMIT, PER_IP_CONNECTION_LIMIT,
 #   CONNECTION_TIMEOUT  as for the server (server.conf is not read: the
 #                      server runs in a temporary state directory)
@@ -31,10 +50,24 @@ hello=build/bench/hello
 say() { echo "bench: $*" >&2; }
 die() { say "$*"; exit 1; }
 
+anchor=${BENCH_ANCHOR:-0}
+[ "$anchor" = 0 ] || anchor=1
+for arg in "$@"; do
+  case $arg in
+    --anchor) anchor=1 ;;
+    *) die "unknown argument $arg (usage: bench/run.sh [--anchor])" ;;
+  esac
+done
+export BENCH_ANCHOR=$anchor
+# shellcheck source=bench/anchor.sh
+[ "$anchor" = 0 ] || . bench/anchor.sh
+
 [ -x "$server" ] || die "$server is missing (make bench builds it first)"
 for tool in wrk curl psql python3; do
   command -v "$tool" >/dev/null || die "$tool is not installed (make deps)"
 done
+# Before any database is started, so that a failed install leaves nothing.
+[ "$anchor" = 0 ] || anchor_deps
 
 # No database given: run this script again under a private cluster.
 if [ -z "${DATABASE_URL:-}" ]; then
@@ -50,6 +83,7 @@ export BENCH_WRK_THREADS=${BENCH_WRK_THREADS:-2}
 export BENCH_ROUNDS=${BENCH_ROUNDS:-3}
 export BENCH_DIR=$repo/bench
 warmup=${BENCH_WARMUP:-2s}
+export BENCH_WARMUP=$warmup
 export IO_THREADS=${IO_THREADS:-2}
 export CONNECTION_LIMIT=${CONNECTION_LIMIT:-1024}
 export CONNECTION_TIMEOUT=${CONNECTION_TIMEOUT:-30}
@@ -73,23 +107,31 @@ cc -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -Werror -o "$hello" \
 state=$(mktemp -d "${TMPDIR:-/tmp}/bench.XXXXXX")
 pids=()
 bench_db=
+extra_dbs=()
 scenario_pgid=
 # shellcheck disable=SC2317  # trap handler
 cleanup() {
-  local pid
+  local pid db
   trap - EXIT INT TERM
   [ -z "$scenario_pgid" ] || kill -TERM -- "-$scenario_pgid" 2>/dev/null || true
   for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
   for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-  if [ -n "$bench_db" ]; then
-    psql "$DATABASE_URL" -qAtc "DROP DATABASE IF EXISTS \"$bench_db\" WITH (FORCE)" >/dev/null 2>&1 ||
-      say "could not drop database $bench_db"
-  fi
+  for db in $bench_db "${extra_dbs[@]}"; do
+    psql "$DATABASE_URL" -qAtc "DROP DATABASE IF EXISTS \"$db\" WITH (FORCE)" >/dev/null 2>&1 ||
+      say "could not drop database $db"
+  done
   rm -rf "$state"
 }
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
+
+# db_url_named NAME: DATABASE_URL with database NAME instead.
+db_url_named() {
+  python3 -c 'import sys, urllib.parse as u
+p = u.urlsplit(sys.argv[1]); print(u.urlunsplit(p._replace(path="/" + sys.argv[2])))' \
+    "$DATABASE_URL" "$1"
+}
 
 # A database of its own, so the benchmark leaves DATABASE_URL's untouched;
 # when we may not create one, use DATABASE_URL itself.
@@ -97,16 +139,17 @@ db_url=$DATABASE_URL
 if psql "$DATABASE_URL" -v ON_ERROR_STOP=1 -qAtc "CREATE DATABASE \"bench_$$\"" \
      >/dev/null 2>"$state/createdb.err"; then
   bench_db=bench_$$
-  db_url=$(python3 -c 'import sys, urllib.parse as u
-p = u.urlsplit(sys.argv[1]); print(u.urlunsplit(p._replace(path="/" + sys.argv[2])))' \
-    "$DATABASE_URL" "$bench_db")
+  db_url=$(db_url_named "$bench_db")
 else
+  # The comparison seeds the same data into fresh databases.
+  [ "$anchor" = 0 ] || die "cannot create a database: $(head -1 "$state/createdb.err")"
   say "cannot create a database ($(head -1 "$state/createdb.err")); using DATABASE_URL's"
 fi
 
 # start NAME LOG CMD...: start CMD in $state, stderr to LOG and stdout
 # (our access log, one line per request) to LOG.out; wait for the
-# "listening on http://HOST:PORT" line and set started_url to that URL.
+# "listening on http://HOST:PORT" line and set started_url to that URL
+# and started_pid to its process.
 # (Not run in $(...): the server would hold the substitution's pipe.)
 start() {
   local name=$1 log=$2 pid i
@@ -117,6 +160,7 @@ start() {
   pid=$!
   pids+=("$pid")
   started_url=
+  started_pid=$pid
   for ((i = 0; i < 300; i++)); do
     started_url=$(sed -n 's|.*listening on \(http://[^ ]*\).*|\1|p' "$log" | head -1)
     [ -n "$started_url" ] && return 0
@@ -131,13 +175,14 @@ start() {
 # PORT=0: the server picks a free port and names it in its listening line.
 say "starting our server and the baseline ($IO_THREADS I/O threads each)"
 start "our server" "$state/server.log" env PORT=0 HOST=127.0.0.1 \
-  ENVIRONMENT=development DEBUG=false SECRET_KEY=bench \
+  ENVIRONMENT=development DEBUG=false SECRET_KEY=bench ACCESS_TOKEN_EXPIRE_MINUTES=600 \
   DATABASE_URL="$db_url" STATIC_DIR="$repo/node_modules" \
   MIGRATIONS_DIR="$repo/sql/migrations" QUERIES_DIR="$repo/sql/queries" \
   UPLOAD_DIR="$state/uploads" REQUEST_LOG="$state/requests.log" \
   LOGIN_LOG="$state/login_log.txt" OUTBOX="$state/outbox.txt" \
   "$(realpath "$server")"
 ours=$started_url
+ours_pid=$started_pid
 start "the baseline" "$state/hello.log" "$repo/$hello" 0 "$IO_THREADS"
 baseline=$started_url
 export BENCH_OURS=$ours BENCH_BASELINE=$baseline
@@ -186,10 +231,13 @@ separate machines and vary from run to run; compare the ratio.
 EOF
 
 failed=0
-for script in bench/scenarios/*.sh; do
+# run_scenario SCRIPT: run it unless BENCH_SCENARIOS leaves it out, and
+# print its rows (or a row saying it failed); stop when a server exited.
+run_scenario() {
+  local script=$1 name pid rc
   name=$(basename "$script" .sh)
   if [ -n "${BENCH_SCENARIOS:-}" ] && [[ " $BENCH_SCENARIOS " != *" $name "* ]]; then
-    continue
+    return 0
   fi
   say "scenario $name"
   # In a process group of its own, so that cleanup can stop it and its
@@ -211,11 +259,67 @@ for script in bench/scenarios/*.sh; do
   for pid in "${pids[@]}"; do
     kill -0 "$pid" 2>/dev/null && continue
     echo "| $name | | | | | | **a server exited** |"
-    say "a server exited during $name; our server's log:"
-    tail -20 "$state/server.log" >&2
+    say "a server exited during $name; the logs' last lines:"
+    tail -n 20 "$state"/*.log >&2
     exit 1
   done
+}
+
+for script in bench/scenarios/*.sh; do
+  case $(basename "$script") in compare-*) continue ;; esac
+  run_scenario "$script"
 done
+
+if [ "$anchor" = 1 ]; then
+  say "starting the FastAPI reference ($(anchor_versions))"
+  ANCHOR_STATIC=$(anchor_static)
+  export BENCH_COMPARE_CONNECTIONS=${BENCH_COMPARE_CONNECTIONS:-32}
+  export BENCH_COMPARE=ours BENCH_URL_ours=$ours BENCH_LABEL_ours=ours BENCH_PID_ours=$ours_pid
+  ref_workers=${BENCH_REF_WORKERS:-1 2}
+  for w in $ref_workers; do
+    key=ref$w
+    anchor_start "$key" "$w"
+    BENCH_COMPARE="$BENCH_COMPARE $key"
+    label="FastAPI, $w worker"; [ "$w" = 1 ] || label="${label}s"
+    export "BENCH_URL_$key=$started_url" "BENCH_LABEL_$key=$label" "BENCH_PID_$key=$started_pid"
+  done
+  say "seeding every server with ${BENCH_SEED_USERS:-2} users and ${BENCH_SEED_POSTS:-200} posts (bench/seed.py)"
+  for key in $BENCH_COMPARE; do
+    url=BENCH_URL_$key
+    anchor_seed "$key" "${!url}"
+  done
+  mem_snapshot seeded
+
+  cat <<EOF
+
+## Ours and the FastAPI reference
+
+- the reference: $(cd "${FASTAPI_REF_DIR:-$repo/../shared/anchors/fastapi-ref}" && pwd), started with its run.sh:
+  uvicorn --workers N (N = ${ref_workers// /, }), Debian's $(anchor_versions);
+  uvicorn picks uvloop and httptools when installed; sync routes on Starlette's thread pool, SQLAlchemy's default pool (5 + 10 overflow) per worker
+- ours: as above (its defaults: $IO_THREADS I/O threads, ${workers:-?} workers, one database connection per worker)
+- each server on a fresh database of its own in the same PostgreSQL, seeded through its HTTP API with the
+  same ${BENCH_SEED_USERS:-2} users and ${BENCH_SEED_POSTS:-200} posts (bench/seed.py); both write their console and request-log lines to files
+- load: wrk -t$BENCH_WRK_THREADS -c$BENCH_COMPARE_CONNECTIONS -d$BENCH_DURATION (POST /auth/login: -c${BENCH_LOGIN_CONNECTIONS:-4} -d${BENCH_LOGIN_DURATION:-10s}) after a $warmup warm-up per server;
+  ${BENCH_COMPARE_ROUNDS:-1} run(s) per server, servers taking turns, median shown; the others sit idle while one is measured
+- last column of the FastAPI rows: ours' requests/s divided by theirs
+
+| scenario | server | requests/s | p50 | p99 | ours ÷ this | responses |
+|---|---|---:|---:|---:|---:|---|
+EOF
+  for script in bench/scenarios/compare-*.sh; do
+    name=$(basename "$script" .sh)
+    if [[ $name == *login* ]] &&
+       { [ -z "${BENCH_SCENARIOS:-}" ] || [[ " $BENCH_SCENARIOS " == *" $name "* ]]; }; then
+      mem_snapshot before-login
+    fi
+    run_scenario "$script"
+  done
+  mem_snapshot end
+  echo
+  echo "Resident memory from /proc/PID/status (VmHWM: the peak); for uvicorn the sum over the master and its workers:"
+  mem_table
+fi
 
 echo
 echo "CPU in use just after the last measurement: $(cpu_busy) (over 1 s, idle servers)."
