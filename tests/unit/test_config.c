@@ -16,6 +16,7 @@
 
 #include <cmocka.h>
 
+#include "capture.h"
 #include "config.h"
 #include "util.h"
 
@@ -34,14 +35,8 @@ static const char *const keys[] = {
 	"MAIL_RETRY_DELAY_MS", "TASK_WORKERS", "TASK_SHUTDOWN_TIMEOUT",
 };
 
-static int	 saved_stderr = -1;
-static FILE	*captured;
-
 static int	 setup(void **);
 static int	 teardown(void **);
-static void	 capture_begin(void);
-static char	*capture_end(void);
-static char	*read_file(const char *);
 static char	*dump(void);
 static int	 load_quiet(const char *, int, const char *, char **);
 static void	 assert_defaults(void);
@@ -82,60 +77,6 @@ teardown(void **state)
 {
 	config_cleanup();
 	return (setup(state));
-}
-
-/* stderr goes to a temporary file until capture_end(). */
-static void
-capture_begin(void)
-{
-	fflush(stderr);
-	if ((captured = tmpfile()) == NULL)
-		fatal("tmpfile");
-	if ((saved_stderr = dup(STDERR_FILENO)) == -1)
-		fatal("dup");
-	if (dup2(fileno(captured), STDERR_FILENO) == -1)
-		fatal("dup2");
-}
-
-static char *
-capture_end(void)
-{
-	char	*out;
-	long	 len;
-
-	fflush(stderr);
-	if (dup2(saved_stderr, STDERR_FILENO) == -1)
-		fatal("dup2");
-	close(saved_stderr);
-	saved_stderr = -1;
-
-	len = ftell(captured);
-	rewind(captured);
-	out = xcalloc(1, (size_t)len + 1);
-	if (len > 0 && fread(out, 1, (size_t)len, captured) != (size_t)len)
-		fatal("fread");
-	fclose(captured);
-	captured = NULL;
-	return (out);
-}
-
-static char *
-read_file(const char *path)
-{
-	FILE	*fp;
-	char	*out;
-	long	 len;
-
-	if ((fp = fopen(path, "r")) == NULL)
-		fatal("%s: cannot open", path);
-	fseek(fp, 0, SEEK_END);
-	len = ftell(fp);
-	rewind(fp);
-	out = xcalloc(1, (size_t)len + 1);
-	if (len > 0 && fread(out, 1, (size_t)len, fp) != (size_t)len)
-		fatal("%s: short read", path);
-	fclose(fp);
-	return (out);
 }
 
 /* The whole configuration as text, to compare two loads at once. */
@@ -243,7 +184,7 @@ test_repo_conf_is_defaults(void **state)
 	free(err);
 	assert_defaults();
 
-	text = read_file(REPO_CONF);
+	text = capture_file(REPO_CONF);
 	for (i = 0; i < nitems(keys); i++) {
 		if (asprintf(&line, "\n%s =", keys[i]) == -1)
 			fatal("asprintf");
@@ -317,7 +258,7 @@ test_all_errors(void **state)
 	char	*err, *expected;
 
 	assert_int_equal(load_quiet("errors.conf", 1, NULL, &err), -1);
-	expected = read_file("errors.conf.expected");
+	expected = capture_file("errors.conf.expected");
 	assert_string_equal(err, expected);
 	free(expected);
 	free(err);
@@ -352,7 +293,7 @@ test_dotenv_errors(void **state)
 	char	*err, *expected;
 
 	assert_int_equal(load_quiet(NULL, 0, "errors.env", &err), -1);
-	expected = read_file("errors.env.expected");
+	expected = capture_file("errors.env.expected");
 	assert_string_equal(err, expected);
 	free(expected);
 	free(err);
