@@ -52,7 +52,7 @@ CODEGEN		:= $(B)/bin/codegen
 GEN_STAMP	:= generated/.stamp
 
 .PHONY: all server run test unit codegen-test http-test check-generated \
-	deps clean scaffold bench bench-serialize fuzz fuzz-codegen fuzz-multipart lint sdk-test prism-test browser-test
+	deps clean scaffold bench bench-serialize realspecs fuzz fuzz-codegen fuzz-multipart lint sdk-test prism-test browser-test
 .DEFAULT_GOAL := all
 
 all: $(GEN_STAMP)
@@ -120,6 +120,11 @@ $(B)/bin/bench-serialize: bench/serialize.c $(B)/generated/model.o \
     $(B)/libruntime.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS)
+
+# The generator on others' specs: Swagger Petstore, the oas-examples,
+# GitHub's REST API (npm packages into build/realspecs; slow: minutes).
+realspecs: $(CODEGEN)
+	@scripts/realspecs.sh $(CODEGEN) build/realspecs
 
 # The runtime as an archive: fixture programs take only what they use.
 $(B)/libruntime.a: $(RUNTIME_OBJ)
