@@ -1336,8 +1336,15 @@ schema_param(struct model *m, struct op *op, struct ytree_node *d,
 	if (sn == NULL && (v = ytree_get(d, "content")) != NULL &&
 	    v->kind == YTREE_MAP && v->n > 0)
 		sn = ytree_get(ytree_deref(v->pairs[0].value), "schema");
-	p->s = schema_get(m, sn, arena_sprintf(m->pool, "%s_%s", op->name,
-	    p->name));
+	/* A shared parameter (components.parameters.X) names its schema
+	 * param_X, whichever operation comes first. */
+	v = ytree_get((struct ytree_node *)p->at, "$ref");
+	if (p->at->ref != NULL && ytree_isstr(v) && strrchr(v->str, '/'))
+		p->s = schema_get(m, sn, arena_sprintf(m->pool, "param_%s",
+		    strrchr(v->str, '/') + 1));
+	else
+		p->s = schema_get(m, sn, arena_sprintf(m->pool, "%s_%s",
+		    op->name, p->name));
 	if (p->s == NULL) {
 		/* No schema: any string. */
 		p->s = schema_new(m, d, arena_sprintf(m->pool, "%s_%s",

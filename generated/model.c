@@ -2707,9 +2707,9 @@ model_encode_MultiUploadResponse_files(struct jsonw *w, const struct api_MultiUp
 	jsonw_arr_end(w);
 }
 
-/* files_get_name */
+/* param_FileName */
 int
-model_decode_files_get_name(struct validate *v, json_t *j, const char **out)
+model_decode_param_FileName(struct validate *v, json_t *j, const char **out)
 {
 	if (validate_decode_str(v, j, out) == -1)
 		return -1;
@@ -2730,9 +2730,9 @@ model_decode_openapi_json_response_200(struct validate *v, json_t *j, struct api
 	return 0;
 }
 
-/* posts_list_page */
+/* param_Page */
 int
-model_decode_posts_list_page(struct validate *v, json_t *j, int64_t *out)
+model_decode_param_Page(struct validate *v, json_t *j, int64_t *out)
 {
 	if (validate_decode_int(v, j, out) == -1)
 		return -1;
@@ -2744,9 +2744,9 @@ model_decode_posts_list_page(struct validate *v, json_t *j, int64_t *out)
 	return 0;
 }
 
-/* posts_list_per_page */
+/* param_PerPage */
 int
-model_decode_posts_list_per_page(struct validate *v, json_t *j, int64_t *out)
+model_decode_param_PerPage(struct validate *v, json_t *j, int64_t *out)
 {
 	if (validate_decode_int(v, j, out) == -1)
 		return -1;
@@ -2763,9 +2763,9 @@ model_decode_posts_list_per_page(struct validate *v, json_t *j, int64_t *out)
 	return 0;
 }
 
-/* posts_list_skip */
+/* param_Skip */
 int
-model_decode_posts_list_skip(struct validate *v, json_t *j, int64_t *out)
+model_decode_param_Skip(struct validate *v, json_t *j, int64_t *out)
 {
 	if (validate_decode_int(v, j, out) == -1)
 		return -1;
@@ -2777,9 +2777,9 @@ model_decode_posts_list_skip(struct validate *v, json_t *j, int64_t *out)
 	return 0;
 }
 
-/* posts_list_limit */
+/* param_Limit */
 int
-model_decode_posts_list_limit(struct validate *v, json_t *j, int64_t *out)
+model_decode_param_Limit(struct validate *v, json_t *j, int64_t *out)
 {
 	if (validate_decode_int(v, j, out) == -1)
 		return -1;
@@ -2796,9 +2796,9 @@ model_decode_posts_list_limit(struct validate *v, json_t *j, int64_t *out)
 	return 0;
 }
 
-/* posts_get_post_id */
+/* param_PostId */
 int
-model_decode_posts_get_post_id(struct validate *v, json_t *j, int64_t *out)
+model_decode_param_PostId(struct validate *v, json_t *j, int64_t *out)
 {
 	if (validate_decode_int(v, j, out) == -1)
 		return -1;
@@ -2810,9 +2810,9 @@ model_decode_posts_get_post_id(struct validate *v, json_t *j, int64_t *out)
 	return 0;
 }
 
-/* users_get_user_id */
+/* param_UserId */
 int
-model_decode_users_get_user_id(struct validate *v, json_t *j, int64_t *out)
+model_decode_param_UserId(struct validate *v, json_t *j, int64_t *out)
 {
 	if (validate_decode_int(v, j, out) == -1)
 		return -1;

@@ -323,14 +323,14 @@ int	model_decode_UploadResponse_size(struct validate *, json_t *, int64_t *);
 int	model_decode_UploadedFile_size(struct validate *, json_t *, int64_t *);
 int	model_decode_MultiUploadResponse_uploaded(struct validate *, json_t *, int64_t *);
 int	model_decode_MultiUploadResponse_files(struct validate *, json_t *, struct api_MultiUploadResponse_files *);
-int	model_decode_files_get_name(struct validate *, json_t *, const char **);
+int	model_decode_param_FileName(struct validate *, json_t *, const char **);
 int	model_decode_openapi_json_response_200(struct validate *, json_t *, struct api_json *);
-int	model_decode_posts_list_page(struct validate *, json_t *, int64_t *);
-int	model_decode_posts_list_per_page(struct validate *, json_t *, int64_t *);
-int	model_decode_posts_list_skip(struct validate *, json_t *, int64_t *);
-int	model_decode_posts_list_limit(struct validate *, json_t *, int64_t *);
-int	model_decode_posts_get_post_id(struct validate *, json_t *, int64_t *);
-int	model_decode_users_get_user_id(struct validate *, json_t *, int64_t *);
+int	model_decode_param_Page(struct validate *, json_t *, int64_t *);
+int	model_decode_param_PerPage(struct validate *, json_t *, int64_t *);
+int	model_decode_param_Skip(struct validate *, json_t *, int64_t *);
+int	model_decode_param_Limit(struct validate *, json_t *, int64_t *);
+int	model_decode_param_PostId(struct validate *, json_t *, int64_t *);
+int	model_decode_param_UserId(struct validate *, json_t *, int64_t *);
 
 /* Encoders. */
 void	model_encode_json(struct jsonw *, const struct api_json *);
