@@ -4,6 +4,8 @@
 --   id, title, content, published (t/f), author_id,
 --   cover_image (NULL or /files/NAME), created_at, updated_at (RFC 3339).
 -- Lists are newest first, id breaking ties, paged by $limit/$offset.
+-- ORDER BY names the table's columns: a bare created_at would be the
+-- formatted text output column, sorted row by row instead of by index.
 
 -- POST /posts: $1 title, $2 content, $3 published (NULL = true),
 -- $4 author id.
@@ -33,7 +35,7 @@ SELECT id, title, content, published, author_id,
 	rfc3339(created_at) AS created_at, rfc3339(updated_at) AS updated_at
 FROM posts
 WHERE ($1::boolean IS NULL OR published = $1)
-ORDER BY created_at DESC, id DESC
+ORDER BY posts.created_at DESC, posts.id DESC
 LIMIT $2 OFFSET $3;
 
 -- GET /posts: the total for the page envelope; $1 as in PostList.
@@ -48,7 +50,7 @@ SELECT id, title, content, published, author_id,
 	rfc3339(created_at) AS created_at, rfc3339(updated_at) AS updated_at
 FROM posts
 WHERE author_id = $1
-ORDER BY created_at DESC, id DESC
+ORDER BY posts.created_at DESC, posts.id DESC
 LIMIT $2 OFFSET $3;
 
 -- GET /posts/my: the total; $1 author id.

@@ -56,7 +56,7 @@ SELECT u.filename FROM uploads u JOIN gone ON u.user_id = gone.id;
 SELECT id, name, email, '/files/' || avatar AS avatar_url,
 	rfc3339(created_at) AS created_at
 FROM users
-ORDER BY created_at, id
+ORDER BY users.created_at, users.id
 LIMIT $1 OFFSET $2;
 
 -- GET /users: the total for the page envelope.
