@@ -233,6 +233,9 @@ struct sch {
 	struct sch		**alts;
 	size_t			 nalts;
 	int			 oneof;
+	struct sch		*same;		/* genmodel: a scalar with the
+						 * same checks, whose decoder
+						 * this one uses */
 	const char		*disc;		/* discriminator.propertyName */
 	const char		**disc_values;	/* per alternative */
 };

@@ -725,7 +725,7 @@ glue_posts_list(struct http_request *req)
 		in->query.page = 1LL;
 	} else {
 		j = validate_value(s, VALIDATE_T_INT);
-		if (model_decode_param_Page(v, j, &in->query.page) == -1)
+		if (model_decode_UserPage_page(v, j, &in->query.page) == -1)
 			rc = -1;
 		json_decref(j);
 	}
@@ -740,7 +740,7 @@ glue_posts_list(struct http_request *req)
 		in->query.per_page = 10LL;
 	} else {
 		j = validate_value(s, VALIDATE_T_INT);
-		if (model_decode_param_PerPage(v, j, &in->query.per_page) == -1)
+		if (model_decode_UserPage_per_page(v, j, &in->query.per_page) == -1)
 			rc = -1;
 		json_decref(j);
 	}
@@ -756,7 +756,7 @@ glue_posts_list(struct http_request *req)
 	} else {
 		in->query.has_skip = true;
 		j = validate_value(s, VALIDATE_T_INT);
-		if (model_decode_param_Skip(v, j, &in->query.skip) == -1)
+		if (model_decode_UserPage_total(v, j, &in->query.skip) == -1)
 			rc = -1;
 		json_decref(j);
 	}
@@ -772,7 +772,7 @@ glue_posts_list(struct http_request *req)
 	} else {
 		in->query.has_limit = true;
 		j = validate_value(s, VALIDATE_T_INT);
-		if (model_decode_param_Limit(v, j, &in->query.limit) == -1)
+		if (model_decode_UserPage_per_page(v, j, &in->query.limit) == -1)
 			rc = -1;
 		json_decref(j);
 	}
@@ -944,7 +944,7 @@ glue_posts_list_mine(struct http_request *req)
 		in->query.page = 1LL;
 	} else {
 		j = validate_value(s, VALIDATE_T_INT);
-		if (model_decode_param_Page(v, j, &in->query.page) == -1)
+		if (model_decode_UserPage_page(v, j, &in->query.page) == -1)
 			rc = -1;
 		json_decref(j);
 	}
@@ -959,7 +959,7 @@ glue_posts_list_mine(struct http_request *req)
 		in->query.per_page = 10LL;
 	} else {
 		j = validate_value(s, VALIDATE_T_INT);
-		if (model_decode_param_PerPage(v, j, &in->query.per_page) == -1)
+		if (model_decode_UserPage_per_page(v, j, &in->query.per_page) == -1)
 			rc = -1;
 		json_decref(j);
 	}
@@ -975,7 +975,7 @@ glue_posts_list_mine(struct http_request *req)
 	} else {
 		in->query.has_skip = true;
 		j = validate_value(s, VALIDATE_T_INT);
-		if (model_decode_param_Skip(v, j, &in->query.skip) == -1)
+		if (model_decode_UserPage_total(v, j, &in->query.skip) == -1)
 			rc = -1;
 		json_decref(j);
 	}
@@ -991,7 +991,7 @@ glue_posts_list_mine(struct http_request *req)
 	} else {
 		in->query.has_limit = true;
 		j = validate_value(s, VALIDATE_T_INT);
-		if (model_decode_param_Limit(v, j, &in->query.limit) == -1)
+		if (model_decode_UserPage_per_page(v, j, &in->query.limit) == -1)
 			rc = -1;
 		json_decref(j);
 	}
@@ -1637,7 +1637,7 @@ glue_users_list(struct http_request *req)
 		in->query.page = 1LL;
 	} else {
 		j = validate_value(s, VALIDATE_T_INT);
-		if (model_decode_param_Page(v, j, &in->query.page) == -1)
+		if (model_decode_UserPage_page(v, j, &in->query.page) == -1)
 			rc = -1;
 		json_decref(j);
 	}
@@ -1652,7 +1652,7 @@ glue_users_list(struct http_request *req)
 		in->query.per_page = 10LL;
 	} else {
 		j = validate_value(s, VALIDATE_T_INT);
-		if (model_decode_param_PerPage(v, j, &in->query.per_page) == -1)
+		if (model_decode_UserPage_per_page(v, j, &in->query.per_page) == -1)
 			rc = -1;
 		json_decref(j);
 	}
@@ -1668,7 +1668,7 @@ glue_users_list(struct http_request *req)
 	} else {
 		in->query.has_skip = true;
 		j = validate_value(s, VALIDATE_T_INT);
-		if (model_decode_param_Skip(v, j, &in->query.skip) == -1)
+		if (model_decode_UserPage_total(v, j, &in->query.skip) == -1)
 			rc = -1;
 		json_decref(j);
 	}
@@ -1684,7 +1684,7 @@ glue_users_list(struct http_request *req)
 	} else {
 		in->query.has_limit = true;
 		j = validate_value(s, VALIDATE_T_INT);
-		if (model_decode_param_Limit(v, j, &in->query.limit) == -1)
+		if (model_decode_UserPage_per_page(v, j, &in->query.limit) == -1)
 			rc = -1;
 		json_decref(j);
 	}
@@ -2015,7 +2015,7 @@ glue_users_get(struct http_request *req)
 		rc = -1;
 	} else {
 		j = validate_value(s, VALIDATE_T_INT);
-		if (model_decode_param_UserId(v, j, &in->path.user_id) == -1)
+		if (model_decode_param_PostId(v, j, &in->path.user_id) == -1)
 			rc = -1;
 		json_decref(j);
 	}

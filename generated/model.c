@@ -365,7 +365,7 @@ model_decode_UserUpdate(struct validate *v, json_t *j, struct api_UserUpdate *ou
 		/* optional */
 	} else {
 		out->has_name = true;
-		if (model_decode_UserUpdate_name(v, m, &out->name) == -1)
+		if (model_decode_UserCreate_name(v, m, &out->name) == -1)
 			rc = -1;
 	}
 	validate_pop(v);
@@ -376,7 +376,7 @@ model_decode_UserUpdate(struct validate *v, json_t *j, struct api_UserUpdate *ou
 		/* optional */
 	} else {
 		out->has_email = true;
-		if (model_decode_UserUpdate_email(v, m, &out->email) == -1)
+		if (model_decode_UserCreate_email(v, m, &out->email) == -1)
 			rc = -1;
 	}
 	validate_pop(v);
@@ -391,7 +391,7 @@ model_decode_UserUpdate(struct validate *v, json_t *j, struct api_UserUpdate *ou
 		rc = -1;
 	} else {
 		out->has_password = true;
-		if (model_decode_UserUpdate_password(v, m, &out->password) == -1)
+		if (model_decode_UserCreate_password(v, m, &out->password) == -1)
 			rc = -1;
 	}
 	validate_pop(v);
@@ -474,7 +474,7 @@ model_decode_User(struct validate *v, json_t *j, struct api_User *out)
 			rc = -1;
 		}
 	} else {
-		if (model_decode_User_email(v, m, &out->email) == -1)
+		if (model_decode_UserCreate_email(v, m, &out->email) == -1)
 			rc = -1;
 	}
 	validate_pop(v);
@@ -567,7 +567,7 @@ model_decode_LoginRequest(struct validate *v, json_t *j, struct api_LoginRequest
 			rc = -1;
 		}
 	} else {
-		if (model_decode_LoginRequest_email(v, m, &out->email) == -1)
+		if (model_decode_UserCreate_email(v, m, &out->email) == -1)
 			rc = -1;
 	}
 	validate_pop(v);
@@ -777,7 +777,7 @@ model_decode_PostUpdate(struct validate *v, json_t *j, struct api_PostUpdate *ou
 		/* optional */
 	} else {
 		out->has_title = true;
-		if (model_decode_PostUpdate_title(v, m, &out->title) == -1)
+		if (model_decode_PostCreate_title(v, m, &out->title) == -1)
 			rc = -1;
 	}
 	validate_pop(v);
@@ -788,7 +788,7 @@ model_decode_PostUpdate(struct validate *v, json_t *j, struct api_PostUpdate *ou
 		/* optional */
 	} else {
 		out->has_content = true;
-		if (model_decode_PostUpdate_content(v, m, &out->content) == -1)
+		if (model_decode_PostCreate_content(v, m, &out->content) == -1)
 			rc = -1;
 	}
 	validate_pop(v);
@@ -948,7 +948,7 @@ model_decode_Post(struct validate *v, json_t *j, struct api_Post *out)
 		    "field is read-only");
 		rc = -1;
 	} else {
-		if (model_decode_Post_created_at(v, m, &out->created_at) == -1)
+		if (model_decode_User_created_at(v, m, &out->created_at) == -1)
 			rc = -1;
 	}
 	validate_pop(v);
@@ -965,7 +965,7 @@ model_decode_Post(struct validate *v, json_t *j, struct api_Post *out)
 		    "field is read-only");
 		rc = -1;
 	} else {
-		if (model_decode_Post_updated_at(v, m, &out->updated_at) == -1)
+		if (model_decode_User_created_at(v, m, &out->updated_at) == -1)
 			rc = -1;
 	}
 	validate_pop(v);
@@ -1127,7 +1127,7 @@ model_decode_PostWithAuthor(struct validate *v, json_t *j, struct api_PostWithAu
 		    "field is read-only");
 		rc = -1;
 	} else {
-		if (model_decode_Post_created_at(v, m, &out->created_at) == -1)
+		if (model_decode_User_created_at(v, m, &out->created_at) == -1)
 			rc = -1;
 	}
 	validate_pop(v);
@@ -1144,7 +1144,7 @@ model_decode_PostWithAuthor(struct validate *v, json_t *j, struct api_PostWithAu
 		    "field is read-only");
 		rc = -1;
 	} else {
-		if (model_decode_Post_updated_at(v, m, &out->updated_at) == -1)
+		if (model_decode_User_created_at(v, m, &out->updated_at) == -1)
 			rc = -1;
 	}
 	validate_pop(v);
@@ -1281,7 +1281,7 @@ model_decode_UserPage(struct validate *v, json_t *j, struct api_UserPage *out)
 			rc = -1;
 		}
 	} else {
-		if (model_decode_UserPage_total_pages(v, m, &out->total_pages) == -1)
+		if (model_decode_UserPage_total(v, m, &out->total_pages) == -1)
 			rc = -1;
 	}
 	validate_pop(v);
@@ -1373,7 +1373,7 @@ model_decode_PostPage(struct validate *v, json_t *j, struct api_PostPage *out)
 			rc = -1;
 		}
 	} else {
-		if (model_decode_PostPage_total(v, m, &out->total) == -1)
+		if (model_decode_UserPage_total(v, m, &out->total) == -1)
 			rc = -1;
 	}
 	validate_pop(v);
@@ -1386,7 +1386,7 @@ model_decode_PostPage(struct validate *v, json_t *j, struct api_PostPage *out)
 			rc = -1;
 		}
 	} else {
-		if (model_decode_PostPage_page(v, m, &out->page) == -1)
+		if (model_decode_UserPage_page(v, m, &out->page) == -1)
 			rc = -1;
 	}
 	validate_pop(v);
@@ -1399,7 +1399,7 @@ model_decode_PostPage(struct validate *v, json_t *j, struct api_PostPage *out)
 			rc = -1;
 		}
 	} else {
-		if (model_decode_PostPage_per_page(v, m, &out->per_page) == -1)
+		if (model_decode_UserPage_per_page(v, m, &out->per_page) == -1)
 			rc = -1;
 	}
 	validate_pop(v);
@@ -1412,7 +1412,7 @@ model_decode_PostPage(struct validate *v, json_t *j, struct api_PostPage *out)
 			rc = -1;
 		}
 	} else {
-		if (model_decode_PostPage_total_pages(v, m, &out->total_pages) == -1)
+		if (model_decode_UserPage_total(v, m, &out->total_pages) == -1)
 			rc = -1;
 	}
 	validate_pop(v);
@@ -1491,7 +1491,7 @@ model_decode_UserEnvelope(struct validate *v, json_t *j, struct api_UserEnvelope
 			rc = -1;
 		}
 	} else {
-		if (model_decode_UserEnvelope_success(v, m, &out->success) == -1)
+		if (model_decode_ErrorResponse_success(v, m, &out->success) == -1)
 			rc = -1;
 	}
 	validate_pop(v);
@@ -1882,7 +1882,7 @@ model_decode_UploadedFile(struct validate *v, json_t *j, struct api_UploadedFile
 			rc = -1;
 		}
 	} else {
-		if (model_decode_UploadedFile_size(v, m, &out->size) == -1)
+		if (model_decode_UploadResponse_size(v, m, &out->size) == -1)
 			rc = -1;
 	}
 	validate_pop(v);
@@ -2100,78 +2100,6 @@ model_decode_UserCreate_password(struct validate *v, json_t *j, const char **out
 	return 0;
 }
 
-/* UserUpdate_name */
-int
-model_decode_UserUpdate_name(struct validate *v, json_t *j, const char **out)
-{
-	long long	len;
-
-	if (validate_decode_str(v, j, out) == -1)
-		return -1;
-	len = validate_utf8_len(*out, strlen(*out));
-	if (len < 1) {
-		validate_error(v, "value_error.any_str.min_length",
-		    "ensure this value has at least 1 characters");
-		return -1;
-	}
-	if (len > 100) {
-		validate_error(v, "value_error.any_str.max_length",
-		    "ensure this value has at most 100 characters");
-		return -1;
-	}
-	return 0;
-}
-
-/* UserUpdate_email */
-int
-model_decode_UserUpdate_email(struct validate *v, json_t *j, const char **out)
-{
-	if (validate_decode_str(v, j, out) == -1)
-		return -1;
-	if (validate_email(*out) == -1) {
-		validate_error(v, "value_error.email",
-		    "value is not a valid email address");
-		return -1;
-	}
-	return 0;
-}
-
-/* UserUpdate_password */
-int
-model_decode_UserUpdate_password(struct validate *v, json_t *j, const char **out)
-{
-	long long	len;
-
-	if (validate_decode_str(v, j, out) == -1)
-		return -1;
-	len = validate_utf8_len(*out, strlen(*out));
-	if (len < 8) {
-		validate_error(v, "value_error.any_str.min_length",
-		    "ensure this value has at least 8 characters");
-		return -1;
-	}
-	if (len > 128) {
-		validate_error(v, "value_error.any_str.max_length",
-		    "ensure this value has at most 128 characters");
-		return -1;
-	}
-	return 0;
-}
-
-/* User_email */
-int
-model_decode_User_email(struct validate *v, json_t *j, const char **out)
-{
-	if (validate_decode_str(v, j, out) == -1)
-		return -1;
-	if (validate_email(*out) == -1) {
-		validate_error(v, "value_error.email",
-		    "value is not a valid email address");
-		return -1;
-	}
-	return 0;
-}
-
 /* User_created_at */
 int
 model_decode_User_created_at(struct validate *v, json_t *j, const char **out)
@@ -2181,20 +2109,6 @@ model_decode_User_created_at(struct validate *v, json_t *j, const char **out)
 	if (validate_datetime(*out) == -1) {
 		validate_error(v, "value_error.datetime",
 		    "invalid datetime format");
-		return -1;
-	}
-	return 0;
-}
-
-/* LoginRequest_email */
-int
-model_decode_LoginRequest_email(struct validate *v, json_t *j, const char **out)
-{
-	if (validate_decode_str(v, j, out) == -1)
-		return -1;
-	if (validate_email(*out) == -1) {
-		validate_error(v, "value_error.email",
-		    "value is not a valid email address");
 		return -1;
 	}
 	return 0;
@@ -2253,78 +2167,6 @@ model_decode_PostCreate_content(struct validate *v, json_t *j, const char **out)
 	if (len > 10000) {
 		validate_error(v, "value_error.any_str.max_length",
 		    "ensure this value has at most 10000 characters");
-		return -1;
-	}
-	return 0;
-}
-
-/* PostUpdate_title */
-int
-model_decode_PostUpdate_title(struct validate *v, json_t *j, const char **out)
-{
-	long long	len;
-
-	if (validate_decode_str(v, j, out) == -1)
-		return -1;
-	len = validate_utf8_len(*out, strlen(*out));
-	if (len < 1) {
-		validate_error(v, "value_error.any_str.min_length",
-		    "ensure this value has at least 1 characters");
-		return -1;
-	}
-	if (len > 200) {
-		validate_error(v, "value_error.any_str.max_length",
-		    "ensure this value has at most 200 characters");
-		return -1;
-	}
-	return 0;
-}
-
-/* PostUpdate_content */
-int
-model_decode_PostUpdate_content(struct validate *v, json_t *j, const char **out)
-{
-	long long	len;
-
-	if (validate_decode_str(v, j, out) == -1)
-		return -1;
-	len = validate_utf8_len(*out, strlen(*out));
-	if (len < 1) {
-		validate_error(v, "value_error.any_str.min_length",
-		    "ensure this value has at least 1 characters");
-		return -1;
-	}
-	if (len > 10000) {
-		validate_error(v, "value_error.any_str.max_length",
-		    "ensure this value has at most 10000 characters");
-		return -1;
-	}
-	return 0;
-}
-
-/* Post_created_at */
-int
-model_decode_Post_created_at(struct validate *v, json_t *j, const char **out)
-{
-	if (validate_decode_str(v, j, out) == -1)
-		return -1;
-	if (validate_datetime(*out) == -1) {
-		validate_error(v, "value_error.datetime",
-		    "invalid datetime format");
-		return -1;
-	}
-	return 0;
-}
-
-/* Post_updated_at */
-int
-model_decode_Post_updated_at(struct validate *v, json_t *j, const char **out)
-{
-	if (validate_decode_str(v, j, out) == -1)
-		return -1;
-	if (validate_datetime(*out) == -1) {
-		validate_error(v, "value_error.datetime",
-		    "invalid datetime format");
 		return -1;
 	}
 	return 0;
@@ -2415,20 +2257,6 @@ model_decode_UserPage_per_page(struct validate *v, json_t *j, int64_t *out)
 	return 0;
 }
 
-/* UserPage_total_pages */
-int
-model_decode_UserPage_total_pages(struct validate *v, json_t *j, int64_t *out)
-{
-	if (validate_decode_int(v, j, out) == -1)
-		return -1;
-	if (*out < 0LL) {
-		validate_error(v, "value_error.number.not_ge",
-		    "ensure this value is greater than or equal to 0");
-		return -1;
-	}
-	return 0;
-}
-
 /* PostPage_data */
 int
 model_decode_PostPage_data(struct validate *v, json_t *j, struct api_PostPage_data *out)
@@ -2465,89 +2293,6 @@ model_encode_PostPage_data(struct jsonw *w, const struct api_PostPage_data *in)
 	for (i = 0; i < in->n; i++)
 		model_encode_Post(w, &in->items[i]);
 	jsonw_arr_end(w);
-}
-
-/* PostPage_total */
-int
-model_decode_PostPage_total(struct validate *v, json_t *j, int64_t *out)
-{
-	if (validate_decode_int(v, j, out) == -1)
-		return -1;
-	if (*out < 0LL) {
-		validate_error(v, "value_error.number.not_ge",
-		    "ensure this value is greater than or equal to 0");
-		return -1;
-	}
-	return 0;
-}
-
-/* PostPage_page */
-int
-model_decode_PostPage_page(struct validate *v, json_t *j, int64_t *out)
-{
-	if (validate_decode_int(v, j, out) == -1)
-		return -1;
-	if (*out < 1LL) {
-		validate_error(v, "value_error.number.not_ge",
-		    "ensure this value is greater than or equal to 1");
-		return -1;
-	}
-	return 0;
-}
-
-/* PostPage_per_page */
-int
-model_decode_PostPage_per_page(struct validate *v, json_t *j, int64_t *out)
-{
-	if (validate_decode_int(v, j, out) == -1)
-		return -1;
-	if (*out < 1LL) {
-		validate_error(v, "value_error.number.not_ge",
-		    "ensure this value is greater than or equal to 1");
-		return -1;
-	}
-	if (*out > 100LL) {
-		validate_error(v, "value_error.number.not_le",
-		    "ensure this value is less than or equal to 100");
-		return -1;
-	}
-	return 0;
-}
-
-/* PostPage_total_pages */
-int
-model_decode_PostPage_total_pages(struct validate *v, json_t *j, int64_t *out)
-{
-	if (validate_decode_int(v, j, out) == -1)
-		return -1;
-	if (*out < 0LL) {
-		validate_error(v, "value_error.number.not_ge",
-		    "ensure this value is greater than or equal to 0");
-		return -1;
-	}
-	return 0;
-}
-
-/* UserEnvelope_success */
-int
-model_decode_UserEnvelope_success(struct validate *v, json_t *j, bool *out)
-{
-	if (validate_decode_bool(v, j, out) == -1)
-		return -1;
-	{
-		static const bool permitted[] = { true, };
-		size_t i;
-
-		for (i = 0; i < 1; i++)
-			if (*out == permitted[i])
-				break;
-		if (i == 1) {
-			validate_error(v, "value_error.const",
-			    "unexpected value; permitted: true");
-			return -1;
-		}
-	}
-	return 0;
 }
 
 /* MultiFileUpload_files */
@@ -2625,20 +2370,6 @@ model_decode_UploadResponse_content_type(struct validate *v, json_t *j, const ch
 /* UploadResponse_size */
 int
 model_decode_UploadResponse_size(struct validate *v, json_t *j, int64_t *out)
-{
-	if (validate_decode_int(v, j, out) == -1)
-		return -1;
-	if (*out < 0LL) {
-		validate_error(v, "value_error.number.not_ge",
-		    "ensure this value is greater than or equal to 0");
-		return -1;
-	}
-	return 0;
-}
-
-/* UploadedFile_size */
-int
-model_decode_UploadedFile_size(struct validate *v, json_t *j, int64_t *out)
 {
 	if (validate_decode_int(v, j, out) == -1)
 		return -1;
@@ -2730,89 +2461,9 @@ model_decode_openapi_json_response_200(struct validate *v, json_t *j, struct api
 	return 0;
 }
 
-/* param_Page */
-int
-model_decode_param_Page(struct validate *v, json_t *j, int64_t *out)
-{
-	if (validate_decode_int(v, j, out) == -1)
-		return -1;
-	if (*out < 1LL) {
-		validate_error(v, "value_error.number.not_ge",
-		    "ensure this value is greater than or equal to 1");
-		return -1;
-	}
-	return 0;
-}
-
-/* param_PerPage */
-int
-model_decode_param_PerPage(struct validate *v, json_t *j, int64_t *out)
-{
-	if (validate_decode_int(v, j, out) == -1)
-		return -1;
-	if (*out < 1LL) {
-		validate_error(v, "value_error.number.not_ge",
-		    "ensure this value is greater than or equal to 1");
-		return -1;
-	}
-	if (*out > 100LL) {
-		validate_error(v, "value_error.number.not_le",
-		    "ensure this value is less than or equal to 100");
-		return -1;
-	}
-	return 0;
-}
-
-/* param_Skip */
-int
-model_decode_param_Skip(struct validate *v, json_t *j, int64_t *out)
-{
-	if (validate_decode_int(v, j, out) == -1)
-		return -1;
-	if (*out < 0LL) {
-		validate_error(v, "value_error.number.not_ge",
-		    "ensure this value is greater than or equal to 0");
-		return -1;
-	}
-	return 0;
-}
-
-/* param_Limit */
-int
-model_decode_param_Limit(struct validate *v, json_t *j, int64_t *out)
-{
-	if (validate_decode_int(v, j, out) == -1)
-		return -1;
-	if (*out < 1LL) {
-		validate_error(v, "value_error.number.not_ge",
-		    "ensure this value is greater than or equal to 1");
-		return -1;
-	}
-	if (*out > 100LL) {
-		validate_error(v, "value_error.number.not_le",
-		    "ensure this value is less than or equal to 100");
-		return -1;
-	}
-	return 0;
-}
-
 /* param_PostId */
 int
 model_decode_param_PostId(struct validate *v, json_t *j, int64_t *out)
-{
-	if (validate_decode_int(v, j, out) == -1)
-		return -1;
-	if (*out < 1LL) {
-		validate_error(v, "value_error.number.not_ge",
-		    "ensure this value is greater than or equal to 1");
-		return -1;
-	}
-	return 0;
-}
-
-/* param_UserId */
-int
-model_decode_param_UserId(struct validate *v, json_t *j, int64_t *out)
 {
 	if (validate_decode_int(v, j, out) == -1)
 		return -1;
