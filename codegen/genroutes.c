@@ -27,6 +27,11 @@ struct genroutes_node {
 	size_t			  nkids;
 	size_t			  cap;
 	struct genroutes_node	 *param;
+	struct genroutes_node	**pats;		/* mixed-segment children */
+	size_t			  npats;
+	size_t			  pcap;
+	const char		**lits;		/* a pattern's literals */
+	size_t			  nlits;
 	size_t			  ops[METHOD_COUNT];	/* api_ops index + 1 */
 };
 
@@ -51,6 +56,9 @@ static void			 genroutes_ops(struct buf *,
 static void			 genroutes_node(struct buf *,
 				    struct genroutes_node *);
 static int			 genroutes_segcmp(const void *, const void *);
+static struct genroutes_node	*genroutes_pattern(struct genroutes *,
+				    struct genroutes_node *, const char *,
+				    size_t, const struct op *, const char *);
 
 void
 genroutes_emit(struct buf *b, const struct model *m, const char *spec)
@@ -74,7 +82,12 @@ genroutes_emit(struct buf *b, const struct model *m, const char *spec)
 			if ((end = strchr(seg, '/')) == NULL)
 				end = seg + strlen(seg);
 			len = (size_t)(end - seg);
-			if (seg[0] == '{') {
+			if (memchr(seg, '{', len) != NULL && (seg[0] != '{' ||
+			    seg[len - 1] != '}' ||
+			    memchr(seg + 1, '{', len - 1) != NULL)) {
+				cur = genroutes_pattern(&g, cur, seg, len, op,
+				    end);
+			} else if (seg[0] == '{') {
 				if (cur->param == NULL)
 					cur->param = genroutes_new(&g, "{}", 2,
 					    op->path, (size_t)(end - op->path));
@@ -119,8 +132,10 @@ genroutes_emit(struct buf *b, const struct model *m, const char *spec)
 	genroutes_ops(b, m);
 	genroutes_node(b, root);
 
-	for (i = 0; i < g.nnodes; i++)
+	for (i = 0; i < g.nnodes; i++) {
 		free(g.all[i]->kids);
+		free(g.all[i]->pats);
+	}
 	free(g.all);
 	hmap_free(g.edges);
 	hmap_free(g.names);
@@ -174,6 +189,59 @@ genroutes_name(struct genroutes *g, struct genroutes_node *n)
 	for (i = 2; hmap_insert(g->names, name, strlen(name), n) != NULL; i++)
 		name = arena_sprintf(g->pool, "%s_%zu", base, i);
 	n->base = name;
+}
+
+/*
+ * The child of parent for a segment mixing literals and parameters
+ * ("{base}...{head}"): keyed by its shape ("{}...{}"), holding the
+ * literals between the parameters, which the router matches in order.
+ */
+static struct genroutes_node *
+genroutes_pattern(struct genroutes *g, struct genroutes_node *parent,
+    const char *seg, size_t len, const struct op *op, const char *end)
+{
+	struct genroutes_node	*n;
+	struct buf		 shape, lit;
+	const char		*p, *q, *key;
+	const char		*lits[CODEGEN_MAX_PARAMS + 1];
+	size_t			 nlits = 0;
+
+	buf_init(&shape);
+	buf_init(&lit);
+	for (p = seg; p < seg + len; p = q) {
+		if (*p == '{') {
+			q = memchr(p, '}', (size_t)(seg + len - p)) + 1;
+			buf_puts(&shape, "{}");
+			lits[nlits++] = arena_strndup(g->pool,
+			    lit.data ? lit.data : "", lit.len);
+			lit.len = 0;
+		} else {
+			q = p + 1;
+			buf_putc(&shape, *p);
+			buf_putc(&lit, *p);
+		}
+	}
+	lits[nlits++] = arena_strndup(g->pool, lit.data ? lit.data : "",
+	    lit.len);
+	key = arena_sprintf(g->pool, "%zu/%s", parent->id, shape.data);
+	if ((n = hmap_get(g->edges, key, strlen(key))) == NULL) {
+		n = genroutes_new(g, shape.data, shape.len, op->path,
+		    (size_t)(end - op->path));
+		n->lits = arena_calloc(g->pool, nlits, sizeof(*n->lits));
+		memcpy(n->lits, lits, nlits * sizeof(*lits));
+		n->nlits = nlits;
+		hmap_insert(g->edges, key, strlen(key), n);
+		if (parent->npats == parent->pcap) {
+			parent->pcap = parent->pcap == 0 ? 2 :
+			    parent->pcap * 2;
+			parent->pats = xreallocarray(parent->pats,
+			    parent->pcap, sizeof(*parent->pats));
+		}
+		parent->pats[parent->npats++] = n;
+	}
+	buf_free(&shape);
+	buf_free(&lit);
+	return (n);
 }
 
 static void
@@ -283,6 +351,30 @@ genroutes_node(struct buf *b, struct genroutes_node *n)
 		genroutes_node(b, n->kids[i]);
 	if (n->param != NULL)
 		genroutes_node(b, n->param);
+	if (n->npats > 0)
+		qsort(n->pats, n->npats, sizeof(*n->pats), genroutes_segcmp);
+	for (i = 0; i < n->npats; i++)
+		genroutes_node(b, n->pats[i]);
+
+	if (n->npats > 0) {
+		for (i = 0; i < n->npats; i++) {
+			buf_printf(b, "static const char *const lits_%s[] = {",
+			    n->pats[i]->base);
+			for (j = 0; j < (int)n->pats[i]->nlits; j++) {
+				buf_puts(b, j == 0 ? " " : ", ");
+				buf_cstring(b, n->pats[i]->lits[j],
+				    strlen(n->pats[i]->lits[j]));
+			}
+			buf_puts(b, " };\n");
+		}
+		buf_printf(b, "static const struct route_pattern "
+		    "patterns_%s[] = {\n", n->base);
+		for (i = 0; i < n->npats; i++)
+			buf_printf(b, "\t{ .lits = lits_%s, .nparams = %zu, "
+			    ".node = &node_%s },\n", n->pats[i]->base,
+			    n->pats[i]->nlits - 1, n->pats[i]->base);
+		buf_puts(b, "};\n\n");
+	}
 
 	if (n->nkids > 0) {
 		buf_printf(b, "static const struct route_edge edges_%s[] = {\n",
@@ -307,6 +399,9 @@ genroutes_node(struct buf *b, struct genroutes_node *n)
 	if (n->nkids > 0)
 		buf_printf(b, "\t.children = edges_%s,\n\t.nchildren = %zu,\n",
 		    n->base, n->nkids);
+	if (n->npats > 0)
+		buf_printf(b, "\t.patterns = patterns_%s,\n"
+		    "\t.npatterns = %zu,\n", n->base, n->npats);
 	if (n->param != NULL)
 		buf_printf(b, "\t.param = &node_%s,\n", n->param->base);
 	first = 1;

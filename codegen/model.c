@@ -373,60 +373,78 @@ model_tmpl(struct arena *pool, const struct ytree_node *key,
 	buf_free(&derived);
 }
 
-/* One segment of a template: a literal, or a whole "{name}". */
+/*
+ * One segment of a template: a literal, a whole "{name}", or literals and
+ * parameters mixed ("{base}...{head}", "v{major}.{minor}"), which the
+ * router matches as a pattern.  Two parameters with nothing between them
+ * cannot be told apart and are refused.
+ */
 static void
 model_segment(struct arena *pool, const struct ytree_node *key,
     struct model_tmpl *tp, const char *seg, size_t len, struct buf *shape,
     struct buf *derived)
 {
-	const char	*s = tp->path, *b;
-	size_t		 i, nopen = 0, nclose = 0;
+	const char	*s = tp->path, *p = seg, *end = seg + len, *close;
+	size_t		 i;
 	char		*name;
+	int		 prev_param = 0;
 
-	for (b = seg; b < seg + len; b++) {
-		nopen += *b == '{';
-		nclose += *b == '}';
-	}
 	buf_putc(shape, '/');
 	if (derived->len > 0)
 		buf_putc(derived, '_');
-	if (nopen == 0 && nclose == 0) {
-		buf_add(shape, seg, len);
-		buf_add(derived, seg, len);
-		return;
-	}
-	if (nopen != 1 || nclose != 1 || seg[0] != '{' || seg[len - 1] != '}') {
-		if (nopen == nclose &&
-		    memchr(seg, '{', len) < memchr(seg, '}', len))
-			diag_error(key, "partial-segment path parameters are "
-			    "not supported: '%.*s' in '%s'", (int)len, seg, s);
-		else
+	while (p < end) {
+		if (*p == '}') {
 			diag_error(key, "malformed path parameter '%.*s' in "
 			    "'%s'", (int)len, seg, s);
-		tp->ok = 0;
-		return;
+			tp->ok = 0;
+			return;
+		}
+		if (*p != '{') {
+			buf_putc(shape, *p);
+			buf_putc(derived, *p);
+			prev_param = 0;
+			p++;
+			continue;
+		}
+		close = memchr(p, '}', (size_t)(end - p));
+		if (close == NULL || memchr(p + 1, '{',
+		    (size_t)(close - p - 1)) != NULL) {
+			diag_error(key, "malformed path parameter '%.*s' in "
+			    "'%s'", (int)len, seg, s);
+			tp->ok = 0;
+			return;
+		}
+		if (close == p + 1) {
+			diag_error(key, "path '%s' has an empty parameter "
+			    "name", s);
+			tp->ok = 0;
+			return;
+		}
+		if (prev_param) {
+			diag_error(key, "adjacent path parameters cannot be "
+			    "told apart: '%.*s' in '%s'", (int)len, seg, s);
+			tp->ok = 0;
+			return;
+		}
+		name = arena_strndup(pool, p + 1, (size_t)(close - p - 1));
+		for (i = 0; i < tp->nnames; i++)
+			if (strcmp(tp->names[i], name) == 0)
+				break;
+		if (i < tp->nnames) {
+			diag_error(key, "path parameter '%s' appears twice in "
+			    "'%s'", name, s);
+			tp->ok = 0;
+		} else if (tp->nnames == CODEGEN_MAX_PARAMS) {
+			diag_error(key, "path '%s' has more than %d "
+			    "parameters", s, CODEGEN_MAX_PARAMS);
+			tp->ok = 0;
+		} else
+			tp->names[tp->nnames++] = name;
+		buf_puts(shape, "{}");
+		buf_add(derived, p + 1, (size_t)(close - p - 1));
+		prev_param = 1;
+		p = close + 1;
 	}
-	if (len == 2) {
-		diag_error(key, "path '%s' has an empty parameter name", s);
-		tp->ok = 0;
-		return;
-	}
-	name = arena_strndup(pool, seg + 1, len - 2);
-	for (i = 0; i < tp->nnames; i++)
-		if (strcmp(tp->names[i], name) == 0)
-			break;
-	if (i < tp->nnames) {
-		diag_error(key, "path parameter '%s' appears twice in '%s'",
-		    name, s);
-		tp->ok = 0;
-	} else if (tp->nnames == CODEGEN_MAX_PARAMS) {
-		diag_error(key, "path '%s' has more than %d parameters", s,
-		    CODEGEN_MAX_PARAMS);
-		tp->ok = 0;
-	} else
-		tp->names[tp->nnames++] = name;
-	buf_puts(shape, "{}");
-	buf_add(derived, seg + 1, len - 2);
 }
 
 /*

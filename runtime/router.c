@@ -40,6 +40,10 @@ struct router_walk {
 static const struct route_node	*router_walk(const struct route_node *,
 				    const char *, struct router_walk *);
 static int			 router_edge_cmp(const void *, const void *);
+static int			 router_pattern(const struct route_pattern *,
+				    struct router_seg, struct router_walk *);
+static const struct route_node	*router_descend(const struct route_node *,
+				    const char *, struct router_walk *);
 static int			 router_has_ops(const struct route_node *);
 
 /* Indexed by enum http_method. */
@@ -136,6 +140,7 @@ router_walk(const struct route_node *node, const char *seg,
 	const struct route_node	*found;
 	struct router_seg	 key;
 	const char		*next;
+	size_t			 i, saved;
 
 	key.s = seg;
 	key.len = strcspn(seg, "/");
@@ -151,31 +156,79 @@ router_walk(const struct route_node *node, const char *seg,
 	if (node->nchildren > 0) {
 		edge = bsearch(&key, node->children, node->nchildren,
 		    sizeof(*node->children), router_edge_cmp);
-		if (edge != NULL) {
-			if (next == NULL)
-				found = router_has_ops(edge->node) ?
-				    edge->node : NULL;
-			else
-				found = router_walk(edge->node, next, w);
-			if (found != NULL)
-				return (found);
-		}
+		if (edge != NULL &&
+		    (found = router_descend(edge->node, next, w)) != NULL)
+			return (found);
+	}
+
+	/* Then the segments mixing literals and parameters, in order. */
+	for (i = 0; i < node->npatterns; i++) {
+		saved = w->nvalues;
+		if (router_pattern(&node->patterns[i], key, w) == 0 &&
+		    (found = router_descend(node->patterns[i].node, next,
+		    w)) != NULL)
+			return (found);
+		w->nvalues = saved;
 	}
 
 	if (node->param == NULL || w->nvalues == ROUTER_MAX_PARAMS)
 		return (NULL);
 
 	w->values[w->nvalues++] = key;
-	if (next == NULL)
-		found = router_has_ops(node->param) ? node->param : NULL;
-	else
-		found = router_walk(node->param, next, w);
-	if (found == NULL)
+	if ((found = router_descend(node->param, next, w)) == NULL)
 		w->nvalues--;
 	return (found);
 }
 
-/* strcmp() order between a length-delimited segment and an edge. */
+/* The rest of the path below node; next is NULL after the last segment. */
+static const struct route_node *
+router_descend(const struct route_node *node, const char *next,
+    struct router_walk *w)
+{
+	if (next == NULL)
+		return (router_has_ops(node) ? node : NULL);
+	return (router_walk(node, next, w));
+}
+
+/* 0 when the segment fits the pattern (values recorded), -1 otherwise. */
+static int
+router_pattern(const struct route_pattern *p, struct router_seg key,
+    struct router_walk *w)
+{
+	const char	*s = key.s, *end = key.s + key.len, *lit, *at;
+	size_t		 i, n;
+
+	n = strlen(p->lits[0]);
+	if ((size_t)(end - s) < n || memcmp(s, p->lits[0], n) != 0)
+		return (-1);
+	s += n;
+	for (i = 0; i < p->nparams; i++) {
+		if (w->nvalues == ROUTER_MAX_PARAMS)
+			return (-1);
+		lit = p->lits[i + 1];
+		n = strlen(lit);
+		if (i + 1 == p->nparams) {
+			/* The last literal ends the segment. */
+			if ((size_t)(end - s) < n + 1 ||
+			    memcmp(end - n, lit, n) != 0)
+				return (-1);
+			at = end - n;
+		} else {
+			/* The first occurrence after at least one char. */
+			for (at = s + 1; at + n <= end; at++)
+				if (memcmp(at, lit, n) == 0)
+					break;
+			if (at + n > end)
+				return (-1);
+		}
+		w->values[w->nvalues].s = s;
+		w->values[w->nvalues].len = (size_t)(at - s);
+		w->nvalues++;
+		s = at + n;
+	}
+	return (s == end ? 0 : -1);
+}
+
 static int
 router_edge_cmp(const void *k, const void *e)
 {

@@ -4,7 +4,8 @@
  * Routing is decided at generation time: codegen turns the spec's paths
  * into a static trie of route_node.  Each node has its literal children
  * sorted by segment (binary-searched), at most one parameter child
- * (any "{name}" segment), and the operation for each method.  Parameter
+ * (any "{name}" segment), patterns for segments that mix literals and
+ * parameters ("{base}...{head}"), and the operation for each method.  Parameter
  * names belong to the operation, so /posts/{id} and /posts/{post_id}/cover
  * can share a node.  Literal segments win
  * over parameters, so /posts/my never matches /posts/{post_id}.  The Allow
@@ -62,9 +63,24 @@ struct route_edge {
 	const struct route_node	*node;
 };
 
+/*
+ * A segment that mixes literals and parameters, e.g. "{base}...{head}":
+ * lits[0], a parameter, lits[1], ..., a parameter, lits[nparams] ("" where
+ * nothing stands).  Each parameter takes at least one character and runs
+ * to the first occurrence of the literal after it (the last one to the
+ * final literal, which must end the segment).
+ */
+struct route_pattern {
+	const char *const	*lits;		/* nparams + 1 */
+	size_t			 nparams;
+	const struct route_node	*node;
+};
+
 struct route_node {
 	const struct route_edge	*children;	/* sorted by strcmp */
 	size_t			 nchildren;
+	const struct route_pattern *patterns;	/* tried after children */
+	size_t			 npatterns;
 	const struct route_node	*param;		/* "{name}" child or NULL */
 	const struct route_op	*ops[HTTP_METHOD_COUNT];
 	const char		*allow;		/* "GET, PATCH" or NULL */

@@ -9,8 +9,8 @@
 # fails.  Prints generation time, generated size and compile time.
 #
 # The npm packages (pinned) go into OUTDIR/npm, nowhere else.  GitHub's
-# one path with a partial-segment parameter ("{base}...{head}", which
-# the segment trie cannot route) is removed first, and said so.
+# spec is used as published, "/compare/{basehead}"-style segments that
+# mix literals and parameters included.
 set -euo pipefail
 
 if [ $# -ne 2 ]; then
@@ -73,17 +73,8 @@ for spec in "$nm"/@readme/oas-examples/3.*/yaml/*.yaml; do
 done
 echo "oas-examples: $gen generated and compiled, $refused refused with errors"
 
-# GitHub: JSON, which YAML 1.2 reads; one path dropped (see above).
-python3 - "$nm/@octokit/openapi/generated/api.github.com.json" \
-    "$out/github.json" <<'PY'
-import json, sys
-d = json.load(open(sys.argv[1]))
-drop = [p for p in d["paths"] if "}..." in p or "}.{" in p]
-for p in drop:
-    del d["paths"][p]
-    print("github: removed %s (partial-segment parameters)" % p)
-json.dump(d, open(sys.argv[2], "w"), indent=1, ensure_ascii=False)
-PY
+# GitHub: JSON, which YAML 1.2 reads, as published.
+cp "$nm/@octokit/openapi/generated/api.github.com.json" "$out/github.json"
 dir=$out/github
 rm -rf "$dir"
 t0=$(now)

@@ -154,6 +154,45 @@ static const struct route_node n_root = {
 	.ops = { [HTTP_GET] = &op_root }, .allow = "GET",
 };
 
+/*
+ * Segments mixing literals and parameters:
+ *   /compare/latest  /compare/{base}...{head}  /compare/v{major}.{minor}
+ *   /compare/{ref}
+ */
+OP(op_latest, "/compare/latest", HTTP_GET, NULL);
+OP(op_range, "/compare/{base}...{head}", HTTP_GET, "base", "head", NULL);
+OP(op_version, "/compare/v{major}.{minor}", HTTP_GET, "major", "minor",
+    NULL);
+OP(op_ref, "/compare/{ref}", HTTP_GET, "ref", NULL);
+static const struct route_node n_latest = {
+	.ops = { [HTTP_GET] = &op_latest }, .allow = "GET",
+};
+static const struct route_node n_range = {
+	.ops = { [HTTP_GET] = &op_range }, .allow = "GET",
+};
+static const struct route_node n_version = {
+	.ops = { [HTTP_GET] = &op_version }, .allow = "GET",
+};
+static const struct route_node n_ref = {
+	.ops = { [HTTP_GET] = &op_ref }, .allow = "GET",
+};
+static const char *const lits_range[] = { "", "...", "" };
+static const char *const lits_version[] = { "v", ".", "" };
+static const struct route_pattern p_compare[] = {
+	{ .lits = lits_range, .nparams = 2, .node = &n_range },
+	{ .lits = lits_version, .nparams = 2, .node = &n_version },
+};
+static const struct route_edge e_compare[] = { { "latest", &n_latest } };
+static const struct route_node n_compare = {
+	.children = e_compare, .nchildren = nitems(e_compare),
+	.patterns = p_compare, .npatterns = nitems(p_compare),
+	.param = &n_ref,
+};
+static const struct route_edge e_pat_root[] = { { "compare", &n_compare } };
+static const struct route_node n_pat_root = {
+	.children = e_pat_root, .nchildren = nitems(e_pat_root),
+};
+
 /* A tree with no operation at "/". */
 static const struct route_edge e_bare[] = { { "health", &n_health } };
 static const struct route_node n_bare = {
@@ -177,6 +216,7 @@ static void	test_edge_neighbours(void **);
 static void	test_param(void **);
 static void	test_literal_beats_param(void **);
 static void	test_backtrack(void **);
+static void	test_patterns(void **);
 static void	test_405(void **);
 static void	test_head(void **);
 static void	test_unknown_method(void **);
@@ -427,6 +467,55 @@ test_backtrack(void **state)
 }
 
 static void
+test_patterns(void **state)
+{
+	struct router_match	m;
+
+	assert_int_equal(router_match(&n_pat_root, HTTP_GET,
+	    "/compare/main...feature/x", arena, &m), -1);
+	assert_int_equal(router_match(&n_pat_root, HTTP_GET,
+	    "/compare/main...feature", arena, &m), 0);
+	assert_ptr_equal(m.op, &op_range);
+	assert_int_equal(m.nparams, 2);
+	assert_string_equal(m.param_names[0], "base");
+	assert_string_equal(m.param_values[0], "main");
+	assert_string_equal(m.param_names[1], "head");
+	assert_string_equal(m.param_values[1], "feature");
+
+	/* The first "..." splits; the last parameter takes the rest. */
+	assert_int_equal(router_match(&n_pat_root, HTTP_GET,
+	    "/compare/a...b...c", arena, &m), 0);
+	assert_string_equal(m.param_values[0], "a");
+	assert_string_equal(m.param_values[1], "b...c");
+
+	/* Literal first, then patterns in order, then the parameter. */
+	assert_int_equal(router_match(&n_pat_root, HTTP_GET,
+	    "/compare/latest", arena, &m), 0);
+	assert_ptr_equal(m.op, &op_latest);
+	assert_int_equal(router_match(&n_pat_root, HTTP_GET,
+	    "/compare/v1.2", arena, &m), 0);
+	assert_ptr_equal(m.op, &op_version);
+	assert_string_equal(m.param_values[0], "1");
+	assert_string_equal(m.param_values[1], "2");
+
+	/* Parameters are never empty: these fall through to {ref}. */
+	assert_int_equal(router_match(&n_pat_root, HTTP_GET,
+	    "/compare/...head", arena, &m), 0);
+	assert_ptr_equal(m.op, &op_ref);
+	assert_int_equal(m.nparams, 1);
+	assert_string_equal(m.param_values[0], "...head");
+	assert_int_equal(router_match(&n_pat_root, HTTP_GET,
+	    "/compare/base...", arena, &m), 0);
+	assert_ptr_equal(m.op, &op_ref);
+	assert_int_equal(router_match(&n_pat_root, HTTP_GET,
+	    "/compare/v1.", arena, &m), 0);
+	assert_ptr_equal(m.op, &op_ref);
+	assert_int_equal(router_match(&n_pat_root, HTTP_GET,
+	    "/compare/v.2", arena, &m), 0);
+	assert_ptr_equal(m.op, &op_ref);
+}
+
+static void
 test_405(void **state)
 {
 	struct router_match	m;
@@ -561,6 +650,7 @@ main(void)
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_backtrack, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(test_patterns, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_405, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_head, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unknown_method, setup,
