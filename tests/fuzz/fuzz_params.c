@@ -52,7 +52,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 		abort();
 	validate_push(&v, "query");
 	validate_push(&v, "per_page");
-	(void)model_decode_param_PerPage(&v, j, &iv);
+	(void)model_decode_UserPage_per_page(&v, j, &iv);
 	validate_pop(&v);
 	json_decref(j);
 
