@@ -320,6 +320,8 @@ int	scaffold_run(const struct model *, const char *, int write);
 
 /* tojson.c: the YAML document as compact JSON (YAML 1.2 core schema). */
 char	*tojson_convert(const struct ytree *);
+/* One value (any kind) as compact JSON; NULL past the node budget. */
+char	*tojson_value(const struct ytree_node *);
 
 /* genapi.c, genroutes.c, genspec.c: the contents of each output file. */
 void	genapi_header(struct buf *, const struct model *, const char *);

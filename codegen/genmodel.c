@@ -87,6 +87,28 @@ static void	genmodel_share(const struct model *);
 static const struct ytree_node *genmodel_default(const struct sch_prop *,
 		    const struct slot *);
 
+/* The kind of a plain value of schema s: a scalar, or a value type. */
+static enum slot_kind
+genmodel_plainkind(const struct sch *s)
+{
+	switch (s->repr) {
+	case R_BOOL:
+		return (SK_BOOL);
+	case R_INT:
+		return (SK_INT);
+	case R_NUM:
+		return (SK_NUM);
+	case R_STR:
+		return (SK_STR);
+	case R_FILE:
+		return (SK_FILE);
+	case R_ANY:
+		return (SK_ANY);
+	default:
+		return (SK_VAL);
+	}
+}
+
 static void
 genmodel_slot(struct sch *u, enum slot_ctx ctx, int byptr, struct slot *sl)
 {
@@ -610,12 +632,9 @@ genmodel_enumtext(struct buf *b, const struct ytree_node *n, int many)
 static void
 genmodel_jsonlit(struct buf *b, const struct ytree_node *n)
 {
-	struct ytree	 t;
-	char		*json;
+	char	*json;
 
-	memset(&t, 0, sizeof(t));
-	t.root = (struct ytree_node *)n;
-	json = tojson_convert(&t);
+	json = tojson_value(n);
 	buf_puts(b, json != NULL ? json : "null");
 	free(json);
 }
@@ -898,29 +917,7 @@ genmodel_valtype(struct buf *b, struct sch *s)
 
 	memset(&sl, 0, sizeof(sl));
 	sl.t = s;
-	switch (s->repr) {
-	case R_BOOL:
-		sl.k = SK_BOOL;
-		break;
-	case R_INT:
-		sl.k = SK_INT;
-		break;
-	case R_NUM:
-		sl.k = SK_NUM;
-		break;
-	case R_STR:
-		sl.k = SK_STR;
-		break;
-	case R_FILE:
-		sl.k = SK_FILE;
-		break;
-	case R_ANY:
-		sl.k = SK_ANY;
-		break;
-	default:
-		sl.k = SK_VAL;
-		break;
-	}
+	sl.k = genmodel_plainkind(s);
 	genmodel_type(b, &sl);
 }
 
@@ -1641,29 +1638,7 @@ genmodel_encode_value(struct buf *b, struct sch *u, const char *p,
 
 	memset(&sl, 0, sizeof(sl));
 	sl.t = t;
-	switch (t->repr) {
-	case R_BOOL:
-		sl.k = SK_BOOL;
-		break;
-	case R_INT:
-		sl.k = SK_INT;
-		break;
-	case R_NUM:
-		sl.k = SK_NUM;
-		break;
-	case R_STR:
-		sl.k = SK_STR;
-		break;
-	case R_FILE:
-		sl.k = SK_FILE;
-		break;
-	case R_ANY:
-		sl.k = SK_ANY;
-		break;
-	default:
-		sl.k = SK_VAL;
-		break;
-	}
+	sl.k = genmodel_plainkind(t);
 	rv = xmalloc(strlen(p) + 4);
 	snprintf(rv, strlen(p) + 4, "(*%s)", p);
 	genmodel_encode_slot(b, &sl, rv, NULL, in);

@@ -26,6 +26,7 @@ struct tojson_ctx {
 	int	precision;	/* 15, or 17 when 15 would lose a value */
 };
 
+static char	*tojson_string(const struct ytree_node *, size_t);
 static json_t	*tojson_node(struct tojson_ctx *, const struct ytree_node *,
 		    int);
 static json_t	*tojson_scalar(struct tojson_ctx *, const struct ytree_node *);
@@ -35,19 +36,32 @@ static json_t	*tojson_real(struct tojson_ctx *, const struct ytree_node *);
 char *
 tojson_convert(const struct ytree *t)
 {
+	if (t->root == NULL || t->root->kind != YTREE_MAP)
+		return (NULL);
+	return (tojson_string(t->root, 10 * t->nnodes + TOJSON_MIN_BUDGET));
+}
+
+/* One value of the spec (an enum, a const) as compact JSON. */
+char *
+tojson_value(const struct ytree_node *n)
+{
+	return (tojson_string(n, TOJSON_MIN_BUDGET));
+}
+
+static char *
+tojson_string(const struct ytree_node *n, size_t budget)
+{
 	struct tojson_ctx	 ctx;
 	json_t			*root;
 	char			*s;
 
-	if (t->root == NULL || t->root->kind != YTREE_MAP)
-		return (NULL);
-	ctx.budget = 10 * t->nnodes + TOJSON_MIN_BUDGET;
+	ctx.budget = budget;
 	ctx.exhausted = 0;
 	ctx.precision = 15;
-	if ((root = tojson_node(&ctx, t->root, 0)) == NULL)
+	if ((root = tojson_node(&ctx, n, 0)) == NULL)
 		return (NULL);
 	s = json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER |
-	    JSON_REAL_PRECISION(ctx.precision));
+	    JSON_ENCODE_ANY | JSON_REAL_PRECISION(ctx.precision));
 	json_decref(root);
 	if (s == NULL)
 		fatal("json_dumps failed");

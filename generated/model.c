@@ -1491,7 +1491,7 @@ model_decode_UserEnvelope(struct validate *v, json_t *j, struct api_UserEnvelope
 			rc = -1;
 		}
 	} else {
-		if (model_decode_ErrorResponse_success(v, m, &out->success) == -1)
+		if (model_decode_UserEnvelope_success(v, m, &out->success) == -1)
 			rc = -1;
 	}
 	validate_pop(v);
@@ -2293,6 +2293,28 @@ model_encode_PostPage_data(struct jsonw *w, const struct api_PostPage_data *in)
 	for (i = 0; i < in->n; i++)
 		model_encode_Post(w, &in->items[i]);
 	jsonw_arr_end(w);
+}
+
+/* UserEnvelope_success */
+int
+model_decode_UserEnvelope_success(struct validate *v, json_t *j, bool *out)
+{
+	if (validate_decode_bool(v, j, out) == -1)
+		return -1;
+	{
+		static const bool permitted[] = { true, };
+		size_t i;
+
+		for (i = 0; i < 1; i++)
+			if (*out == permitted[i])
+				break;
+		if (i == 1) {
+			validate_error(v, "value_error.const",
+			    "unexpected value; permitted: true");
+			return -1;
+		}
+	}
+	return 0;
 }
 
 /* MultiFileUpload_files */

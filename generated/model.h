@@ -302,6 +302,7 @@ int	model_decode_UserPage_total(struct validate *, json_t *, int64_t *);
 int	model_decode_UserPage_page(struct validate *, json_t *, int64_t *);
 int	model_decode_UserPage_per_page(struct validate *, json_t *, int64_t *);
 int	model_decode_PostPage_data(struct validate *, json_t *, struct api_PostPage_data *);
+int	model_decode_UserEnvelope_success(struct validate *, json_t *, bool *);
 int	model_decode_MultiFileUpload_files(struct validate *, json_t *, struct api_MultiFileUpload_files *);
 int	model_decode_UploadResponse_content_type(struct validate *, json_t *, const char **);
 int	model_decode_UploadResponse_size(struct validate *, json_t *, int64_t *);
