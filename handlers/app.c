@@ -63,6 +63,24 @@ app_post_row(struct http_request *req, PGresult *res, int r, int c,
 	p->updated_at = app_text(req, res, r, c + 7);
 }
 
+int
+app_user_save(struct http_request *req, const char *name, int n,
+    const char *const *params, struct api_User *user)
+{
+	enum db_error	 err;
+	PGresult	*res;
+
+	res = app_query(req, name, n, params, DB_UNIQUE_VIOLATION, &err);
+	if (res == NULL) {
+		if (err == DB_UNIQUE_VIOLATION)
+			http_error(req, 400, "Email already registered");
+		return -1;
+	}
+	app_user_row(req, res, 0, 0, user);
+	PQclear(res);
+	return 0;
+}
+
 const char *
 app_int(struct http_request *req, long long v)
 {

@@ -32,6 +32,12 @@ void	app_user_row(struct http_request *, PGresult *, int r, int c,
 void	app_post_row(struct http_request *, PGresult *, int r, int c,
 	    struct api_Post *);
 
+/* A query that writes a user and returns its row (UserCreate,
+ * UserUpdate): a taken email is 400 "Email already registered".  0 with
+ * *user filled, -1 after answering. */
+int	app_user_save(struct http_request *, const char *, int,
+	    const char *const *, struct api_User *);
+
 /* Integer decimal text for a query parameter, in the arena. */
 const char	*app_int(struct http_request *, long long);
 

@@ -21,23 +21,14 @@ api_auth_register(struct http_request *req,
 	struct api_User			 user;
 	char				 hash[AUTH_HASH_MAX];
 	const char			*params[3];
-	enum db_error			 err;
-	PGresult			*res;
 
 	if (app_password_hash(req, b->password, hash) == -1)
 		return -1;
 	params[0] = b->name;
 	params[1] = b->email;
 	params[2] = hash;
-	res = app_query(req, "UserCreate", 3, params, DB_UNIQUE_VIOLATION,
-	    &err);
-	if (res == NULL) {
-		if (err == DB_UNIQUE_VIOLATION)
-			http_error(req, 400, "Email already registered");
+	if (app_user_save(req, "UserCreate", 3, params, &user) == -1)
 		return 0;
-	}
-	app_user_row(req, res, 0, 0, &user);
-	PQclear(res);
 	mail_welcome_task(req, user.email, user.name);
 	return api_auth_register_reply_201(req, &user);
 }

@@ -28,8 +28,6 @@ api_users_update_me(struct http_request *req,
 	struct api_User			 user;
 	char				 hash[AUTH_HASH_MAX];
 	const char			*params[4];
-	enum db_error			 err;
-	PGresult			*res;
 
 	params[0] = app_int(req, me->id);
 	params[1] = b->has_name ? b->name : NULL;
@@ -40,15 +38,8 @@ api_users_update_me(struct http_request *req,
 			return -1;
 		params[3] = hash;
 	}
-	res = app_query(req, "UserUpdate", 4, params, DB_UNIQUE_VIOLATION,
-	    &err);
-	if (res == NULL) {
-		if (err == DB_UNIQUE_VIOLATION)
-			http_error(req, 400, "Email already registered");
+	if (app_user_save(req, "UserUpdate", 4, params, &user) == -1)
 		return 0;
-	}
-	app_user_row(req, res, 0, 0, &user);
-	PQclear(res);
 	return api_users_update_me_reply_200(req, &user);
 }
 
