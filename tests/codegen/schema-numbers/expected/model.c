@@ -129,6 +129,28 @@ model_decode_Numbers(struct validate *v, json_t *j, struct api_Numbers *out)
 	}
 	validate_pop(v);
 
+	m = json_object_get(j, "off");
+	validate_push(v, "off");
+	if (m == NULL) {
+		/* optional */
+	} else {
+		out->has_off = true;
+		if (model_decode_Numbers_off(v, m, &out->off) == -1)
+			rc = -1;
+	}
+	validate_pop(v);
+
+	m = json_object_get(j, "other");
+	validate_push(v, "other");
+	if (m == NULL) {
+		/* optional */
+	} else {
+		out->has_other = true;
+		if (model_decode_Numbers_other(v, m, &out->other) == -1)
+			rc = -1;
+	}
+	validate_pop(v);
+
 	m = json_object_get(j, "frac");
 	validate_push(v, "frac");
 	if (m == NULL) {
@@ -173,6 +195,14 @@ model_encode_Numbers(struct jsonw *w, const struct api_Numbers *in)
 	if (in->has_flag) {
 		jsonw_key_lit(w, "\"flag\":", 7);
 		jsonw_bool(w, in->flag);
+	}
+	if (in->has_off) {
+		jsonw_key_lit(w, "\"off\":", 6);
+		jsonw_bool(w, in->off);
+	}
+	if (in->has_other) {
+		jsonw_key_lit(w, "\"other\":", 8);
+		jsonw_int(w, in->other);
 	}
 	if (in->has_frac) {
 		jsonw_key_lit(w, "\"frac\":", 7);
@@ -304,6 +334,50 @@ model_decode_Numbers_flag(struct validate *v, json_t *j, bool *out)
 		if (i == 1) {
 			validate_error(v, "value_error.const",
 			    "unexpected value; permitted: true");
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Numbers_off */
+int
+model_decode_Numbers_off(struct validate *v, json_t *j, bool *out)
+{
+	if (validate_decode_bool(v, j, out) == -1)
+		return -1;
+	{
+		static const bool permitted[] = { false, };
+		size_t i;
+
+		for (i = 0; i < 1; i++)
+			if (*out == permitted[i])
+				break;
+		if (i == 1) {
+			validate_error(v, "value_error.const",
+			    "unexpected value; permitted: false");
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Numbers_other */
+int
+model_decode_Numbers_other(struct validate *v, json_t *j, int64_t *out)
+{
+	if (validate_decode_int(v, j, out) == -1)
+		return -1;
+	{
+		static const int64_t permitted[] = { 4LL, 5LL, };
+		size_t i;
+
+		for (i = 0; i < 2; i++)
+			if (*out == permitted[i])
+				break;
+		if (i == 2) {
+			validate_error(v, "type_error.enum",
+			    "value is not a valid enumeration member; permitted: 4, 5");
 			return -1;
 		}
 	}

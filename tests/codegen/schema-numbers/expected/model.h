@@ -41,6 +41,10 @@ struct api_Numbers {
 	int64_t level;
 	bool has_flag;
 	bool flag;
+	bool has_off;
+	bool off;
+	bool has_other;
+	int64_t other;
 	bool has_frac;
 	int64_t frac;
 };
@@ -54,6 +58,8 @@ int	model_decode_Numbers_half(struct validate *, json_t *, double *);
 int	model_decode_Numbers_small(struct validate *, json_t *, int64_t *);
 int	model_decode_Numbers_level(struct validate *, json_t *, int64_t *);
 int	model_decode_Numbers_flag(struct validate *, json_t *, bool *);
+int	model_decode_Numbers_off(struct validate *, json_t *, bool *);
+int	model_decode_Numbers_other(struct validate *, json_t *, int64_t *);
 int	model_decode_Numbers_frac(struct validate *, json_t *, int64_t *);
 
 /* Encoders. */

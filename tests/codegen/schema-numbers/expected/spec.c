@@ -12,6 +12,8 @@ const char api_spec_yaml[] =
 	"tegers\n"
 	"# and numbers, int32 range, integer enums, integral reals as integ"
 	"ers.\n"
+	"# Equal-looking scalars with different const/enum values stay apar"
+	"t.\n"
 	"openapi: 3.1.0\n"
 	"info: {title: Numbers, version: '1'}\n"
 	"paths: {}\n"
@@ -28,8 +30,12 @@ const char api_spec_yaml[] =
 	"        small: {type: integer, format: int32}\n"
 	"        level: {type: integer, enum: [1, 2, 3]}\n"
 	"        flag: {type: boolean, const: true}\n"
+	"        # Same shape, other values: must not share flag's / level'"
+	"s decoder.\n"
+	"        off: {type: boolean, const: false}\n"
+	"        other: {type: integer, enum: [4, 5]}\n"
 	"        frac: {type: integer, minimum: 1.5}\n";
-const size_t api_spec_yaml_len = 679;
+const size_t api_spec_yaml_len = 913;
 
 const char api_spec_json[] =
 	"{\"openapi\":\"3.1.0\",\"info\":{\"title\":\"Numbers\",\"version\""
@@ -40,6 +46,7 @@ const char api_spec_json[] =
 	"ger\",\"multipleOf\":5},\"half\":{\"type\":\"number\",\"multipleOf"
 	"\":0.5},\"small\":{\"type\":\"integer\",\"format\":\"int32\"},\"le"
 	"vel\":{\"type\":\"integer\",\"enum\":[1,2,3]},\"flag\":{\"type\":"
-	"\"boolean\",\"const\":true},\"frac\":{\"type\":\"integer\",\"minim"
-	"um\":1.5}}}}}}";
-const size_t api_spec_json_len = 509;
+	"\"boolean\",\"const\":true},\"off\":{\"type\":\"boolean\",\"const"
+	"\":false},\"other\":{\"type\":\"integer\",\"enum\":[4,5]},\"frac\""
+	":{\"type\":\"integer\",\"minimum\":1.5}}}}}}";
+const size_t api_spec_json_len = 588;
