@@ -13,11 +13,13 @@ cd "$(dirname "$0")/.."
 # PostgreSQL 15.  Tests: cmocka, python3 (HTTP test driver), aiosmtpd (a
 # local SMTP sink), starlette (our CORS answers are compared with its
 # CORSMiddleware's), curl, chromium (the docs in a real browser, driven by
-# playwright-core from npm; never a browser download).  Bench: wrk.
+# playwright-core from npm; never a browser download), clang and its
+# libFuzzer runtime (the fuzz targets).  Bench: wrk.
 PKGS=(build-essential pkg-config libmicrohttpd-dev libpq-dev libyaml-dev
       libjansson-dev libsodium-dev libcurl4-openssl-dev libcmocka-dev libpcre2-dev
       postgresql-15 postgresql-client-15 python3 python3-yaml
-      python3-aiosmtpd python3-starlette curl chromium wrk)
+      python3-aiosmtpd python3-starlette curl chromium wrk
+      clang libclang-rt-14-dev)
 
 missing=()
 for p in "${PKGS[@]}"; do
