@@ -1,6 +1,6 @@
 # shellcheck shell=bash disable=SC2154,SC2034  # run.sh's globals, set for run.sh
 # anchor.sh - the FastAPI reference side of the comparison (bench/run.sh
-# --anchor, or BENCH_ANCHOR=1 make bench).  Sourced by run.sh, whose
+# unless BENCH_ANCHOR=0 or --no-anchor).  Sourced by run.sh, whose
 # globals it uses: state (the temporary directory), pids (started
 # processes, stopped on exit), extra_dbs (databases dropped on exit),
 # repo, DATABASE_URL, say, die, db_url_named.
@@ -82,7 +82,8 @@ anchor_db() {
 # anchor_start KEY WORKERS: start the reference with uvicorn --workers
 # WORKERS on a free loopback port, on a fresh database of its own; wait
 # until every worker has started and GET / answers; set started_url and
-# started_pid (uvicorn's: the master when WORKERS > 1).
+# started_pid (uvicorn's: the master when WORKERS > 1); export its
+# database URL and upload directory as BENCH_DB_KEY and BENCH_UPLOADS_KEY.
 anchor_start() {
   local key=$1 workers=$2 dir=${FASTAPI_REF_DIR:-$repo/../shared/anchors/fastapi-ref}
   local db_url port pid i up
@@ -102,6 +103,7 @@ anchor_start() {
   pids+=("$pid")
   started_url=http://127.0.0.1:$port
   started_pid=$pid
+  export "BENCH_DB_$key=$db_url" "BENCH_UPLOADS_$key=$state/$key/uploads"
   for ((i = 0; i < 600; i++)); do
     kill -0 "$pid" 2>/dev/null || break
     up=$(grep -c 'Application startup complete' "$state/$key.log" || true)
@@ -114,14 +116,6 @@ anchor_start() {
   say "the FastAPI reference ($key, $workers workers) did not start; its log:"
   tail -20 "$state/$key.log" >&2
   exit 1
-}
-
-# anchor_seed KEY URL: bench/seed.py against URL, its output kept in
-# $state/seed.KEY and named by BENCH_SEED_KEY for the scenarios.
-anchor_seed() {
-  "$repo/bench/seed.py" "$2" "${BENCH_SEED_USERS:-2}" "${BENCH_SEED_POSTS:-200}" \
-    >"$state/seed.$1" || die "seeding $1 ($2) failed"
-  export "BENCH_SEED_$1=$state/seed.$1"
 }
 
 # mem_of PID: "PROCESSES VMRSS_KB VMHWM_KB" summed over PID and all its
@@ -146,30 +140,30 @@ mem_of() {
 }
 
 # mem_snapshot LABEL: append "LABEL KEY PROCESSES RSS HWM" for every
-# compared server to $state/mem (their pids in BENCH_PID_<KEY>).
+# application server (BENCH_SERVERS; pids in BENCH_PID_<KEY>) to
+# $state/mem.
 mem_snapshot() {
   local key pidvar
-  for key in $BENCH_COMPARE; do
+  for key in $BENCH_SERVERS; do
     pidvar=BENCH_PID_$key
     echo "$1 $key $(mem_of "${!pidvar}")" >>"$state/mem"
   done
 }
 
-# mem_table: the memory table from $state/mem's snapshots "seeded",
-# "before-login" (absent when the login scenario does not run) and "end".
+# mem_table: the memory table from $state/mem's snapshots "seeded" and
+# "end".
 mem_table() {
   local key label
   echo
-  echo "| server | processes | VmRSS after seeding | VmRSS / VmHWM before the login scenario | VmRSS / VmHWM at the end |"
-  echo "|---|---:|---:|---:|---:|"
-  for key in $BENCH_COMPARE; do
+  echo "| server | processes | VmRSS after seeding | VmRSS / VmHWM at the end |"
+  echo "|---|---:|---:|---:|"
+  for key in $BENCH_SERVERS; do
     label=BENCH_LABEL_$key
     awk -v key="$key" -v label="${!label}" '
       function mib(kb) { return sprintf("%.1f MiB", kb / 1024) }
       $2 == key { n[$1] = $3; rss[$1] = $4; hwm[$1] = $5 }
       END {
-        bl = ("before-login" in rss) ? mib(rss["before-login"]) " / " mib(hwm["before-login"]) : "-"
-        printf "| %s | %d | %s | %s | %s / %s |\n", label, n["end"], mib(rss["seeded"]), bl,
+        printf "| %s | %d | %s | %s / %s |\n", label, n["end"], mib(rss["seeded"]),
           mib(rss["end"]), mib(hwm["end"])
       }' "$state/mem"
   done

@@ -1,198 +1,308 @@
 # shellcheck shell=bash disable=SC2034  # the variables set are for the scenarios
-# lib.sh - what the scenario scripts share: one probe with curl, one wrk
-# run, one markdown row.  Sourced by bench/scenarios/*.sh, which run.sh
-# starts with these in the environment:
+# lib.sh - what the scenario scripts share: probes with curl, wrk and
+# pgbench runs, and bench_scenario, which measures one scenario on every
+# server in alternating rounds and records each run.  Sourced by
+# bench/scenarios/*.sh, which run.sh starts with these in the environment:
 #
-#   BENCH_OURS          our server's base URL (http://127.0.0.1:PORT)
-#   BENCH_BASELINE      the bare libmicrohttpd server's (bench/baseline)
-#   BENCH_DURATION      wrk -d, default 10s
-#   BENCH_CONNECTIONS   wrk -c, default 64
-#   BENCH_WRK_THREADS   wrk -t, default 2
 #   BENCH_DIR           this directory, absolute
-#   BENCH_TOKEN         when set, sent as "Authorization: Bearer ..." by
-#                       bench_probe and by lua/post.lua and lua/auth.lua
+#   BENCH_STATE         run.sh's temporary directory
+#   BENCH_RESULTS       the file every run is recorded in (one line a run,
+#                       tab-separated, read by report.py)
+#   BENCH_COMMANDS      the file the exact wrk and pgbench command lines
+#                       are collected in
+#   BENCH_DURATION      wrk -d and pgbench -T of a measurement (10s)
+#   BENCH_WARMUP        of the warm-up, once per server and scenario (2s)
+#   BENCH_ROUNDS        rounds; the median run is reported (3)
+#   BENCH_CLIENTS       wrk -c of our server; the first is the one every
+#                       comparison is made at ("32 256 1024")
+#   BENCH_BASELINE_CLIENTS  wrk -c of the bare libmicrohttpd server ("32 256")
+#   BENCH_WRK_THREADS   wrk -t (1)
+#   BENCH_WRK_TIMEOUT   wrk --timeout (30s)
+#   BENCH_SERVERS       the application servers, ours first: "ours ref1"
+#   BENCH_URL_<KEY>     each one's base URL (KEY "base": the bare server)
+#   BENCH_LABEL_<KEY>   its name in the tables
+#   BENCH_PID_<KEY>     its process (ours: its peak RSS is read per run)
+#   BENCH_SEED_<KEY>    bench/seed.py's output for it
+#   BENCH_DB_<KEY>      its database URL (pgbench; undoing writes)
+#   BENCH_UPLOADS_<KEY> its upload directory (emptied with the writes)
+#   BENCH_PNG           the 100 KiB PNG of the uploads
 #
-# A scenario prints one row per server it measures, with the columns of
-# the table run.sh prints:
-#   | scenario | server | requests/s | p50 | p99 | ours/baseline | responses |
-#
-# The comparison with the FastAPI reference (run.sh --anchor) adds, for
-# the compare-*.sh scenarios (see bench_compare below):
-#
-#   BENCH_COMPARE       the servers compared, in order: "ours ref1 ref2"
-#   BENCH_URL_<KEY>     each one's base URL
-#   BENCH_LABEL_<KEY>   its name in the table ("FastAPI, 1 worker")
-#   BENCH_SEED_<KEY>    the file of bench/seed.py's output for it (token,
-#                       post id, login account)
-#   BENCH_COMPARE_ROUNDS  runs per server and scenario (default 1; the
-#                       median by requests/s is shown)
-#   BENCH_COMPARE_CONNECTIONS  wrk -c of the comparison (run.sh: 32)
+# A record (see bench_record) holds the scenario, the runner (tool,
+# server, clients), the round, requests/s, p50 and p99 in microseconds,
+# the request, non-2xx and socket error counts, what the probe saw, the
+# peak RSS (ours) and the responses by status (mixed.lua).
 
-: "${BENCH_DURATION:=10s}" "${BENCH_CONNECTIONS:=64}" "${BENCH_WRK_THREADS:=2}"
+: "${BENCH_DURATION:=10s}" "${BENCH_WARMUP:=2s}" "${BENCH_ROUNDS:=3}"
+: "${BENCH_CLIENTS:=32 256 1024}" "${BENCH_BASELINE_CLIENTS:=32 256}"
+: "${BENCH_WRK_THREADS:=1}" "${BENCH_WRK_TIMEOUT:=30s}"
 : "${BENCH_DIR:=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)}"
+: "${BENCH_RESULTS:=/dev/null}" "${BENCH_COMMANDS:=/dev/null}"
 
 # bench_probe METHOD URL [BODY]: one request with curl; sets PROBE_STATUS
-# and PROBE_BODY, so a scenario can check it measures what it says.
+# and PROBE_BODY, so a scenario can check it measures what it says.  A
+# BODY "@png" sends BENCH_PNG as the multipart part "file"; any other is
+# sent as JSON.  BENCH_TOKEN, when set, goes as a bearer token.
 bench_probe() {
   local method=$1 url=$2 body=${3-} out
-  local -a args=(-s -X "$method" -w '\n%{http_code}' --max-time 10)
-  [ -n "$body" ] && args+=(-H 'Content-Type: application/json' --data-binary "$body")
+  local -a args=(-s -X "$method" -w '\n%{http_code}' --max-time 30)
+  if [ "$body" = @png ]; then
+    args+=(-F "file=@$BENCH_PNG;type=image/png")
+  elif [ -n "$body" ]; then
+    args+=(-H 'Content-Type: application/json' --data-binary "$body")
+  fi
   [ -n "${BENCH_TOKEN:-}" ] && args+=(-H "Authorization: Bearer $BENCH_TOKEN")
   out=$(curl "${args[@]}" "$url") || { PROBE_STATUS=000; PROBE_BODY=; return 1; }
   PROBE_STATUS=${out##*$'\n'}
   PROBE_BODY=${out%$'\n'*}
 }
 
-# bench_wrk URL [LUA]: one wrk run (LUA defaults to lua/report.lua); sets
-# WRK_REQUESTS, WRK_RPS, WRK_P50 and WRK_P99 (ms), WRK_NON2XX, WRK_ERRORS
-# (connect/read/write/timeout).  Fails when wrk does.  WRK_C and WRK_D,
-# when set, replace BENCH_CONNECTIONS and BENCH_DURATION for this run.
+# bench_wrk CLIENTS DURATION URL [LUA]: one wrk run (LUA defaults to
+# lua/report.lua); sets WRK_REQUESTS, WRK_RPS, WRK_P50 and WRK_P99 (us),
+# WRK_NON2XX, WRK_ERRORS (connect/read/write/timeout) and WRK_STATUSES
+# (status:count,...; empty unless the script counts them).  Fails when
+# wrk does.
 bench_wrk() {
-  local url=$1 lua=${2:-$BENCH_DIR/lua/report.lua} out line
-  out=$(wrk -t"$BENCH_WRK_THREADS" -c"${WRK_C:-$BENCH_CONNECTIONS}" \
-        -d"${WRK_D:-$BENCH_DURATION}" \
-        -s "$lua" "$url" 2>&1) || { echo "bench: wrk failed: $out" >&2; return 1; }
+  local lua=${4:-$BENCH_DIR/lua/report.lua} out line
+  local -a cmd=(wrk -t"$BENCH_WRK_THREADS" -c"$1" -d"$2" --timeout "$BENCH_WRK_TIMEOUT"
+    -s "$lua" "$3")
+  bench_command "${cmd[@]}"
+  out=$("${cmd[@]}" 2>&1) || { echo "bench: wrk failed: $out" >&2; return 1; }
   line=$(grep '^BENCH ' <<<"$out") || { echo "bench: no result from wrk: $out" >&2; return 1; }
   WRK_REQUESTS=$(bench_field requests "$line")
   WRK_NON2XX=$(bench_field non2xx "$line")
   WRK_ERRORS=$(bench_field errors "$line")
+  WRK_STATUSES=$(bench_field statuses "$line")
   WRK_RPS=$(awk -v n="$WRK_REQUESTS" -v us="$(bench_field duration_us "$line")" \
     'BEGIN { printf "%.0f", (us > 0 ? n * 1e6 / us : 0) }')
-  WRK_P50=$(bench_ms "$(bench_field p50_us "$line")")
-  WRK_P99=$(bench_ms "$(bench_field p99_us "$line")")
+  WRK_P50=$(bench_field p50_us "$line")
+  WRK_P99=$(bench_field p99_us "$line")
 }
 
 bench_field() { sed -n "s/.* $1=\\([^ ]*\\).*/\\1/p" <<<" $2"; }
-bench_ms() { awk -v us="$1" 'BEGIN { printf "%.2f ms", us / 1000 }'; }
 
-# bench_ratio A B: A / B with two decimals, as "0.87×".
-bench_ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f×", a / b; else printf "n/a" }'; }
+# bench_seconds DURATION: wrk's 10s, 2m or 1h as whole seconds (pgbench -T).
+bench_seconds() {
+  case $1 in
+    *h) echo $((${1%h} * 3600)) ;;
+    *m) echo $((${1%m} * 60)) ;;
+    *s) echo "${1%s}" ;;
+    *) echo "$1" ;;
+  esac
+}
 
-# bench_responses EXPECTED: what the last wrk run got, in words, given the
-# status the probe saw (wrk itself only counts "not 2xx or 3xx").
-bench_responses() {
-  local want=$1 s
-  if [ "$PROBE_STATUS" != "$want" ]; then
-    s="**expected $want, probe got $PROBE_STATUS**"
-  elif [ "$want" -lt 400 ] && [ "$WRK_NON2XX" = 0 ]; then
-    s="all $want"
-  elif [ "$want" -ge 400 ] && [ "$WRK_NON2XX" = "$WRK_REQUESTS" ]; then
-    s="all $want"
-  else
-    s="$want in probe; wrk: $WRK_NON2XX of $WRK_REQUESTS not 2xx/3xx"
+# bench_command CMD...: note CMD in BENCH_COMMANDS (once), for the report.
+bench_command() {
+  local line
+  line=$(printf '%q ' "$@")
+  line=${line% }
+  grep -qxF -- "$line" "$BENCH_COMMANDS" 2>/dev/null || echo "$line" >>"$BENCH_COMMANDS"
+}
+
+# bench_pgbench FILE CLIENTS DURATION: pgbench -M prepared running FILE
+# against our database (BENCH_DB_ours) with one thread, the same way
+# bench_wrk reports: WRK_RPS is the TPS, WRK_P50 and WRK_P99 (us) come
+# from the per-transaction log, WRK_NON2XX counts failed transactions.
+bench_pgbench() {
+  local file=$1 dir out rc=0
+  dir=$(mktemp -d "$BENCH_STATE/pgbench.XXXXXX")
+  local -a cmd=(pgbench -n -M prepared -f "$file" -c"$2" -j1 -T"$(bench_seconds "$3")"
+    -l --log-prefix="$dir/log" "$BENCH_DB_ours")
+  bench_command "${cmd[@]}"
+  out=$("${cmd[@]}" 2>&1) || rc=$?
+  WRK_RPS=$(sed -n 's/^tps = \([0-9.]*\).*/\1/p' <<<"$out" | head -1)
+  WRK_REQUESTS=$(sed -n 's/^number of transactions actually processed: \([0-9]*\).*/\1/p' <<<"$out")
+  WRK_NON2XX=$(sed -n 's/^number of failed transactions: \([0-9]*\).*/\1/p' <<<"$out")
+  WRK_ERRORS=0/0/0/0
+  WRK_STATUSES=
+  if [ "$rc" != 0 ] || [ -z "$WRK_RPS" ]; then
+    echo "bench: pgbench failed ($rc): $(tail -3 <<<"$out")" >&2
+    rm -rf "$dir"
+    return 1
   fi
-  [ "$WRK_ERRORS" = 0/0/0/0 ] || s="$s; socket errors c/r/w/t $WRK_ERRORS"
-  printf '%s' "$s"
+  WRK_RPS=$(printf '%.0f' "$WRK_RPS")
+  # Log lines: client transaction latency_us script epoch epoch_us.
+  read -r WRK_P50 WRK_P99 < <(cat "$dir"/log.* | awk '{ print $3 }' | sort -n |
+    awk '{ v[NR] = $1 } END { if (NR == 0) { print 0, 0; exit }
+      p50 = int(NR * 0.50 + 0.5); p99 = int(NR * 0.99 + 0.5)
+      print v[p50 < 1 ? 1 : p50], v[p99 < 1 ? 1 : p99] }')
+  : "${WRK_NON2XX:=0}"
+  rm -rf "$dir"
 }
 
-# bench_row SCENARIO SERVER RATIO RESPONSES: the row for the last wrk run.
-bench_row() {
-  printf '| %s | %s | %s | %s | %s | %s | %s |\n' "$1" "$2" "$WRK_RPS" \
-    "$WRK_P50" "$WRK_P99" "$3" "$4"
-}
-
-# bench_seed KEY FIELD: FIELD (token, post_id, login_email,
-# login_password) from bench/seed.py's output for server KEY.
+# bench_seed KEY FIELD: FIELD (token, post_id, post_id_min, post_id_max,
+# login_email, login_password) from bench/seed.py's output for KEY.
 bench_seed() {
   local file=BENCH_SEED_$1
   sed -n "s/^$2=//p" "${!file}"
 }
 
-# bench_compare [OPTIONS] TITLE STATUS METHOD PATH: the same request on
-# every server of BENCH_COMPARE (ours and the FastAPI reference, run.sh
-# --anchor), one row each; the rows of the others carry ours' requests/s
-# divided by theirs.  Each server is probed once with curl (STATUS and,
-# with --expect, a piece of the body), warmed up for BENCH_WARMUP, then
-# measured BENCH_COMPARE_ROUNDS times, the servers taking turns (the
-# order rotates each round); the median run by requests/s is shown.
-# PATH may hold {post_id}, replaced by the seeded post's id on each server.
+# bench_hwm_reset PID / bench_hwm PID: reset the peak resident set of PID
+# to its current one (Linux >= 4.0) / print it in kB (empty if unknown).
+bench_hwm_reset() { echo 5 2>/dev/null >"/proc/$1/clear_refs" || true; }
+bench_hwm() { sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\).*/\1/p' "/proc/$1/status" 2>/dev/null || true; }
+
+# bench_reset KEY: undo what write runs added on server KEY, so every run
+# measures the seeded data: posts after the seeded ones and all uploads
+# (rows and stored files) are deleted, and the two tables vacuumed.
+bench_reset() {
+  local db=BENCH_DB_$1 dir=BENCH_UPLOADS_$1
+  psql "${!db}" -qAt -v ON_ERROR_STOP=1 \
+    -c "DELETE FROM uploads" \
+    -c "DELETE FROM posts WHERE id > $(bench_seed "$1" post_id_max)" \
+    -c "VACUUM ANALYZE posts, uploads" >/dev/null ||
+    echo "bench: could not undo the writes on $1" >&2
+  # Not the dot files: an upload still being written when wrk stopped.
+  [ -z "${!dir:-}" ] || find "${!dir}" -type f ! -name '.*' -delete 2>/dev/null || true
+}
+
+# bench_record ...: one run as a line of BENCH_RESULTS (see report.py).
+bench_record() {
+  local IFS=$'\t'
+  echo "$*" >>"$BENCH_RESULTS"
+}
+
+# bench_scenario [OPTIONS] NAME TITLE STATUS METHOD PATH: one scenario.
+#
+# Runners: our server at every BENCH_CLIENTS count, and at the first of
+# them every other server of BENCH_SERVERS (the FastAPI reference) and,
+# as the options say, the bare libmicrohttpd server or pgbench.  Each
+# server is probed once with curl (STATUS and, with --expect, a piece of
+# the body) and warmed up for BENCH_WARMUP; then BENCH_ROUNDS rounds run
+# every runner once, the order rotating by one each round.  Before each
+# run of ours its peak RSS is reset, after it read.  Every run is
+# recorded; then report.py prints the scenario's rows (medians, ratios).
+# PATH may hold {post_id}: the seeded middle post (the probe; the Lua
+# scripts pick random ones).
+#   --class C     read, write or upload: the target against FastAPI
+#                 (100x for reads, 50x for the others); none: no target
 #   --lua FILE    wrk script (default lua/report.lua)
-#   --body JSON   the body the probe sends (the one FILE sends)
-#   --auth        each server's own token in BENCH_TOKEN (probe and wrk)
+#   --body BODY   the body the probe sends (JSON, or @png)
+#   --auth        each server's token in BENCH_TOKEN (probe and wrk)
+#   --token T     T in BENCH_TOKEN instead (a made-up one)
 #   --login       each server's seeded account in BENCH_LOGIN_EMAIL and
-#                 BENCH_LOGIN_PASSWORD (lua/login.lua)
+#                 BENCH_LOGIN_PASSWORD (lua/login.lua; the probe's body)
 #   --expect STR  the probe's body must contain STR
-#   -c N, -d DUR  connections and duration instead of
-#                 BENCH_COMPARE_CONNECTIONS (else BENCH_CONNECTIONS) and
-#                 BENCH_DURATION (and the warm-up's duration at most DUR)
-# Fails when a probe does not get what it expects or wrk fails.
-bench_compare() {
-  local lua=$BENCH_DIR/lua/report.lua body='' auth=0 login=0 expect=''
-  local c=${BENCH_COMPARE_CONNECTIONS:-} d=''
+#   --baseline    the bare libmicrohttpd server too, at every
+#                 BENCH_BASELINE_CLIENTS count
+#   --pgbench F   pgbench running script F at the first client count
+#   --only-ours   no other application server
+#   --reset       undo the writes after every run (bench_reset)
+# Fails when a probe does not get what it expects or a run fails.
+bench_scenario() {
+  local class=none lua=$BENCH_DIR/lua/report.lua body='' auth=0 login=0 expect=''
+  local baseline=0 pgbench='' only_ours=0 reset=0 token=''
   while [ $# -gt 0 ]; do
     case $1 in
+      --class) class=$2; shift 2 ;;
       --lua) lua=$2; shift 2 ;;
       --body) body=$2; shift 2 ;;
       --auth) auth=1; shift ;;
+      --token) token=$2; shift 2 ;;
       --login) login=1; shift ;;
       --expect) expect=$2; shift 2 ;;
-      -c) c=$2; shift 2 ;;
-      -d) d=$2; shift 2 ;;
+      --baseline) baseline=1; shift ;;
+      --pgbench) pgbench=$2; shift 2 ;;
+      --only-ours) only_ours=1; shift ;;
+      --reset) reset=1; shift ;;
       *) break ;;
     esac
   done
-  local title=$1 want=$2 method=$3 path=$4
-  local rounds=${BENCH_COMPARE_ROUNDS:-1} warm=${BENCH_WARMUP:-2s}
-  local -a keys
-  read -r -a keys <<<"${BENCH_COMPARE:?bench_compare: BENCH_COMPARE is not set (run.sh --anchor)}"
-  local key url i r n ok=1 body_now
-  local -A status note runs
+  local name=$1 title=$2 want=$3 method=$4 path=$5
+  local -a clients servers keys runners
+  read -r -a clients <<<"$BENCH_CLIENTS"
+  read -r -a servers <<<"${BENCH_SERVERS:-ours}"
+  local c0=${clients[0]} key c i r n ok=1 kind label run probe_body target
+  local -A status
 
-  # What differs per server goes into the environment of curl and wrk.
+  keys=(ours)
+  for c in "${clients[@]}"; do runners+=("wrk ours $c"); done
+  if [ "$baseline" = 1 ]; then
+    keys+=(base)
+    for c in $BENCH_BASELINE_CLIENTS; do runners+=("wrk base $c"); done
+  fi
+  [ -z "$pgbench" ] || runners+=("pgbench ours $c0")
+  if [ "$only_ours" = 0 ]; then
+    for key in "${servers[@]:1}"; do keys+=("$key"); runners+=("wrk $key $c0"); done
+  fi
+
+  # What differs per server goes into the environment of curl and wrk;
+  # target is the URL of the request (the scripts that draw their
+  # requests, post-get.lua and mixed.lua, ignore its path).
   server_env() {
-    url=BENCH_URL_$1
-    url=${!url}${path//\{post_id\}/$(bench_seed "$1" post_id)}
-    if [ "$auth" = 1 ]; then export BENCH_TOKEN; BENCH_TOKEN=$(bench_seed "$1" token); fi
+    target=BENCH_URL_$1
+    target=${!target}$path
+    [ "$1" != base ] || return 0
+    [[ $path != *'{post_id}'* ]] || target=${target//\{post_id\}/$(bench_seed "$1" post_id)}
+    export BENCH_TOKEN=$token BENCH_ID_MIN BENCH_ID_MAX
+    [ "$auth" = 0 ] || BENCH_TOKEN=$(bench_seed "$1" token)
+    BENCH_ID_MIN=$(bench_seed "$1" post_id_min)
+    BENCH_ID_MAX=$(bench_seed "$1" post_id_max)
     if [ "$login" = 1 ]; then
       export BENCH_LOGIN_EMAIL BENCH_LOGIN_PASSWORD
       BENCH_LOGIN_EMAIL=$(bench_seed "$1" login_email)
       BENCH_LOGIN_PASSWORD=$(bench_seed "$1" login_password)
     fi
   }
+  # measure KIND KEY CLIENTS DURATION: one run into the WRK_* variables.
+  measure() {
+    if [ "$1" = pgbench ]; then
+      bench_pgbench "$pgbench" "$3" "$4"
+    else
+      bench_wrk "$3" "$4" "$target" "$lua"
+    fi
+  }
 
-  if [ -n "$d" ] && [ "${warm%s}" -gt "${d%s}" ] 2>/dev/null; then warm=$d; fi
   for key in "${keys[@]}"; do
     server_env "$key"
-    body_now=$body
+    probe_body=$body
     if [ "$login" = 1 ]; then
-      body_now=$(printf '{"email":"%s","password":"%s"}' "$BENCH_LOGIN_EMAIL" "$BENCH_LOGIN_PASSWORD")
+      probe_body=$(printf '{"email":"%s","password":"%s"}' "$BENCH_LOGIN_EMAIL" "$BENCH_LOGIN_PASSWORD")
     fi
-    bench_probe "$method" "$url" "$body_now" || true
+    bench_probe "$method" "$target" "$probe_body" || true
     status[$key]=$PROBE_STATUS
-    note[$key]=
     if [ "$PROBE_STATUS" != "$want" ]; then
       ok=0
+      echo "bench: $title: $key answered the probe with $PROBE_STATUS, not $want: ${PROBE_BODY:0:200}" >&2
     elif [ -n "$expect" ] && [[ $PROBE_BODY != *"$expect"* ]]; then
       ok=0
-      note[$key]="; **probe body lacks $expect: ${PROBE_BODY:0:80}**"
+      status[$key]="$PROBE_STATUS without $expect"
+      echo "bench: $title: $key's probe body lacks $expect: ${PROBE_BODY:0:200}" >&2
     fi
-    echo "bench: $title: warming up $key ($warm)" >&2
-    WRK_C=$c WRK_D=$warm bench_wrk "$url" "$lua" >/dev/null || return 1
   done
-  n=${#keys[@]}
-  for ((r = 0; r < rounds; r++)); do
-    for ((i = 0; i < n; i++)); do
-      key=${keys[(i + r) % n]}
-      server_env "$key"
-      echo "bench: $title: $key, round $((r + 1)) of $rounds" >&2
-      WRK_C=$c WRK_D=$d bench_wrk "$url" "$lua" || return 1
-      runs[$key]+="$WRK_RPS|$WRK_P50|$WRK_P99|$WRK_REQUESTS|$WRK_NON2XX|$WRK_ERRORS"$'\n'
-    done
+  [ "$reset" = 0 ] || for key in "${keys[@]}"; do bench_reset "$key"; done
+
+  for run in "${runners[@]}"; do
+    read -r kind key c <<<"$run"
+    # Once per server (and pgbench), at the comparison's client count.
+    [ "$c" = "$c0" ] || continue
+    echo "bench: $title: warming up $kind $key ($BENCH_WARMUP)" >&2
+    server_env "$key"
+    measure "$kind" "$key" "$c" "$BENCH_WARMUP" || ok=0
+    [ "$reset" = 0 ] || [ "$key" = base ] || bench_reset "$key"
   done
 
-  local ours_rps='' label ratio m
-  for key in "${keys[@]}"; do
-    m=$(printf '%s' "${runs[$key]}" | sort -t'|' -k1,1n | sed -n "$(( (rounds + 1) / 2 ))p")
-    IFS='|' read -r WRK_RPS WRK_P50 WRK_P99 WRK_REQUESTS WRK_NON2XX WRK_ERRORS <<<"$m"
-    label=BENCH_LABEL_$key
-    ratio=
-    if [ -z "$ours_rps" ]; then
-      ours_rps=$WRK_RPS
-    else
-      ratio="**$(bench_ratio "$ours_rps" "$WRK_RPS")**"
-    fi
-    PROBE_STATUS=${status[$key]}
-    bench_row "$title" "${!label}" "$ratio" "$(bench_responses "$want")${note[$key]}"
+  n=${#runners[@]}
+  for ((r = 0; r < BENCH_ROUNDS; r++)); do
+    for ((i = 0; i < n; i++)); do
+      read -r kind key c <<<"${runners[(i + r) % n]}"
+      echo "bench: $title: $kind $key -c$c, round $((r + 1)) of $BENCH_ROUNDS" >&2
+      server_env "$key"
+      local pid=BENCH_PID_$key hwm=''
+      [ "$key:$kind" != ours:wrk ] || bench_hwm_reset "${!pid}"
+      if measure "$kind" "$key" "$c" "$BENCH_DURATION"; then
+        [ "$key:$kind" != ours:wrk ] || hwm=$(bench_hwm "${!pid}")
+      else
+        ok=0
+        WRK_RPS=0 WRK_P50=0 WRK_P99=0 WRK_REQUESTS=0 WRK_NON2XX=0 WRK_ERRORS=failed WRK_STATUSES=
+      fi
+      [ "$reset" = 0 ] || [ "$key" = base ] || bench_reset "$key"
+      label=BENCH_LABEL_$key
+      [ "$kind" = wrk ] || label=BENCH_LABEL_pgbench
+      bench_record "$name" "$title" "$class" "$kind" "$key" "${!label}" "$c" "$r" \
+        "$WRK_RPS" "$WRK_P50" "$WRK_P99" "$WRK_REQUESTS" "$WRK_NON2XX" "$WRK_ERRORS" \
+        "${status[$key]}" "$want" "${hwm:--}" "${WRK_STATUSES:--}"
+    done
   done
+  python3 "$BENCH_DIR/report.py" rows "$BENCH_RESULTS" "$name" "$c0"
   [ "$ok" = 1 ]
 }

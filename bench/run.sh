@@ -1,46 +1,76 @@
 #!/usr/bin/env bash
-# run.sh - the benchmark (what `make bench` runs after building the release
-# server): our server against a bare libmicrohttpd server on the same
-# machine in the same run, so the figures that matter are ratios.
+# run.sh - the benchmark of issue 8 (what `make bench` runs after building
+# the release server).  Every target is a ratio measured side by side in
+# one run, the order of the runs rotating from round to round, the median
+# of BENCH_ROUNDS rounds reported.  The report goes to stdout as
+# markdown, progress to stderr; everything started here is stopped, the
+# databases dropped and the temporary directory removed on exit, Ctrl-C
+# included.
 #
-# It builds the baseline (bench/baseline/hello.c) into build/bench/hello,
-# starts a private PostgreSQL when DATABASE_URL is unset (scripts/with-pg.sh),
-# starts build/release/bin/server and the baseline with the same I/O thread
-# count and connection limits, warms both up, then runs every
-# bench/scenarios/*.sh in name order (but compare-*.sh); each prints
-# markdown table rows (bench/lib.sh).  The report goes to stdout as
-# markdown, progress to stderr.  Everything started here is stopped on exit.
+# What it does:
+# - builds bench/baseline/hello.c (bare libmicrohttpd, same daemon flags,
+#   threads and limits) into build/bench/hello;
+# - starts a private PostgreSQL (scripts/with-pg.sh) unless DATABASE_URL
+#   is set, and a fresh database per application server in it;
+# - starts our server (build/release/bin/server), the bare server and,
+#   unless BENCH_ANCHOR=0, the FastAPI reference (bench/anchor.sh; uvicorn,
+#   1 worker);
+# - seeds each application server through its HTTP API with 2 users and
+#   1,000 posts (bench/seed.py, which prints the range of post ids);
+# - writes a 100 KiB PNG (bench/png.py) for the uploads;
+# - runs the scenarios (bench/scenarios/NAME.sh; lib.sh's bench_scenario):
+#   ours at -c32, -c256 and -c1024 (retention: target 4), the others at
+#   -c32: FastAPI on every scenario (target 3), bare libmicrohttpd on GET /
+#   at -c32 and -c256 (target 1), pgbench running PostGet of
+#   sql/queries/posts.sql on GET /posts/{id} (target 2); our peak RSS
+#   (VmHWM, reset before each run) per run (targets 5 and 6).  Writes are
+#   undone after each run of the writing scenarios, so every run sees the
+#   seeded data;
+# - with instances of its own (bench/instance.py): how fast connections
+#   beyond CONNECTION_LIMIT are refused (target 4) and the start-up time
+#   (target 7);
+# - optionally the soak (target 6) and the generator on GitHub's REST
+#   description (target 8);
+# - prints the targets, met or not (bench/report.py), the resident memory
+#   of the servers and the exact wrk and pgbench command lines.
 #
-# With --anchor (or BENCH_ANCHOR=1) it then compares ours with the FastAPI
-# reference (bench/anchor.sh): installs the reference's Debian packages
-# when missing, starts it with uvicorn (1 worker, and --workers 2) on
-# fresh databases of its own in the same PostgreSQL, seeds all three
-# servers with the same users and posts through their HTTP APIs
-# (bench/seed.py), runs the bench/scenarios/compare-*.sh on each, and
-# reports the servers' resident memory (/proc VmRSS, VmHWM).
+#   bench/run.sh [--no-anchor]
 #
-#   bench/run.sh [--anchor]
+# Knobs (environment):
+#   BENCH_DURATION     wrk -d / pgbench -T of each measurement (10s)
+#   BENCH_ROUNDS       rounds per scenario; the median run is shown (3)
+#   BENCH_WARMUP       warm-up per server and scenario (2s)
+#   BENCH_CLIENTS      wrk -c for ours; the first is the comparisons'
+#                      ("32 256 1024")
+#   BENCH_BASELINE_CLIENTS  wrk -c for bare libmicrohttpd ("32 256")
+#   BENCH_WRK_THREADS  wrk -t (1)
+#   BENCH_WRK_TIMEOUT  wrk --timeout (30s: logins queue for seconds at
+#                      -c1024; later answers count as timeouts)
+#   BENCH_SCENARIOS    scenarios to run, in order (default: "root post-get
+#                      posts-list posts-create upload mixed login"; also
+#                      users-me, notfound, stub)
+#   BENCH_ANCHOR=0     no FastAPI (as --no-anchor); default 1
+#   BENCH_REF_WORKERS  uvicorn worker counts of the reference ("1"; "1 2"
+#                      measures both)
+#   FASTAPI_REF_DIR    the reference (../shared/anchors/fastapi-ref)
+#   BENCH_SEED_USERS, BENCH_SEED_POSTS  what seed.py creates (2, 1000)
+#   BENCH_CONNLIMIT    CONNECTION_LIMIT of the refusal check (64; 0 skips)
+#   BENCH_STARTS       starts timed for target 7 (10; 0 skips)
+#   BENCH_SOAK=600     run the soak: the mixed scenario at -c256 for 600 s,
+#                      VmRSS sampled every BENCH_SOAK_INTERVAL (10) s,
+#                      growth after BENCH_SOAK_WARMUP (60) s; default 0 (off)
+#   BENCH_GENERATOR=1  run scripts/realspecs.sh (about 5 minutes) and report
+#                      GitHub's generation time and sizes; default 0 (off)
+#   BENCH_SERVER       the server to measure (build/release/bin/server)
+#   IO_THREADS, WORKERS, CONNECTION_TIMEOUT  as for the server (2, its
+#                      default, 30); CONNECTION_LIMIT and
+#                      PER_IP_CONNECTION_LIMIT default to the largest
+#                      client count + 64 (wrk connects from one address)
+#   DATABASE_URL       use this PostgreSQL instead of a private one; a
+#                      private one of your own: PGDATA_DIR=... PGPORT_PRIVATE=...
 #
-#   BENCH_DURATION     wrk -d per measurement (default 10s)
-#   BENCH_CONNECTIONS  wrk -c (default 64)
-#   BENCH_WRK_THREADS  wrk -t (default 2)
-#   BENCH_WARMUP       wrk -d of the warm-up, per URL (default 2s)
-#   BENCH_ROUNDS       alternating runs of ours and the baseline for GET /
-#                      (default 3; the median is reported)
-#   BENCH_SCENARIOS    names to run, e.g. "root stub" (default: all)
-#   BENCH_SERVER       the server to measure (default build/release/bin/server)
-#   BENCH_ANCHOR=1     as --anchor; then also:
-#   BENCH_COMPARE_ROUNDS  runs per server and comparison (default 1, median)
-#   BENCH_COMPARE_CONNECTIONS  wrk -c of the comparison (default 32: at 64 the
-#                      reference's 40 threads wait on its 15 database
-#                      connections and it stalls, see bench/RESULTS.md)
-#   BENCH_REF_WORKERS  the reference's uvicorn worker counts (default "1 2")
-#   BENCH_SEED_USERS, BENCH_SEED_POSTS  what seed.py creates (2, 200)
-#   BENCH_LOGIN_CONNECTIONS, BENCH_LOGIN_DURATION  for POST /auth/login (4, 10s)
-#   FASTAPI_REF_DIR    the reference (default ../shared/anchors/fastapi-ref)
-#   IO_THREADS, WORKERS, CONNECTION_LIMIT, PER_IP_CONNECTION_LIMIT,
-#   CONNECTION_TIMEOUT  as for the server (server.conf is not read: the
-#                      server runs in a temporary state directory)
+# The full run (defaults) takes about 25 minutes; a quick look:
+#   BENCH_DURATION=2s BENCH_ROUNDS=1 BENCH_SCENARIOS="root post-get" bench/run.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$(pwd)
@@ -50,12 +80,13 @@ hello=build/bench/hello
 say() { echo "bench: $*" >&2; }
 die() { say "$*"; exit 1; }
 
-anchor=${BENCH_ANCHOR:-0}
+anchor=${BENCH_ANCHOR:-1}
 [ "$anchor" = 0 ] || anchor=1
 for arg in "$@"; do
   case $arg in
+    --no-anchor) anchor=0 ;;
     --anchor) anchor=1 ;;
-    *) die "unknown argument $arg (usage: bench/run.sh [--anchor])" ;;
+    *) die "unknown argument $arg (usage: bench/run.sh [--no-anchor])" ;;
   esac
 done
 export BENCH_ANCHOR=$anchor
@@ -63,7 +94,7 @@ export BENCH_ANCHOR=$anchor
 [ "$anchor" = 0 ] || . bench/anchor.sh
 
 [ -x "$server" ] || die "$server is missing (make bench builds it first)"
-for tool in wrk curl psql python3; do
+for tool in wrk curl psql pgbench python3; do
   command -v "$tool" >/dev/null || die "$tool is not installed (make deps)"
 done
 # Before any database is started, so that a failed install leaves nothing.
@@ -78,26 +109,22 @@ if [ -z "${DATABASE_URL:-}" ]; then
 fi
 
 export BENCH_DURATION=${BENCH_DURATION:-10s}
-export BENCH_CONNECTIONS=${BENCH_CONNECTIONS:-64}
-export BENCH_WRK_THREADS=${BENCH_WRK_THREADS:-2}
 export BENCH_ROUNDS=${BENCH_ROUNDS:-3}
+export BENCH_WARMUP=${BENCH_WARMUP:-2s}
+export BENCH_CLIENTS=${BENCH_CLIENTS:-32 256 1024}
+export BENCH_BASELINE_CLIENTS=${BENCH_BASELINE_CLIENTS:-32 256}
+export BENCH_WRK_THREADS=${BENCH_WRK_THREADS:-1}
+export BENCH_WRK_TIMEOUT=${BENCH_WRK_TIMEOUT:-30s}
 export BENCH_DIR=$repo/bench
-warmup=${BENCH_WARMUP:-2s}
-export BENCH_WARMUP=$warmup
+scenarios=${BENCH_SCENARIOS:-root post-get posts-list posts-create upload mixed login}
+read -r -a clients <<<"$BENCH_CLIENTS"
+c0=${clients[0]}
+read -r -a base_clients <<<"$BENCH_BASELINE_CLIENTS"
+cmax=$(printf '%s\n' "${clients[@]}" "${base_clients[@]}" | sort -n | tail -1)
 export IO_THREADS=${IO_THREADS:-2}
-export CONNECTION_LIMIT=${CONNECTION_LIMIT:-1024}
+export CONNECTION_LIMIT=${CONNECTION_LIMIT:-$((cmax + 64))}
+export PER_IP_CONNECTION_LIMIT=${PER_IP_CONNECTION_LIMIT:-$CONNECTION_LIMIT}
 export CONNECTION_TIMEOUT=${CONNECTION_TIMEOUT:-30}
-# wrk opens all its connections from 127.0.0.1: above the per-address
-# limit (64 by default) libmicrohttpd would refuse the extra ones.
-per_ip_note=
-if [ -z "${PER_IP_CONNECTION_LIMIT:-}" ]; then
-  PER_IP_CONNECTION_LIMIT=64
-  if [ "$BENCH_CONNECTIONS" -gt 64 ]; then
-    PER_IP_CONNECTION_LIMIT=$BENCH_CONNECTIONS
-    per_ip_note=" (raised from 64 to fit BENCH_CONNECTIONS)"
-  fi
-fi
-export PER_IP_CONNECTION_LIMIT
 
 mkdir -p build/bench
 # shellcheck disable=SC2046  # pkg-config's flags are meant to split
@@ -105,6 +132,9 @@ cc -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -Werror -o "$hello" \
   bench/baseline/hello.c $(pkg-config --cflags --libs libmicrohttpd)
 
 state=$(mktemp -d "${TMPDIR:-/tmp}/bench.XXXXXX")
+export BENCH_STATE=$state BENCH_RESULTS=$state/results BENCH_COMMANDS=$state/commands
+facts=$state/facts
+: >"$BENCH_RESULTS"; : >"$BENCH_COMMANDS"; : >"$facts"
 pids=()
 bench_db=
 extra_dbs=()
@@ -126,6 +156,9 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
+
 # db_url_named NAME: DATABASE_URL with database NAME instead.
 db_url_named() {
   python3 -c 'import sys, urllib.parse as u
@@ -133,67 +166,89 @@ p = u.urlsplit(sys.argv[1]); print(u.urlunsplit(p._replace(path="/" + sys.argv[2
     "$DATABASE_URL" "$1"
 }
 
-# A database of its own, so the benchmark leaves DATABASE_URL's untouched;
-# when we may not create one, use DATABASE_URL itself.
-db_url=$DATABASE_URL
-if psql "$DATABASE_URL" -v ON_ERROR_STOP=1 -qAtc "CREATE DATABASE \"bench_$$\"" \
-     >/dev/null 2>"$state/createdb.err"; then
-  bench_db=bench_$$
-  db_url=$(db_url_named "$bench_db")
-else
-  # The comparison seeds the same data into fresh databases.
-  [ "$anchor" = 0 ] || die "cannot create a database: $(head -1 "$state/createdb.err")"
-  say "cannot create a database ($(head -1 "$state/createdb.err")); using DATABASE_URL's"
-fi
+# A database of its own, so the benchmark leaves DATABASE_URL's untouched.
+psql "$DATABASE_URL" -v ON_ERROR_STOP=1 -qAtc "CREATE DATABASE \"bench_$$\"" >/dev/null ||
+  die "cannot create a database in DATABASE_URL's cluster"
+bench_db=bench_$$
+db_url=$(db_url_named "$bench_db")
 
-# start NAME LOG CMD...: start CMD in $state, stderr to LOG and stdout
-# (our access log, one line per request) to LOG.out; wait for the
-# "listening on http://HOST:PORT" line and set started_url to that URL
-# and started_pid to its process.
+# start NAME DIR CMD...: start CMD in DIR, stderr to DIR/server.log and
+# stdout (our access log) to DIR/server.out; wait for its "listening on
+# http://HOST:PORT" line and set started_url and started_pid.
 # (Not run in $(...): the server would hold the substitution's pipe.)
 start() {
-  local name=$1 log=$2 pid i
+  local name=$1 dir=$2 pid i
   shift 2
+  mkdir -p "$dir"
   # Created here: the loop below may read it before the child opens it.
-  : >"$log"
-  (cd "$state" && exec "$@") >"$log.out" 2>"$log" </dev/null &
+  : >"$dir/server.log"
+  (cd "$dir" && exec "$@") >"$dir/server.out" 2>"$dir/server.log" </dev/null &
   pid=$!
   pids+=("$pid")
   started_url=
   started_pid=$pid
   for ((i = 0; i < 300; i++)); do
-    started_url=$(sed -n 's|.*listening on \(http://[^ ]*\).*|\1|p' "$log" | head -1)
+    started_url=$(sed -n 's|.*listening on \(http://[^ ]*\).*|\1|p' "$dir/server.log" | head -1)
     [ -n "$started_url" ] && return 0
     kill -0 "$pid" 2>/dev/null || break
     sleep 0.1
   done
   say "$name did not start; its log:"
-  tail -20 "$log" >&2
+  tail -20 "$dir/server.log" >&2
   exit 1
 }
 
-# PORT=0: the server picks a free port and names it in its listening line.
-say "starting our server and the baseline ($IO_THREADS I/O threads each)"
-start "our server" "$state/server.log" env PORT=0 HOST=127.0.0.1 \
-  ENVIRONMENT=development DEBUG=false SECRET_KEY=bench ACCESS_TOKEN_EXPIRE_MINUTES=600 \
-  DATABASE_URL="$db_url" STATIC_DIR="$repo/node_modules" \
-  MIGRATIONS_DIR="$repo/sql/migrations" QUERIES_DIR="$repo/sql/queries" \
-  UPLOAD_DIR="$state/uploads" REQUEST_LOG="$state/requests.log" \
-  LOGIN_LOG="$state/login_log.txt" OUTBOX="$state/outbox.txt" \
-  "$(realpath "$server")"
-ours=$started_url
-ours_pid=$started_pid
-start "the baseline" "$state/hello.log" "$repo/$hello" 0 "$IO_THREADS"
-baseline=$started_url
-export BENCH_OURS=$ours BENCH_BASELINE=$baseline
-workers=$(sed -n 's/.*I\/O threads, \([0-9]*\) workers.*/\1/p' "$state/server.log" | head -1)
+# Our server's environment (the rest: IO_THREADS ... exported above).
+# Paths of its files are relative: each instance runs in a directory of
+# its own (the scenarios' in $state/ours, bench/instance.py's in others).
+ours_env=(PORT=0 HOST=127.0.0.1 ENVIRONMENT=development DEBUG=false SECRET_KEY=bench
+  ACCESS_TOKEN_EXPIRE_MINUTES=600 DATABASE_URL="$db_url" STATIC_DIR="$repo/node_modules"
+  MIGRATIONS_DIR="$repo/sql/migrations" QUERIES_DIR="$repo/sql/queries"
+  UPLOAD_DIR=uploads REQUEST_LOG=requests.log LOGIN_LOG=login_log.txt OUTBOX=outbox.txt)
+server_abs=$(realpath "$server")
 
-say "warming up ($warmup per URL)"
-for url in "$baseline/" "$ours/" "$ours/nope"; do
-  wrk -t"$BENCH_WRK_THREADS" -c"$BENCH_CONNECTIONS" -d"$warmup" "$url" >/dev/null
+say "starting our server and the baseline ($IO_THREADS I/O threads each)"
+start "our server" "$state/ours" env "${ours_env[@]}" "$server_abs"
+export BENCH_SERVERS=ours BENCH_URL_ours=$started_url BENCH_LABEL_ours=ours \
+  BENCH_PID_ours=$started_pid BENCH_DB_ours=$db_url BENCH_UPLOADS_ours=$state/ours/uploads
+export BENCH_LABEL_pgbench=pgbench
+start "the baseline" "$state/base" "$repo/$hello" 0 "$IO_THREADS"
+export BENCH_URL_base=$started_url BENCH_LABEL_base="bare libmicrohttpd"
+startup_line=$(grep -m1 'listening on' "$state/ours/server.log")
+workers=$(sed -n 's/.*I\/O threads, \([0-9]*\) workers.*/\1/p' <<<"$startup_line")
+# The bound on concurrent Argon2id hashes, when the server prints one
+# ("N hashes" or HASH_CONCURRENCY=N) in its start-up lines.
+hash_bound=$(grep -oiE '[0-9]+ (concurrent )?(argon2(id)? )?hash(es)?\b|hash_concurrency[ =:]+[0-9]+' \
+  "$state/ours/server.log" | grep -oE '[0-9]+' | head -1 || true)
+[ -z "$hash_bound" ] || echo "hash_bound=$hash_bound" >>"$facts"
+
+if [ "$anchor" = 1 ]; then
+  ANCHOR_STATIC=$(anchor_static)
+  ref_workers=${BENCH_REF_WORKERS:-1}
+  say "starting the FastAPI reference ($(anchor_versions))"
+  for w in $ref_workers; do
+    key=ref$w
+    anchor_start "$key" "$w"
+    label="FastAPI, $w worker"; [ "$w" = 1 ] || label="${label}s"
+    BENCH_SERVERS="$BENCH_SERVERS $key"
+    export "BENCH_URL_$key=$started_url" "BENCH_LABEL_$key=$label" "BENCH_PID_$key=$started_pid"
+  done
+fi
+
+export BENCH_PNG=$state/bench.png
+python3 bench/png.py "$BENCH_PNG" 102400
+
+seed_users=${BENCH_SEED_USERS:-2} seed_posts=${BENCH_SEED_POSTS:-1000}
+# 20 posts a page (GET /posts?page=N&per_page=20 in mixed.lua).
+export BENCH_PAGES=$(( (seed_posts + 19) / 20 ))
+say "seeding every server with $seed_users users and $seed_posts posts (bench/seed.py)"
+for key in $BENCH_SERVERS; do
+  url=BENCH_URL_$key
+  bench/seed.py "${!url}" "$seed_users" "$seed_posts" >"$state/seed.$key" ||
+    die "seeding $key (${!url}) failed"
+  export "BENCH_SEED_$key=$state/seed.$key"
 done
-BENCH_TOKEN=not-a-jwt wrk -t"$BENCH_WRK_THREADS" -c"$BENCH_CONNECTIONS" -d"$warmup" \
-  -s bench/lua/post.lua "$ours/posts" >/dev/null
+[ "$anchor" = 0 ] || mem_snapshot seeded
 
 # cpu_busy: the share of the CPUs in use over one second, by anyone.
 cpu_busy() {
@@ -204,41 +259,48 @@ cpu_busy() {
     for (i = 2; i <= 9; i++) { d = y[i] - x[i]; t += d; if (i == 5 || i == 6) idle += d }
     printf "%.0f%%", (t > 0 ? 100 * (t - idle) / t : 0) }'
 }
-busy_before=$(cpu_busy)
 
 commit=$(git describe --always --dirty 2>/dev/null || echo "none (no commit yet)")
 cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)
+ref_line="not measured (BENCH_ANCHOR=0)"
+if [ "$anchor" = 1 ]; then
+  ref_line="$(cd "${FASTAPI_REF_DIR:-$repo/../shared/anchors/fastapi-ref}" && pwd) with its run.sh,
+  uvicorn --workers ${ref_workers// /, }, Debian's $(anchor_versions); SQLAlchemy's default pool (5 + 10 overflow)"
+fi
 
 cat <<EOF
 # Benchmark: $(date -u '+%Y-%m-%d %H:%M UTC')
 
 - commit: $commit
-- machine: $(nproc) CPUs, ${cpu:-unknown CPU}, Linux $(uname -r)
-- CPU in use by other processes just before the first measurement: $busy_before (over 1 s, idle servers)
-- libmicrohttpd $(pkg-config --modversion libmicrohttpd), $(wrk -v 2>&1 | head -1 | cut -d' ' -f1-2)
-- load: wrk -t$BENCH_WRK_THREADS -c$BENCH_CONNECTIONS -d$BENCH_DURATION per run, keep-alive, over loopback, after a $warmup warm-up per URL;
-  GET / alternates ours and the baseline over $BENCH_ROUNDS rounds and shows the median run
-- ours: $server, $IO_THREADS I/O threads, ${workers:-?} workers, access log (stdout) to a file, PostgreSQL connected
-- baseline: $hello (bench/baseline/hello.c), bare libmicrohttpd, same flags, $IO_THREADS threads, same limits
-  (connections $CONNECTION_LIMIT, per address $PER_IP_CONNECTION_LIMIT$per_ip_note, timeout ${CONNECTION_TIMEOUT}s)
+- machine: $(nproc) CPUs, ${cpu:-unknown CPU}, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), Linux $(uname -r)
+- CPU in use by other processes just before the first measurement: $(cpu_busy) (over 1 s, idle servers)
+- libmicrohttpd $(pkg-config --modversion libmicrohttpd), $(wrk -v 2>&1 | head -1 | cut -d' ' -f1-2), $(pgbench --version), $(psql "$db_url" -qAtc 'SHOW server_version' | cut -d' ' -f1) server
+- ours: $server, $IO_THREADS I/O threads, ${workers:-?} workers, access log to a file, CONNECTION_LIMIT=$CONNECTION_LIMIT,
+  PER_IP_CONNECTION_LIMIT=$PER_IP_CONNECTION_LIMIT, CONNECTION_TIMEOUT=$CONNECTION_TIMEOUT; start-up line: \`listening on${startup_line#*listening on}\`
+- bare libmicrohttpd: $hello (bench/baseline/hello.c), same daemon flags, $IO_THREADS threads, same limits
+- FastAPI: $ref_line
+- data: each application server on a fresh database of its own in the same PostgreSQL, seeded through its
+  HTTP API with $seed_users users and $seed_posts posts (bench/seed.py); random post ids over the seeded range
+- load: wrk -t$BENCH_WRK_THREADS -d$BENCH_DURATION --timeout $BENCH_WRK_TIMEOUT, keep-alive, over loopback; ours at -c${BENCH_CLIENTS// /, -c},
+  the others at -c$c0 (bare libmicrohttpd at -c${BENCH_BASELINE_CLIENTS// /, -c}); a $BENCH_WARMUP warm-up per server and scenario;
+  $BENCH_ROUNDS round(s), the order of the runs rotating each round; each row is the median run by requests/s
+- peak RSS: our server's VmHWM over the run (reset before it through /proc/PID/clear_refs), the highest of the rounds
+- POST /posts, uploads and the mixed run write rows and files: they are deleted after each run (the seeded data stays)
 
-wrk and the servers share the machine's $(nproc) CPUs: the load generator takes
-CPU from the server it measures, so absolute figures are lower than on
-separate machines and vary from run to run; compare the ratio.
+wrk, PostgreSQL and the servers share the machine's $(nproc) CPUs: absolute figures are
+lower than with the load generated elsewhere and vary from run to run; compare the ratios.
 
-| scenario | server | requests/s | p50 | p99 | ours/baseline | responses |
-|---|---|---:|---:|---:|---:|---|
+## Scenarios
+
 EOF
+python3 bench/report.py header
 
 failed=0
-# run_scenario SCRIPT: run it unless BENCH_SCENARIOS leaves it out, and
-# print its rows (or a row saying it failed); stop when a server exited.
+# run_scenario NAME: bench/scenarios/NAME.sh, printing its rows (or one
+# saying it failed); stops when a server has exited.
 run_scenario() {
-  local script=$1 name pid rc
-  name=$(basename "$script" .sh)
-  if [ -n "${BENCH_SCENARIOS:-}" ] && [[ " $BENCH_SCENARIOS " != *" $name "* ]]; then
-    return 0
-  fi
+  local name=$1 script=bench/scenarios/$1.sh pid rc
+  [ -f "$script" ] || die "no scenario $name ($script)"
   say "scenario $name"
   # In a process group of its own, so that cleanup can stop it and its
   # wrk at once, and in the background, so that a signal is not held
@@ -253,68 +315,154 @@ run_scenario() {
   if [ "$rc" != 0 ]; then
     failed=1
     say "scenario $name failed"
-    [ -s "$state/rows" ] || echo "| $name | | | | | | **failed** (see stderr) |" >"$state/rows"
+    [ -s "$state/rows" ] || echo "| $name | | | | | | | | **failed** (see stderr) |" >"$state/rows"
   fi
   cat "$state/rows"
   for pid in "${pids[@]}"; do
     kill -0 "$pid" 2>/dev/null && continue
-    echo "| $name | | | | | | **a server exited** |"
+    echo "| $name | | | | | | | | **a server exited** |"
     say "a server exited during $name; the logs' last lines:"
-    tail -n 20 "$state"/*.log >&2
+    tail -n 20 "$state"/*/server.log "$state"/*.log >&2 2>/dev/null || true
     exit 1
   done
 }
 
-for script in bench/scenarios/*.sh; do
-  case $(basename "$script") in compare-*) continue ;; esac
-  run_scenario "$script"
+for name in $scenarios; do
+  run_scenario "$name"
 done
 
-if [ "$anchor" = 1 ]; then
-  say "starting the FastAPI reference ($(anchor_versions))"
-  ANCHOR_STATIC=$(anchor_static)
-  export BENCH_COMPARE_CONNECTIONS=${BENCH_COMPARE_CONNECTIONS:-32}
-  export BENCH_COMPARE=ours BENCH_URL_ours=$ours BENCH_LABEL_ours=ours BENCH_PID_ours=$ours_pid
-  ref_workers=${BENCH_REF_WORKERS:-1 2}
-  for w in $ref_workers; do
-    key=ref$w
-    anchor_start "$key" "$w"
-    BENCH_COMPARE="$BENCH_COMPARE $key"
-    label="FastAPI, $w worker"; [ "$w" = 1 ] || label="${label}s"
-    export "BENCH_URL_$key=$started_url" "BENCH_LABEL_$key=$label" "BENCH_PID_$key=$started_pid"
-  done
-  say "seeding every server with ${BENCH_SEED_USERS:-2} users and ${BENCH_SEED_POSTS:-200} posts (bench/seed.py)"
-  for key in $BENCH_COMPARE; do
-    url=BENCH_URL_$key
-    anchor_seed "$key" "${!url}"
-  done
-  mem_snapshot seeded
+# instance MODE ARGS...: bench/instance.py with our server's environment,
+# its facts appended to $facts.
+instance() {
+  local mode=$1
+  shift
+  say "$mode (bench/instance.py)"
+  if ! env "${ours_env[@]}" python3 bench/instance.py "$mode" "$server_abs" \
+       "$state/$mode" "$@" >>"$facts"; then
+    failed=1
+    say "$mode failed"
+  fi
+}
 
-  cat <<EOF
-
-## Ours and the FastAPI reference
-
-- the reference: $(cd "${FASTAPI_REF_DIR:-$repo/../shared/anchors/fastapi-ref}" && pwd), started with its run.sh:
-  uvicorn --workers N (N = ${ref_workers// /, }), Debian's $(anchor_versions);
-  uvicorn picks uvloop and httptools when installed; sync routes on Starlette's thread pool, SQLAlchemy's default pool (5 + 10 overflow) per worker
-- ours: as above (its defaults: $IO_THREADS I/O threads, ${workers:-?} workers, one database connection per worker)
-- each server on a fresh database of its own in the same PostgreSQL, seeded through its HTTP API with the
-  same ${BENCH_SEED_USERS:-2} users and ${BENCH_SEED_POSTS:-200} posts (bench/seed.py); both write their console and request-log lines to files
-- load: wrk -t$BENCH_WRK_THREADS -c$BENCH_COMPARE_CONNECTIONS -d$BENCH_DURATION (POST /auth/login: -c${BENCH_LOGIN_CONNECTIONS:-4} -d${BENCH_LOGIN_DURATION:-10s}) after a $warmup warm-up per server;
-  ${BENCH_COMPARE_ROUNDS:-1} run(s) per server, servers taking turns, median shown; the others sit idle while one is measured
-- last column of the FastAPI rows: ours' requests/s divided by theirs
-
-| scenario | server | requests/s | p50 | p99 | ours ÷ this | responses |
-|---|---|---:|---:|---:|---:|---|
-EOF
-  for script in bench/scenarios/compare-*.sh; do
-    name=$(basename "$script" .sh)
-    if [[ $name == *login* ]] &&
-       { [ -z "${BENCH_SCENARIOS:-}" ] || [[ " $BENCH_SCENARIOS " == *" $name "* ]]; }; then
-      mem_snapshot before-login
+# memory: target 6 on a server started for it, so that what the
+# scenarios' server keeps from their -c1024 runs (a process rarely gives
+# memory back) does not count.  Same database, so seed.py's token and
+# ids hold.  The mixed run at -c256, BENCH_ROUNDS times BENCH_DURATION,
+# its peak RSS (VmHWM, reset once the server is up: the start's own peak
+# is reported beside it); then the soak when BENCH_SOAK is set.
+# Facts mem_* and soak_*.
+memory() {
+  local url pid r ok=1 runs=''
+  start "a fresh server" "$state/fresh" env "${ours_env[@]}" "$server_abs"
+  url=$started_url pid=$started_pid
+  export BENCH_SEED_fresh=$state/seed.ours BENCH_DB_fresh=$BENCH_DB_ours \
+    BENCH_UPLOADS_fresh=$state/fresh/uploads BENCH_TOKEN BENCH_ID_MIN BENCH_ID_MAX
+  BENCH_TOKEN=$(bench_seed ours token)
+  BENCH_ID_MIN=$(bench_seed ours post_id_min)
+  BENCH_ID_MAX=$(bench_seed ours post_id_max)
+  # The peak of the start itself is not the mixed run's.
+  echo "mem_start_kb=$(bench_hwm "$pid")" >>"$facts"
+  bench_hwm_reset "$pid"
+  for ((r = 1; r <= BENCH_ROUNDS; r++)); do
+    say "memory: mixed at -c256 on a fresh server, run $r of $BENCH_ROUNDS"
+    if bench_wrk 256 "$BENCH_DURATION" "$url/" "$BENCH_DIR/lua/mixed.lua"; then
+      runs="$runs${runs:+, }$WRK_RPS req/s"
+      if [ "$WRK_NON2XX" != 0 ] || [ "$WRK_ERRORS" != 0/0/0/0 ]; then
+        ok=0
+        runs="$runs ($WRK_NON2XX non-2xx, socket errors $WRK_ERRORS)"
+      fi
+    else
+      ok=0
     fi
-    run_scenario "$script"
+    bench_reset fresh
   done
+  {
+    echo "mem_hwm_kb=$(bench_hwm "$pid")"
+    echo "mem_runs=$runs"
+    echo "mem_ok=$ok"
+  } >>"$facts"
+  [ "${BENCH_SOAK:-0}" = 0 ] || soak "$BENCH_SOAK" "$url" "$pid"
+  kill -TERM "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+}
+
+# soak SECONDS URL PID: the mixed run at -c256 for SECONDS on server PID,
+# VmRSS sampled every BENCH_SOAK_INTERVAL seconds; the writes are undone
+# at each sample (the data stays at its seeded size).  Facts soak_*.
+soak() {
+  local secs=$1 url=$2 pid=$3 every=${BENCH_SOAK_INTERVAL:-10} warm=${BENCH_SOAK_WARMUP:-60}
+  local c=256 t=0 rss samples='' first='' last='' rps non2xx errors statuses
+  ((warm * 2 <= secs)) || warm=$((secs / 5))
+  say "soak: mixed at -c$c for $secs s, VmRSS every $every s, after a $warm s warm-up"
+  set -m
+  ( bench_wrk "$c" "${secs}s" "$url/" "$BENCH_DIR/lua/mixed.lua" &&
+      echo "$WRK_RPS $WRK_NON2XX $WRK_ERRORS ${WRK_STATUSES:--}" >"$state/soak" ) &
+  scenario_pgid=$!
+  set +m
+  while kill -0 "$scenario_pgid" 2>/dev/null; do
+    sleep "$every"
+    t=$((t + every))
+    kill -0 "$scenario_pgid" 2>/dev/null || break
+    rss=$(sed -n 's/^VmRSS:[[:space:]]*\([0-9]*\).*/\1/p' "/proc/$pid/status")
+    bench_reset fresh
+    ((t >= warm)) || continue
+    [ -n "$first" ] || first=$rss
+    last=$rss
+    samples="$samples${samples:+, }$t s $(awk -v k="$rss" 'BEGIN { printf "%.1f", k / 1024 }')"
+  done
+  wait "$scenario_pgid" || failed=1
+  scenario_pgid=
+  read -r rps non2xx errors statuses <"$state/soak" || die "the soak's wrk failed"
+  bench_reset fresh
+  {
+    echo "soak_seconds=$secs"
+    echo "soak_clients=$c"
+    echo "soak_warmup=$warm"
+    echo "soak_samples=${samples:-none} MiB"
+    echo "soak_growth_kb=$(( ${last:-0} - ${first:-0} ))"
+    echo "soak_rps=$rps"
+    echo "soak_responses=${statuses//,/, }; socket errors c/r/w/t $errors"
+    [ "$non2xx" = 0 ] && [ "$errors" = 0/0/0/0 ] && echo soak_ok=1
+  } >>"$facts"
+}
+[ "${BENCH_MEMORY:-1}" = 0 ] || memory
+[ "${BENCH_CONNLIMIT:-64}" = 0 ] || instance connlimit "${BENCH_CONNLIMIT:-64}" 20
+[ "${BENCH_STARTS:-10}" = 0 ] || instance startup "${BENCH_STARTS:-10}"
+
+# generator: scripts/realspecs.sh with the release codegen; the objects
+# it compiles (-O0) are kept (bench/keep-objects.sh) to report their size.
+generator() {
+  local codegen=build/release/bin/codegen out=build/realspecs objs=$state/objects log=$state/realspecs
+  local real_cc=${CC:-cc}
+  [ -x "$codegen" ] || die "$codegen is missing (make MODE=release all)"
+  mkdir -p "$objs"
+  say "generator: scripts/realspecs.sh (minutes)"
+  if ! KEEP_OBJECTS=$objs REAL_CC=$real_cc CC=$repo/bench/keep-objects.sh \
+       scripts/realspecs.sh "$codegen" "$out" >"$log" 2>&1; then
+    failed=1
+    say "scripts/realspecs.sh failed:"
+    tail -20 "$log" >&2
+  fi
+  echo
+  echo "## Generator: scripts/realspecs.sh"
+  echo
+  sed 's/^/    /' "$log"
+  echo
+  echo "Objects of GitHub's generated C (-O0), size(1):"
+  echo
+  size -t "$objs"/*.o 2>/dev/null | sed 's/^/    /'
+  echo "generator=$(grep -E '^github: (generated|compiled)' "$log" | sed 's/^github: //' |
+    tr '\n' ' ')objects $(size -t "$objs"/*.o 2>/dev/null | awk 'END {
+      printf "%.1f MB (text %.1f MB)", $4 / 1e6, $1 / 1e6 }')" >>"$facts"
+}
+[ "${BENCH_GENERATOR:-0}" = 0 ] || generator
+
+echo
+echo "## Targets (issue 8)"
+echo
+python3 bench/report.py summary "$BENCH_RESULTS" "$facts" "$c0"
+
+if [ "$anchor" = 1 ]; then
   mem_snapshot end
   echo
   echo "Resident memory from /proc/PID/status (VmHWM: the peak); for uvicorn the sum over the master and its workers:"
@@ -322,9 +470,19 @@ EOF
 fi
 
 echo
+echo "## Command lines"
+echo
+sed "s|$repo/||g; s/^/    /" "$BENCH_COMMANDS"
+if [ -f "$state/post-get.pgbench" ]; then
+  echo
+  echo "The pgbench script (PostGet from sql/queries/posts.sql):"
+  echo
+  sed 's/^/    /' "$state/post-get.pgbench"
+fi
+echo
 echo "CPU in use just after the last measurement: $(cpu_busy) (over 1 s, idle servers)."
-if grep -qi 'error' "$state/server.log"; then
+if grep -qi 'error' "$state/ours/server.log"; then
   say "our server logged errors:"
-  grep -i 'error' "$state/server.log" | head -5 >&2
+  grep -i 'error' "$state/ours/server.log" | head -5 >&2
 fi
 exit "$failed"

@@ -1,17 +1,22 @@
 #!/usr/bin/env python3
-"""seed.py - give one server of the comparison (bench/run.sh --anchor) the
-same data as the others, through its HTTP API only:
+"""seed.py - give each server of the benchmark (bench/run.sh) the same
+data, through its HTTP API only:
 
     bench/seed.py BASE_URL [USERS] [POSTS]
 
 registers USERS users (default 2: bench1@example.com, ...; one password),
-logs each in, and creates POSTS posts (default 200) in turn as each user,
+logs each in, and creates POSTS posts (default 1000) in turn as each user,
 every tenth unpublished.  Prints shell assignments for the scenarios:
 
     token=<user 1's access token>
     post_id=<the id of the middle post>
+    post_id_min=<the first post's id>
+    post_id_max=<the last post's id>
     login_email=bench1@example.com
     login_password=...
+
+The ids must be consecutive (a fresh database), so that the wrk and
+pgbench scripts can pick any id between post_id_min and post_id_max.
 
 Any answer other than the one the contract gives fails the seeding, so a
 server that is not the application (or not empty) is not measured.
@@ -44,7 +49,7 @@ def call(base, method, path, body=None, token=None, want=200):
 def main():
     base = sys.argv[1].rstrip("/")
     nusers = int(sys.argv[2]) if len(sys.argv) > 2 else 2
-    nposts = int(sys.argv[3]) if len(sys.argv) > 3 else 200
+    nposts = int(sys.argv[3]) if len(sys.argv) > 3 else 1000
     tokens = []
     for i in range(1, nusers + 1):
         email = f"bench{i}@example.com"
@@ -61,8 +66,14 @@ def main():
             "published": n % 10 != 9,
         }
         ids.append(call(base, "POST", "/posts", post, token=tokens[n % nusers], want=201)["id"])
+    if not ids:
+        sys.exit("seed: at least one post is needed")
+    if ids != list(range(ids[0], ids[0] + len(ids))):
+        sys.exit(f"seed: post ids are not consecutive ({ids[0]}..{ids[-1]} for {len(ids)} posts)")
     print(f"token={tokens[0]}")
-    print(f"post_id={ids[len(ids) // 2] if ids else 1}")
+    print(f"post_id={ids[len(ids) // 2]}")
+    print(f"post_id_min={ids[0]}")
+    print(f"post_id_max={ids[-1]}")
     print("login_email=bench1@example.com")
     print(f"login_password={PASSWORD}")
 
