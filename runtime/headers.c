@@ -1,7 +1,7 @@
 /*
  * headers.c - security headers and the processing time (see headers.h).
  */
-#include <stdio.h>
+#include <string.h>
 
 #include "headers.h"
 #include "http.h"
@@ -18,10 +18,11 @@ const struct middleware headers_middleware = {
 static void
 headers_after(struct http_request *req)
 {
-	char	ms[32];
+	char	ms[UTIL_MS_MAX + 2];
+	size_t	n;
 
-	snprintf(ms, sizeof(ms), "%.2fms",
-	    (double)(util_now_ns() - req->start_ns) / 1e6);
+	n = util_fmt_ms(ms, util_now_ns() - req->start_ns);
+	memcpy(ms + n, "ms", 3);
 	http_response_header(req, "X-Process-Time", ms);
 	http_response_header(req, "X-Content-Type-Options", "nosniff");
 	http_response_header(req, "X-Frame-Options", "DENY");

@@ -8,6 +8,8 @@
  * a 401 always carries "WWW-Authenticate: Bearer", and a 500 never
  * carries internals (callers log the detail with the request id).
  */
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -27,6 +29,30 @@ http_request_header(struct http_request *req, const char *name)
 	if (req->conn == NULL)
 		return NULL;
 	return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
+}
+
+const char *
+http_request_client_ip(struct http_request *req)
+{
+	const union MHD_ConnectionInfo	*ci;
+	const struct sockaddr		*sa;
+
+	/* Formatted on first use: most requests never need it. */
+	if (req->client_ip[0] != '\0')
+		return req->client_ip;
+	strcpy(req->client_ip, "-");
+	if (req->conn == NULL || (ci = MHD_get_connection_info(req->conn,
+	    MHD_CONNECTION_INFO_CLIENT_ADDRESS)) == NULL ||
+	    (sa = ci->client_addr) == NULL)
+		return req->client_ip;
+	if (sa->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr,
+		    req->client_ip, sizeof(req->client_ip));
+	else if (sa->sa_family == AF_INET6)
+		inet_ntop(AF_INET6,
+		    &((const struct sockaddr_in6 *)sa)->sin6_addr,
+		    req->client_ip, sizeof(req->client_ip));
+	return req->client_ip;
 }
 
 const char *

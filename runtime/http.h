@@ -51,7 +51,7 @@ struct http_request {
 	const char		*body;		/* NUL-terminated copy, or NULL */
 	size_t			 body_len;
 	const char		*request_id;
-	char			 client_ip[64];
+	char			 client_ip[64];	/* see http_request_client_ip */
 	unsigned long long	 start_ns;
 	struct db		*db;		/* the worker's connection, or NULL */
 	void			*principal;	/* set by authentication */
@@ -67,6 +67,9 @@ struct http_request {
 const char	*http_request_header(struct http_request *, const char *);
 const char	*http_request_query(struct http_request *, const char *);
 const char	*http_request_param(struct http_request *, const char *);
+/* The client's address as text ("-" when unknown), formatted on first
+ * use into req->client_ip. */
+const char	*http_request_client_ip(struct http_request *);
 
 /* Responses. */
 void	http_response_header(struct http_request *, const char *, const char *);

@@ -42,7 +42,7 @@ loginlog_task(struct http_request *req, const char *email, int success)
 	localtime_r(&now, &tm);
 	strftime(stamp, sizeof(stamp), "%Y-%m-%d %H:%M:%S", &tm);
 	reqlog_escape(esc, sizeof(esc), email != NULL ? email : "");
-	reqlog_escape(ip, sizeof(ip), req->client_ip);
+	reqlog_escape(ip, sizeof(ip), http_request_client_ip(req));
 
 	l = xmalloc(sizeof(*l));
 	l->path = xstrdup(config.login_log);

@@ -24,6 +24,8 @@
 
 #define REQLOG_METHOD_MAX	64
 #define REQLOG_PATH_MAX		1900
+/* stamp, method, path, status, duration: always fits */
+#define REQLOG_LINE_MAX		(REQLOG_METHOD_MAX + REQLOG_PATH_MAX + 128)
 #define REQLOG_BATCH_MS		20	/* how stale a log may be */
 #define REQLOG_STOP_TIMEOUT	5	/* seconds to flush at shutdown */
 
@@ -106,25 +108,56 @@ reqlog_console(const char *line, size_t len)
 	pthread_mutex_unlock(&lock);
 }
 
-void
-reqlog_request(const char *method, const char *path, int status, double ms)
+/* The file line: stamp, method, path, status, whole milliseconds. */
+static size_t
+reqlog_file_line(char *line, size_t size, const char *method,
+    const char *path, int status, unsigned long long ms)
 {
-	char	line[REQLOG_METHOD_MAX + REQLOG_PATH_MAX + 128];
 	size_t	n;
-	int	m;
 
-	n = reqlog_stamp(line, sizeof(line));
+	n = reqlog_stamp(line, size);
 	n += reqlog_escape(line + n, REQLOG_METHOD_MAX, method);
 	line[n++] = ' ';
 	n += reqlog_escape(line + n, REQLOG_PATH_MAX, path);
-	m = snprintf(line + n, sizeof(line) - n, " %d %lldms\n", status,
-	    (long long)(ms + 0.5));
-	if (m < 0 || (size_t)m >= sizeof(line) - n)
-		return;
-	n += (size_t)m;
+	line[n++] = ' ';
+	n += util_fmt_u(line + n, status < 0 ? 0 : (unsigned)status);
+	line[n++] = ' ';
+	n += util_fmt_u(line + n, ms);
+	memcpy(line + n, "ms\n", 3);
+	return n + 3;
+}
 
+void
+reqlog_request(const char *method, const char *path, int status, double ms)
+{
+	char	line[REQLOG_LINE_MAX];
+	size_t	n;
+
+	n = reqlog_file_line(line, sizeof(line), method, path, status,
+	    ms > 0 ? (unsigned long long)(ms + 0.5) : 0);
 	pthread_mutex_lock(&lock);
 	if (running && !stopping && file.fd != -1)
+		reqlog_put(&file, line, n);
+	pthread_mutex_unlock(&lock);
+}
+
+void
+reqlog_access(const char *console_line, size_t len, const char *method,
+    const char *path, int status, unsigned long long ns)
+{
+	char	line[REQLOG_LINE_MAX];
+	size_t	n;
+
+	n = reqlog_file_line(line, sizeof(line), method, path, status,
+	    (ns + 500000) / 1000000);
+	pthread_mutex_lock(&lock);
+	if (!running || stopping) {
+		pthread_mutex_unlock(&lock);
+		(void)!write(STDOUT_FILENO, console_line, len);
+		return;
+	}
+	reqlog_put(&console, console_line, len);
+	if (file.fd != -1)
 		reqlog_put(&file, line, n);
 	pthread_mutex_unlock(&lock);
 }

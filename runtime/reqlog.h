@@ -30,6 +30,11 @@ void		reqlog_console(const char *line, size_t len);
 /* The request log file line for this request (nothing without a file). */
 void		reqlog_request(const char *method, const char *path,
 		    int status, double ms);
+/* Both lines of one request under one lock: the console line (ending
+ * in '\n') and the file line, its duration given in nanoseconds. */
+void		reqlog_access(const char *console_line, size_t len,
+		    const char *method, const char *path, int status,
+		    unsigned long long ns);
 /* Writes what is queued, stops the writer, closes the file. */
 void		reqlog_stop(void);
 /* Lines dropped because a queue was full, since reqlog_start(). */

@@ -11,6 +11,7 @@
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -66,6 +67,8 @@ static void		server_completed(void *, struct MHD_Connection *,
 			    void **, enum MHD_RequestTerminationCode);
 static struct sreq	*server_sreq_new(struct MHD_Connection *,
 			    const char *, const char *);
+static struct sreq	*server_sreq_alloc(void);
+static void		server_sreq_free(struct sreq *);
 static void		server_prepare(struct sreq *);
 static void		server_request_id(struct sreq *);
 static void		server_random_id(unsigned char *);
@@ -181,12 +184,9 @@ server_sreq_new(struct MHD_Connection *conn, const char *url,
 {
 	struct sreq			*sr;
 	struct http_request		*req;
-	const union MHD_ConnectionInfo	*ci;
-	const struct sockaddr		*sa;
 
-	sr = xcalloc(1, sizeof(*sr));
+	sr = server_sreq_alloc();
 	req = &sr->req;
-	req->arena = arena_new(4096);
 	req->conn = conn;
 	req->start_ns = util_now_ns();
 	req->method = router_method(method);
@@ -197,18 +197,6 @@ server_sreq_new(struct MHD_Connection *conn, const char *url,
 	sr->job.cancel = server_job_cancel;
 	sr->state = SREQ_BODY;
 
-	strcpy(req->client_ip, "-");
-	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-	if (ci != NULL && (sa = ci->client_addr) != NULL) {
-		if (sa->sa_family == AF_INET)
-			inet_ntop(AF_INET,
-			    &((const struct sockaddr_in *)sa)->sin_addr,
-			    req->client_ip, sizeof(req->client_ip));
-		else if (sa->sa_family == AF_INET6)
-			inet_ntop(AF_INET6,
-			    &((const struct sockaddr_in6 *)sa)->sin6_addr,
-			    req->client_ip, sizeof(req->client_ip));
-	}
 	server_request_id(sr);
 	atomic_fetch_add(&inflight, 1);
 	return sr;
@@ -532,7 +520,84 @@ server_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	/* Temporaries the handler did not keep, even if the client left. */
 	upload_end(sr->upload);
 	free(sr->body);
+	server_sreq_free(sr);
+	atomic_fetch_sub(&inflight, 1);
+}
+
+/*
+ * Request objects, each with its arena, are kept for reuse by the thread
+ * that finished them (a connection's requests start and complete on its
+ * I/O thread): a malloc/free pair and the arena's first chunk less per
+ * request (bench/RESULTS.md).  At most SREQ_CACHE per thread, arenas
+ * reset to their first chunk, so a large request gives back what it grew.
+ */
+#define SREQ_CACHE	64
+
+struct sreq_cache {
+	struct sreq	*free[SREQ_CACHE];
+	int		 n;
+};
+
+static pthread_once_t			 sreq_once = PTHREAD_ONCE_INIT;
+static pthread_key_t			 sreq_key;
+static _Thread_local struct sreq_cache	*sreq_cache;
+
+static void
+server_sreq_destroy(struct sreq *sr)
+{
 	arena_free(sr->req.arena);
 	free(sr);
-	atomic_fetch_sub(&inflight, 1);
+}
+
+/* At the exit of a thread that cached requests (libmicrohttpd's). */
+static void
+server_sreq_cache_free(void *arg)
+{
+	struct sreq_cache	*c = arg;
+
+	while (c->n > 0)
+		server_sreq_destroy(c->free[--c->n]);
+	free(c);
+}
+
+static void
+server_sreq_key(void)
+{
+	if (pthread_key_create(&sreq_key, server_sreq_cache_free) != 0)
+		fatal("pthread_key_create");
+}
+
+static struct sreq *
+server_sreq_alloc(void)
+{
+	struct sreq	*sr;
+	struct arena	*a;
+
+	if (sreq_cache == NULL || sreq_cache->n == 0) {
+		sr = xcalloc(1, sizeof(*sr));
+		sr->req.arena = arena_new(4096);
+		return sr;
+	}
+	sr = sreq_cache->free[--sreq_cache->n];
+	a = sr->req.arena;
+	memset(sr, 0, sizeof(*sr));
+	sr->req.arena = a;
+	return sr;
+}
+
+static void
+server_sreq_free(struct sreq *sr)
+{
+	if (sreq_cache == NULL) {
+		pthread_once(&sreq_once, server_sreq_key);
+		sreq_cache = xcalloc(1, sizeof(*sreq_cache));
+		if (pthread_setspecific(sreq_key, sreq_cache) != 0)
+			fatal("pthread_setspecific");
+	}
+	if (sreq_cache->n == SREQ_CACHE) {
+		server_sreq_destroy(sr);
+		return;
+	}
+	arena_reset(sr->req.arena);
+	sreq_cache->free[sreq_cache->n++] = sr;
 }

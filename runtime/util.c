@@ -101,6 +101,36 @@ util_now_ns(void)
 	    (unsigned long long)ts.tv_nsec);
 }
 
+size_t
+util_fmt_u(char *dst, unsigned long long v)
+{
+	char	tmp[20];
+	size_t	n = 0, i;
+
+	do {
+		tmp[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v != 0);
+	for (i = 0; i < n; i++)
+		dst[i] = tmp[n - 1 - i];
+	dst[n] = '\0';
+	return n;
+}
+
+size_t
+util_fmt_ms(char *dst, unsigned long long ns)
+{
+	unsigned long long	cs = (ns + 5000) / 10000;	/* 1/100 ms */
+	size_t			n;
+
+	n = util_fmt_u(dst, cs / 100);
+	dst[n++] = '.';
+	dst[n++] = (char)('0' + cs / 10 % 10);
+	dst[n++] = (char)('0' + cs % 10);
+	dst[n] = '\0';
+	return n;
+}
+
 /*
  * abort() rather than exit(): an out-of-memory condition is a bug or a
  * runaway request, and a core dump is more useful than a clean exit.

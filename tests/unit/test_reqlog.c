@@ -21,6 +21,7 @@
 
 #include "capture.h"
 #include "reqlog.h"
+#include "util.h"
 
 #define THREADS		8
 #define PER_THREAD	5000
@@ -271,6 +272,52 @@ console_producer(void *arg)
 	return NULL;
 }
 
+/* The integer formatters the access log uses instead of printf. */
+static void
+test_fmt(void **state)
+{
+	static const struct {
+		unsigned long long	 ns;
+		const char		*want;
+	} ms[] = {
+		{ 0, "0.00" }, { 4999, "0.00" }, { 5000, "0.01" },
+		{ 1234567, "1.23" }, { 1235000, "1.24" }, { 99994999, "99.99" },
+		{ 99995000, "100.00" }, { 3600000000000ULL, "3600000.00" },
+	};
+	char	buf[UTIL_MS_MAX];
+	size_t	i;
+
+	(void)state;
+	for (i = 0; i < nitems(ms); i++) {
+		assert_int_equal(util_fmt_ms(buf, ms[i].ns),
+		    strlen(ms[i].want));
+		assert_string_equal(buf, ms[i].want);
+	}
+	assert_int_equal(util_fmt_u(buf, 0), 1);
+	assert_string_equal(buf, "0");
+	assert_int_equal(util_fmt_u(buf, 18446744073709551615ULL), 20);
+	assert_string_equal(buf, "18446744073709551615");
+}
+
+/* reqlog_access: the console line as given, the file line formatted,
+ * the duration rounded to whole milliseconds. */
+static void
+test_access(void **state)
+{
+	char	*text;
+
+	(void)state;
+	assert_int_equal(reqlog_start(path, 0), 0);
+	reqlog_access("GET / x\n", 9, "GET", "/a\tb", 201, 1499999);
+	reqlog_access("c\n", 2, "DELETE", "/x", 204, 1500000);
+	reqlog_stop();
+	text = capture_file(path);
+	assert_non_null(strstr(text, "] GET /a\\x09b 201 1ms\n"));
+	assert_non_null(strstr(text, "] DELETE /x 204 2ms\n"));
+	assert_int_equal(capture_count(text, "\n"), 2);
+	free(text);
+}
+
 /*
  * Console lines go to stdout through the writer: whole lines, each
  * producer's in order, flushed at stop; without a writer they are
@@ -328,6 +375,8 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_format, setup, teardown),
 		cmocka_unit_test(test_escape),
+		cmocka_unit_test(test_fmt),
+		cmocka_unit_test_setup_teardown(test_access, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_concurrent_whole_lines,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_full_queue_drops, setup,
