@@ -30,7 +30,8 @@
 # A record (see bench_record) holds the scenario, the runner (tool,
 # server, clients), the round, requests/s, p50 and p99 in microseconds,
 # the request, non-2xx and socket error counts, what the probe saw, the
-# peak RSS (ours) and the responses by status (mixed.lua).
+# peak RSS (ours), the responses by status (mixed.lua) and how long the
+# server stayed busy after the run (bench_settle).
 
 : "${BENCH_DURATION:=10s}" "${BENCH_WARMUP:=2s}" "${BENCH_ROUNDS:=3}"
 : "${BENCH_CLIENTS:=32 256 1024}" "${BENCH_BASELINE_CLIENTS:=32 256}"
@@ -141,6 +142,44 @@ bench_seed() {
 bench_hwm_reset() { echo 5 2>/dev/null >"/proc/$1/clear_refs" || true; }
 bench_hwm() { sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\).*/\1/p' "/proc/$1/status" 2>/dev/null || true; }
 
+# bench_cpu_ticks PID: the CPU time (clock ticks, user + system) used so
+# far by PID and its descendants (uvicorn's workers).
+bench_cpu_ticks() {
+  # cat goes on past a process that has ended since the glob (and then
+  # fails).  The command name, in parentheses, may hold spaces.
+  { cat /proc/[0-9]*/stat 2>/dev/null || true; } | sed 's/ (.*) / x /' | awk -v root="$1" '
+    { ppid[$1] = $4; t[$1] = $14 + $15 }
+    END {
+      for (p in ppid) {
+        q = p
+        while (q != "" && q != 0 && q != root) q = (q in ppid) ? ppid[q] : ""
+        if (q == root) s += t[p]
+      }
+      print s + 0
+    }'
+}
+
+# bench_settle KEY: wait until server KEY (BENCH_PID_KEY; none: no wait)
+# has used less than 5% of a CPU over half a second, i.e. has finished
+# what the last run left queued (requests whose clients are gone), at most
+# BENCH_SETTLE_MAX seconds (120).  Sets SETTLED to the seconds it waited.
+bench_settle() {
+  local pid=BENCH_PID_$1 hz a b half=0
+  SETTLED=0
+  [ -n "${!pid:-}" ] || return 0
+  hz=$(getconf CLK_TCK)
+  a=$(bench_cpu_ticks "${!pid}")
+  while ((half < 2 * ${BENCH_SETTLE_MAX:-120})); do
+    sleep 0.5
+    b=$(bench_cpu_ticks "${!pid}")
+    # Under 5% of 0.5 s: (b - a) / hz < 0.025 s.
+    ((40 * (b - a) < hz)) && break
+    a=$b
+    half=$((half + 1))
+  done
+  SETTLED=$((half / 2))
+}
+
 # bench_reset KEY: undo what write runs added on server KEY, so every run
 # measures the seeded data: posts after the seeded ones and all uploads
 # (rows and stored files) are deleted, and the two tables vacuumed.
@@ -169,8 +208,9 @@ bench_record() {
 # server is probed once with curl (STATUS and, with --expect, a piece of
 # the body) and warmed up for BENCH_WARMUP; then BENCH_ROUNDS rounds run
 # every runner once, the order rotating by one each round.  Before each
-# run of ours its peak RSS is reset, after it read.  Every run is
-# recorded; then report.py prints the scenario's rows (medians, ratios).
+# run of ours its peak RSS is reset, after it read; after every run the
+# server is let settle (bench_settle).  Every run is recorded; then
+# report.py prints the scenario's rows (medians, ratios).
 # PATH may hold {post_id}: the seeded middle post (the probe; the Lua
 # scripts pick random ones).
 #   --class C     read, write or upload: the target against FastAPI
@@ -278,6 +318,7 @@ bench_scenario() {
     echo "bench: $title: warming up $kind $key ($BENCH_WARMUP)" >&2
     server_env "$key"
     measure "$kind" "$key" "$c" "$BENCH_WARMUP" || ok=0
+    bench_settle "$key"
     [ "$reset" = 0 ] || [ "$key" = base ] || bench_reset "$key"
   done
 
@@ -295,12 +336,13 @@ bench_scenario() {
         ok=0
         WRK_RPS=0 WRK_P50=0 WRK_P99=0 WRK_REQUESTS=0 WRK_NON2XX=0 WRK_ERRORS=failed WRK_STATUSES=
       fi
+      bench_settle "$key"
       [ "$reset" = 0 ] || [ "$key" = base ] || bench_reset "$key"
       label=BENCH_LABEL_$key
       [ "$kind" = wrk ] || label=BENCH_LABEL_pgbench
       bench_record "$name" "$title" "$class" "$kind" "$key" "${!label}" "$c" "$r" \
         "$WRK_RPS" "$WRK_P50" "$WRK_P99" "$WRK_REQUESTS" "$WRK_NON2XX" "$WRK_ERRORS" \
-        "${status[$key]}" "$want" "${hwm:--}" "${WRK_STATUSES:--}"
+        "${status[$key]}" "$want" "${hwm:--}" "${WRK_STATUSES:--}" "$SETTLED"
     done
   done
   python3 "$BENCH_DIR/report.py" rows "$BENCH_RESULTS" "$name" "$c0"

@@ -10,7 +10,8 @@ bench_record): scenario, title, class, tool (wrk or pgbench), server key,
 server label, clients, round, requests/s, p50 and p99 in microseconds,
 requests, non-2xx, socket errors (connect/read/write/timeout), what the
 probe saw, the status wanted, peak RSS in kB (ours) and the responses by
-status ("200:N,201:M", mixed.lua).  CLIENTS is the client count every
+status ("200:N,201:M", mixed.lua) and the seconds the server stayed busy
+after the run (bench_settle).  CLIENTS is the client count every
 comparison is made at (the first of BENCH_CLIENTS).  FACTS holds
 KEY=VALUE lines from run.sh and the helpers it runs (connlimit.py,
 startup.py, the soak, the generator, the server's hash bound).
@@ -18,13 +19,14 @@ startup.py, the soak, the generator, the server's hash bound).
 Each row is the median run by requests/s over the rounds; a ratio is of
 two medians, with the range of the per-round ratios beside it.
 """
+import os
 import statistics
 import sys
 from collections import defaultdict
 
 FIELDS = ("name", "title", "cls", "kind", "key", "label", "clients", "round",
           "rps", "p50", "p99", "requests", "non2xx", "errors", "probe", "want",
-          "hwm", "statuses")
+          "hwm", "statuses", "settle")
 # ours / FastAPI at least this, by scenario class (issue 8, target 3).
 FASTAPI_TARGET = {"read": 100, "write": 50, "upload": 50}
 RETENTION = 0.90        # target 4: of the throughput at CLIENTS
@@ -35,6 +37,7 @@ HASH_KIB = 64 * 1024        # one Argon2id hash (the configured memory cost)
 SOAK_GROWTH_KIB = 1024      # target 6: "flat" = at most this growth
 REFUSE_MS = 1000            # target 4: "refused quickly"
 STARTUP_MS = 100            # target 7
+SETTLE_MAX = int(os.environ.get("BENCH_SETTLE_MAX", "120"))
 
 
 def load(path):
@@ -45,7 +48,7 @@ def load(path):
             if len(v) != len(FIELDS):
                 continue
             r = dict(zip(FIELDS, v))
-            for k in ("clients", "round", "requests", "non2xx"):
+            for k in ("clients", "round", "requests", "non2xx", "settle"):
                 r[k] = int(r[k] or 0)
             for k in ("rps", "p50", "p99"):
                 r[k] = float(r[k] or 0)
@@ -116,6 +119,15 @@ def failures(rs):
 
 
 def responses(rs):
+    busy = max(r["settle"] for r in rs)
+    if busy >= SETTLE_MAX:
+        busy = f"; **still busy {busy} s after a run**"
+    else:
+        busy = f"; busy {busy} s after a run" if busy else ""
+    return responses_only(rs) + busy
+
+
+def responses_only(rs):
     bad = failures(rs)
     if bad:
         return bad

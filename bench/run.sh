@@ -46,6 +46,8 @@
 #   BENCH_WRK_THREADS  wrk -t (1)
 #   BENCH_WRK_TIMEOUT  wrk --timeout (30s: logins queue for seconds at
 #                      -c1024; later answers count as timeouts)
+#   BENCH_SETTLE_MAX   after each run, wait until the server is idle
+#                      (under 5% of a CPU), at most this many seconds (120)
 #   BENCH_SCENARIOS    scenarios to run, in order (default: "root post-get
 #                      posts-list posts-create upload mixed login"; also
 #                      users-me, notfound, stub)
@@ -115,6 +117,7 @@ export BENCH_CLIENTS=${BENCH_CLIENTS:-32 256 1024}
 export BENCH_BASELINE_CLIENTS=${BENCH_BASELINE_CLIENTS:-32 256}
 export BENCH_WRK_THREADS=${BENCH_WRK_THREADS:-1}
 export BENCH_WRK_TIMEOUT=${BENCH_WRK_TIMEOUT:-30s}
+export BENCH_SETTLE_MAX=${BENCH_SETTLE_MAX:-120}
 export BENCH_DIR=$repo/bench
 scenarios=${BENCH_SCENARIOS:-root post-get posts-list posts-create upload mixed login}
 read -r -a clients <<<"$BENCH_CLIENTS"
@@ -216,9 +219,10 @@ start "the baseline" "$state/base" "$repo/$hello" 0 "$IO_THREADS"
 export BENCH_URL_base=$started_url BENCH_LABEL_base="bare libmicrohttpd"
 startup_line=$(grep -m1 'listening on' "$state/ours/server.log")
 workers=$(sed -n 's/.*I\/O threads, \([0-9]*\) workers.*/\1/p' <<<"$startup_line")
-# The bound on concurrent Argon2id hashes, when the server prints one
-# ("N hashes" or HASH_CONCURRENCY=N) in its start-up lines.
-hash_bound=$(grep -oiE '[0-9]+ (concurrent )?(argon2(id)? )?hash(es)?\b|hash_concurrency[ =:]+[0-9]+' \
+# The bound on concurrent Argon2id hashes, when the server prints one in
+# its start-up lines: "N hashes", "N concurrent (Argon2id) hashes",
+# "HASH_CONCURRENCY=N" or "hash concurrency N".
+hash_bound=$(grep -oiE '[0-9]+ (concurrent )?(argon2(id)? )?hash(es)?\b|hash[_ ]concurrency[ =:]+[0-9]+' \
   "$state/ours/server.log" | grep -oE '[0-9]+' | head -1 || true)
 [ -z "$hash_bound" ] || echo "hash_bound=$hash_bound" >>"$facts"
 
