@@ -28,7 +28,6 @@
 #include "log.h"
 #include "mail.h"
 #include "middleware.h"
-#include "pool.h"
 #include "security.h"
 #include "reqlog.h"
 #include "server.h"
@@ -88,11 +87,6 @@ main(int argc, char **argv)
 	}
 	if (mail_init() == -1)
 		return 1;
-	if (auth_init(config.secret_key,
-	    config.access_token_expire_minutes) == -1) {
-		log_error(NULL, "cannot initialise token signing");
-		return 1;
-	}
 	log_set_debug(config.debug);
 
 	/*
@@ -104,6 +98,14 @@ main(int argc, char **argv)
 	sigaddset(&sigs, SIGTERM);
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	signal(SIGPIPE, SIG_IGN);
+
+	/* Starts a thread (the dummy password hash): after the mask. */
+	if (auth_init(config.secret_key,
+	    config.access_token_expire_minutes) == -1) {
+		log_error(NULL, "cannot initialise token signing");
+		goto out;
+	}
+	auth_hash_limit(config.cpu_workers);
 
 	if (config.database_url[0] == '\0') {
 		log_error(NULL, "DATABASE_URL is not set (make run starts a "
@@ -143,15 +145,12 @@ main(int argc, char **argv)
 		goto out_docs;
 	if (tasks_start(config.task_workers) == -1)
 		goto out_reqlog;
-	if (pool_start(config.workers) == -1)
+	if (server_start(&api_routes) == -1)
 		goto out_tasks;
-	if (server_start(&api_routes) == -1) {
-		pool_stop();
-		goto out_tasks;
-	}
 	log_info("listening on http://%s:%u (%d I/O threads, %d workers, "
-	    "%s)", config.host, server_port(), config.io_threads,
-	    config.workers, config.environment);
+	    "%d CPU workers, %s)", config.host, server_port(),
+	    config.io_threads, config.workers, config.cpu_workers,
+	    config.environment);
 
 	if (sigwait(&sigs, &sig) == 0)
 		log_info("%s: shutting down", sig == SIGINT ? "SIGINT" :
@@ -173,6 +172,7 @@ out_docs:
 out_db:
 	db_cleanup();
 out:
+	auth_cleanup();
 	mail_cleanup();
 	upload_cleanup();
 	config_cleanup();

@@ -85,6 +85,7 @@ extern const struct method_info	model_methods[METHOD_COUNT];
 
 #define OP_INLINE	0x01
 #define OP_AUTH		0x02
+#define OP_CPU		0x04	/* x-cpu-bound: the CPU pool */
 
 struct sch;
 struct param;

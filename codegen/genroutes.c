@@ -56,6 +56,7 @@ static void			 genroutes_ops(struct buf *,
 static void			 genroutes_node(struct buf *,
 				    struct genroutes_node *);
 static int			 genroutes_segcmp(const void *, const void *);
+static void			 genroutes_flags(struct buf *, unsigned);
 static struct genroutes_node	*genroutes_pattern(struct genroutes *,
 				    struct genroutes_node *, const char *,
 				    size_t, const struct op *, const char *);
@@ -255,6 +256,32 @@ genroutes_edge(struct genroutes_node *parent, struct genroutes_node *kid)
 	parent->kids[parent->nkids++] = kid;
 }
 
+/* An op's route flags as C: "ROUTE_INLINE | ROUTE_AUTH", or "0". */
+static void
+genroutes_flags(struct buf *b, unsigned flags)
+{
+	static const struct {
+		unsigned	 op;
+		const char	*route;
+	} map[] = {
+		{ OP_INLINE, "ROUTE_INLINE" },
+		{ OP_AUTH, "ROUTE_AUTH" },
+		{ OP_CPU, "ROUTE_CPU" },
+	};
+	size_t	i;
+	int	any = 0;
+
+	for (i = 0; i < nitems(map); i++) {
+		if (!(flags & map[i].op))
+			continue;
+		buf_puts(b, any ? " | " : "");
+		buf_puts(b, map[i].route);
+		any = 1;
+	}
+	if (!any)
+		buf_puts(b, "0");
+}
+
 static void
 genroutes_ops(struct buf *b, const struct model *m)
 {
@@ -298,13 +325,10 @@ genroutes_ops(struct buf *b, const struct model *m)
 		buf_cstring(b, op->path, strlen(op->path));
 		buf_puts(b, ",\n\t\t.tag = ");
 		buf_cstring(b, op->tag, strlen(op->tag));
-		buf_printf(b, ",\n\t\t.method = %s,\n\t\t.flags = %s%s%s,\n",
-		    model_methods[op->method].enumname,
-		    (op->flags & OP_INLINE) ? "ROUTE_INLINE" : "",
-		    (op->flags & (OP_INLINE | OP_AUTH)) ==
-		    (OP_INLINE | OP_AUTH) ? " | " : "",
-		    (op->flags & OP_AUTH) ? "ROUTE_AUTH" :
-		    (op->flags & OP_INLINE) ? "" : "0");
+		buf_printf(b, ",\n\t\t.method = %s,\n\t\t.flags = ",
+		    model_methods[op->method].enumname);
+		genroutes_flags(b, op->flags);
+		buf_puts(b, ",\n");
 		/* x-max-bytes: the body's limit, or each file's for a
 		 * multipart body (upload_field.max_bytes). */
 		buf_printf(b, "\t\t.handler = glue_%s,\n"

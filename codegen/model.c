@@ -682,6 +682,17 @@ model_op(struct model_ctx *ctx, const struct model_tmpl *tp, int method,
 		else if (b)
 			op.flags |= OP_INLINE;
 	}
+	if ((v = ytree_get(opn, "x-cpu-bound")) != NULL) {
+		if (ytree_bool(v, &b) == -1)
+			diag_error(v, "x-cpu-bound must be a boolean, not %s",
+			    ytree_what(v));
+		else if (b && (op.flags & OP_INLINE))
+			diag_error(v, "x-cpu-bound and x-inline exclude each "
+			    "other: an inline operation runs on an I/O "
+			    "thread");
+		else if (b)
+			op.flags |= OP_CPU;
+	}
 	if ((v = ytree_get(opn, "x-max-bytes")) != NULL) {
 		if (ytree_int(v, &ll) == -1 || ll < 0) {
 			if (v->kind == YTREE_SCALAR)

@@ -1,6 +1,7 @@
 /*
  * auth.c - JWT HS256 and Argon2id password hashing (see auth.h).
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +23,32 @@ static size_t		 secret_len;
 static int		 token_minutes;
 static char		 dummy_hash[AUTH_HASH_MAX];
 
+/*
+ * The hash verified when the user does not exist (same cost, same
+ * timing).  Made once per process, on a thread auth_init starts, so
+ * that start-up does not wait the ~0.1 s of an Argon2id hash; a verify
+ * that needs it before then waits for it (pthread_once).
+ */
+static pthread_once_t	dummy_once = PTHREAD_ONCE_INIT;
+static pthread_t	dummy_thread;
+static int		dummy_started;
+
+static void
+auth_dummy_make(void)
+{
+	if (auth_password_hash("dummy password for timing equality",
+	    dummy_hash) == -1)
+		dummy_hash[0] = '\0';	/* verify then simply fails */
+}
+
+static void *
+auth_dummy_main(void *arg)
+{
+	(void)arg;
+	pthread_once(&dummy_once, auth_dummy_make);
+	return NULL;
+}
+
 int
 auth_init(const char *key, int minutes)
 {
@@ -36,14 +63,19 @@ auth_init(const char *key, int minutes)
 		return -1;
 	memcpy(secret, key, secret_len);
 	token_minutes = minutes;
-	/* Verified when the user does not exist: same cost, same timing. */
-	return auth_password_hash("dummy password for timing equality",
-	    dummy_hash);
+	if (pthread_create(&dummy_thread, NULL, auth_dummy_main, NULL) == 0)
+		dummy_started = 1;
+	else
+		pthread_once(&dummy_once, auth_dummy_make);
+	return 0;
 }
 
 void
 auth_cleanup(void)
 {
+	if (dummy_started)
+		pthread_join(dummy_thread, NULL);
+	dummy_started = 0;
 	if (secret != NULL)
 		sodium_free(secret);
 	secret = NULL;
@@ -188,15 +220,71 @@ out:
 	return rc;
 }
 
+/*
+ * At most hash_limit hashes at once, whichever thread asks: each holds
+ * crypto_pwhash_MEMLIMIT_INTERACTIVE (64 MiB) while it runs, so this
+ * bounds the memory a burst of logins can take.  The server runs the
+ * hashing operations on CPU_WORKERS threads and sets the same limit;
+ * this holds it for any other caller too.
+ */
+static pthread_mutex_t	hash_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t	hash_free = PTHREAD_COND_INITIALIZER;
+static int		hash_limit;	/* 0: no limit */
+static int		hash_running, hash_peak;
+
+void
+auth_hash_limit(int n)
+{
+	pthread_mutex_lock(&hash_lock);
+	hash_limit = n > 0 ? n : 0;
+	hash_peak = 0;
+	pthread_cond_broadcast(&hash_free);
+	pthread_mutex_unlock(&hash_lock);
+}
+
+int
+auth_hash_peak(void)
+{
+	int	n;
+
+	pthread_mutex_lock(&hash_lock);
+	n = hash_peak;
+	pthread_mutex_unlock(&hash_lock);
+	return n;
+}
+
+static void
+auth_hash_enter(void)
+{
+	pthread_mutex_lock(&hash_lock);
+	while (hash_limit > 0 && hash_running >= hash_limit)
+		pthread_cond_wait(&hash_free, &hash_lock);
+	if (++hash_running > hash_peak)
+		hash_peak = hash_running;
+	pthread_mutex_unlock(&hash_lock);
+}
+
+static void
+auth_hash_leave(void)
+{
+	pthread_mutex_lock(&hash_lock);
+	hash_running--;
+	pthread_cond_signal(&hash_free);
+	pthread_mutex_unlock(&hash_lock);
+}
+
 int
 auth_password_hash(const char *password, char out[AUTH_HASH_MAX])
 {
-	if (crypto_pwhash_str_alg(out, password, strlen(password),
+	int	rc;
+
+	auth_hash_enter();
+	rc = crypto_pwhash_str_alg(out, password, strlen(password),
 	    crypto_pwhash_OPSLIMIT_INTERACTIVE,
 	    crypto_pwhash_MEMLIMIT_INTERACTIVE,
-	    crypto_pwhash_ALG_ARGON2ID13) != 0)
-		return -1;
-	return 0;
+	    crypto_pwhash_ALG_ARGON2ID13);
+	auth_hash_leave();
+	return rc == 0 ? 0 : -1;
 }
 
 int
@@ -204,8 +292,12 @@ auth_password_verify(const char *hash, const char *password)
 {
 	int	ok;
 
+	if (hash == NULL)
+		pthread_once(&dummy_once, auth_dummy_make);
+	auth_hash_enter();
 	ok = crypto_pwhash_str_verify(hash != NULL ? hash : dummy_hash,
 	    password, strlen(password));
+	auth_hash_leave();
 	return (hash != NULL && ok == 0) ? 0 : -1;
 }
 

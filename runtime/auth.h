@@ -39,5 +39,10 @@ int	auth_password_hash(const char *password, char out[AUTH_HASH_MAX]);
  * is verified instead, so the answer takes the same time either way. */
 int	auth_password_verify(const char *hash, const char *password);
 int	auth_password_needs_rehash(const char *hash);
+/* Hashes and verifies running at once are held to n (0: no limit;
+ * the server sets CPU_WORKERS); auth_hash_peak: the most seen at once
+ * since.  Each takes 64 MiB while it runs. */
+void	auth_hash_limit(int n);
+int	auth_hash_peak(void);
 
 #endif

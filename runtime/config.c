@@ -27,6 +27,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/random.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "util.h"
@@ -124,6 +125,9 @@ static const struct config_key config_keys[] = {
 	    "2", "threads accepting and parsing requests" },
 	{ "WORKERS", CONFIG_INT, CONFIG_FIELD(workers), 1, 1024,
 	    "16", "threads running handlers that may block" },
+	{ "CPU_WORKERS", CONFIG_INT, CONFIG_FIELD(cpu_workers), 0, 256,
+	    "0", "threads running x-cpu-bound handlers (password hashing); "
+	    "0 = one per CPU" },
 	{ "DB_CONNECTIONS", CONFIG_INT, CONFIG_FIELD(db_connections), 0, 1024,
 	    "0", "database connections; 0 means one per worker" },
 	{ "CONNECTION_LIMIT", CONFIG_INT, CONFIG_FIELD(connection_limit),
@@ -168,6 +172,15 @@ static int			 config_list_has(const char *, const char *);
 static void			 config_error(const char *, const char *, ...)
 				    __attribute__((format(printf, 2, 3)));
 
+/* The CPUs this process may run on, at least 1. */
+static int
+config_cpus(void)
+{
+	long	n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	return (n < 1 ? 1 : n > 256 ? 256 : (int)n);
+}
+
 int
 config_load(const char *conf_path, int must_exist, const char *env_path)
 {
@@ -185,6 +198,8 @@ config_load(const char *conf_path, int must_exist, const char *env_path)
 	/* Derived after merging, so a later source's WORKERS counts. */
 	if (config.db_connections == 0)
 		config.db_connections = config.workers;
+	if (config.cpu_workers == 0)
+		config.cpu_workers = config_cpus();
 
 	return (errors == 0 ? 0 : -1);
 }

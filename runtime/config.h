@@ -42,6 +42,7 @@ struct config {
 	int		 io_threads;
 	int		 workers;
 	int		 db_connections;
+	int		 cpu_workers;	/* 0 in the sources: one per CPU */
 	int		 connection_limit;
 	int		 per_ip_connection_limit;
 	int		 connection_timeout;

@@ -10,83 +10,91 @@
 #include "pool.h"
 #include "util.h"
 
+struct pool {
+	const char	*name;
+	pthread_mutex_t	 lock;
+	pthread_cond_t	 wake;
+	struct pool_job	*head, *tail;
+	int		 stopping;
+	int		 queued;
+	pthread_t	*threads;
+	int		 nthreads;
+};
+
 static void	*pool_main(void *);
 
-static pthread_mutex_t	 lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t	 wake = PTHREAD_COND_INITIALIZER;
-static struct pool_job	*head, *tail;
-static int		 stopping;
-static int		 queued;
-static pthread_t	*threads;
-static int		 nthreads;
-
-int
-pool_start(int nworkers)
+struct pool *
+pool_start(const char *name, int nworkers)
 {
-	int	i, rc;
+	struct pool	*p;
+	int		 i;
 
-	stopping = 0;
-	threads = xcalloc(nworkers, sizeof(*threads));
+	p = xcalloc(1, sizeof(*p));
+	p->name = name;
+	pthread_mutex_init(&p->lock, NULL);
+	pthread_cond_init(&p->wake, NULL);
+	p->threads = xcalloc(nworkers, sizeof(*p->threads));
 	for (i = 0; i < nworkers; i++) {
-		rc = pthread_create(&threads[i], NULL, pool_main, NULL);
-		if (rc != 0) {
-			log_error(NULL, "pool: cannot start worker %d", i);
-			nthreads = i;
-			pool_stop();
-			return -1;
+		if (pthread_create(&p->threads[i], NULL, pool_main, p) != 0) {
+			log_error(NULL, "%s pool: cannot start worker %d",
+			    name, i);
+			p->nthreads = i;
+			pool_stop(p);
+			return NULL;
 		}
 	}
-	nthreads = nworkers;
-	return 0;
+	p->nthreads = nworkers;
+	return p;
 }
 
 void
-pool_submit(struct pool_job *job)
+pool_submit(struct pool *p, struct pool_job *job)
 {
 	job->next = NULL;
-	pthread_mutex_lock(&lock);
-	if (tail != NULL)
-		tail->next = job;
+	pthread_mutex_lock(&p->lock);
+	if (p->tail != NULL)
+		p->tail->next = job;
 	else
-		head = job;
-	tail = job;
-	queued++;
-	pthread_cond_signal(&wake);
-	pthread_mutex_unlock(&lock);
+		p->head = job;
+	p->tail = job;
+	p->queued++;
+	pthread_cond_signal(&p->wake);
+	pthread_mutex_unlock(&p->lock);
 }
 
 int
-pool_pending(void)
+pool_pending(struct pool *p)
 {
 	int	n;
 
-	pthread_mutex_lock(&lock);
-	n = queued;
-	pthread_mutex_unlock(&lock);
+	pthread_mutex_lock(&p->lock);
+	n = p->queued;
+	pthread_mutex_unlock(&p->lock);
 	return n;
 }
 
 static void *
 pool_main(void *arg)
 {
+	struct pool	*p = arg;
 	struct pool_job	*job;
 	struct db	*db;
 
 	db = db_open();
 	for (;;) {
-		pthread_mutex_lock(&lock);
-		while (head == NULL && !stopping)
-			pthread_cond_wait(&wake, &lock);
-		if (head == NULL) {
-			pthread_mutex_unlock(&lock);
+		pthread_mutex_lock(&p->lock);
+		while (p->head == NULL && !p->stopping)
+			pthread_cond_wait(&p->wake, &p->lock);
+		if (p->head == NULL) {
+			pthread_mutex_unlock(&p->lock);
 			break;
 		}
-		job = head;
-		head = job->next;
-		if (head == NULL)
-			tail = NULL;
-		queued--;
-		pthread_mutex_unlock(&lock);
+		job = p->head;
+		p->head = job->next;
+		if (p->head == NULL)
+			p->tail = NULL;
+		p->queued--;
+		pthread_mutex_unlock(&p->lock);
 		job->run(job, db);
 	}
 	db_close(db);
@@ -94,18 +102,20 @@ pool_main(void *arg)
 }
 
 void
-pool_stop(void)
+pool_stop(struct pool *p)
 {
 	struct pool_job	*job, *cancelled;
 	int		 i;
 
-	pthread_mutex_lock(&lock);
-	stopping = 1;
-	cancelled = head;
-	head = tail = NULL;
-	queued = 0;
-	pthread_cond_broadcast(&wake);
-	pthread_mutex_unlock(&lock);
+	if (p == NULL)
+		return;
+	pthread_mutex_lock(&p->lock);
+	p->stopping = 1;
+	cancelled = p->head;
+	p->head = p->tail = NULL;
+	p->queued = 0;
+	pthread_cond_broadcast(&p->wake);
+	pthread_mutex_unlock(&p->lock);
 
 	while (cancelled != NULL) {
 		job = cancelled;
@@ -113,9 +123,10 @@ pool_stop(void)
 		if (job->cancel != NULL)
 			job->cancel(job);
 	}
-	for (i = 0; i < nthreads; i++)
-		pthread_join(threads[i], NULL);
-	free(threads);
-	threads = NULL;
-	nthreads = 0;
+	for (i = 0; i < p->nthreads; i++)
+		pthread_join(p->threads[i], NULL);
+	free(p->threads);
+	pthread_cond_destroy(&p->wake);
+	pthread_mutex_destroy(&p->lock);
+	free(p);
 }

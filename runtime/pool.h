@@ -16,6 +16,7 @@
 #define RUNTIME_POOL_H
 
 struct db;
+struct pool;
 
 struct pool_job {
 	void		(*run)(struct pool_job *, struct db *);
@@ -23,10 +24,20 @@ struct pool_job {
 	struct pool_job	*next;
 };
 
-int	pool_start(int nworkers);
-void	pool_submit(struct pool_job *);
-/* Finish the jobs that are running, cancel the queued ones, join. */
-void	pool_stop(void);
-int	pool_pending(void);
+/*
+ * A pool of nworkers threads, each with its own database connection
+ * (connected on first use), taking jobs in FIFO order.  The server runs
+ * two: the database pool (WORKERS) for ordinary operations, and the CPU
+ * pool (CPU_WORKERS) for operations marked x-cpu-bound, so that password
+ * hashing - tens of milliseconds of one core, 64 MiB each - neither
+ * holds the database workers nor runs more than a core's worth at once.
+ * name is for diagnostics.  NULL when a thread cannot be started.
+ */
+struct pool	*pool_start(const char *name, int nworkers);
+void		 pool_submit(struct pool *, struct pool_job *);
+/* Finish the jobs that are running, cancel the queued ones, join, free.
+ * NULL is a no-op. */
+void		 pool_stop(struct pool *);
+int		 pool_pending(struct pool *);
 
 #endif

@@ -41,6 +41,7 @@ typedef int (*route_handler)(struct http_request *);
 #define ROUTE_INLINE	0x01	/* run on the I/O thread: never blocks (no DB) */
 #define ROUTE_AUTH	0x02	/* the spec requires security for this op */
 #define ROUTE_STUB	0x04	/* informational: generated stub answers 501 */
+#define ROUTE_CPU	0x08	/* x-cpu-bound: runs on the CPU pool (pool.h) */
 
 struct route_op {
 	const char		*operation_id;

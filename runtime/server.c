@@ -82,6 +82,8 @@ static struct MHD_Daemon	*daemon_;
 static MHD_socket		 listen_fd = MHD_INVALID_SOCKET;
 static const struct route_node	*routes;
 static atomic_int		 inflight;
+static struct pool		*db_pool;	/* WORKERS */
+static struct pool		*cpu_pool;	/* CPU_WORKERS: x-cpu-bound ops */
 
 /*
  * libmicrohttpd's percent-decoding, except that a %00 would cut the path
@@ -112,6 +114,13 @@ server_start(const struct route_node *root)
 		return -1;
 	}
 
+	if ((db_pool = pool_start("database", config.workers)) == NULL ||
+	    (cpu_pool = pool_start("cpu", config.cpu_workers)) == NULL) {
+		pool_stop(db_pool);
+		db_pool = NULL;
+		return -1;
+	}
+
 	/*
 	 * epoll I/O threads; blocking handlers leave them through
 	 * suspend/resume (see pool.h).  MHD_USE_ERROR_LOG sends
@@ -135,6 +144,9 @@ server_start(const struct route_node *root)
 	if (daemon_ == NULL) {
 		log_error(NULL, "cannot listen on %s:%d", config.host,
 		    config.port);
+		pool_stop(cpu_pool);
+		pool_stop(db_pool);
+		cpu_pool = db_pool = NULL;
 		return -1;
 	}
 	info = MHD_get_daemon_info(daemon_, MHD_DAEMON_INFO_BIND_PORT);
@@ -166,7 +178,9 @@ server_stop(void)
 		log_warn("shutdown: %d request(s) still running after %ds",
 		    atomic_load(&inflight), config.shutdown_timeout);
 	/* Running handlers finish; queued ones are answered 503. */
-	pool_stop();
+	pool_stop(cpu_pool);
+	pool_stop(db_pool);
+	cpu_pool = db_pool = NULL;
 	/* Resumed connections still need their I/O thread to send. */
 	deadline = util_now_ns() + 2000000000ULL;
 	while (atomic_load(&inflight) > 0 && util_now_ns() < deadline)
@@ -451,7 +465,8 @@ server_access(void *cls, struct MHD_Connection *conn, const char *url,
 		}
 		sr->state = SREQ_QUEUED;
 		MHD_suspend_connection(conn);
-		pool_submit(&sr->job);
+		pool_submit((sr->req.op->flags & ROUTE_CPU) ? cpu_pool :
+		    db_pool, &sr->job);
 		return MHD_YES;
 	case SREQ_QUEUED:
 		/* Resumed: the worker has set the response. */

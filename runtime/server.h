@@ -6,8 +6,9 @@
  * hooks, routing (404 / 405 decided here, before any body is read) ->
  * body read into memory up to the route's limit (413 beyond it, and at
  * once when Content-Length already says so) -> the handler runs, inline
- * on the I/O thread for operations marked x-inline, otherwise on the
- * worker pool (pool.h) -> middleware "after" hooks -> response -> access
+ * on the I/O thread for operations marked x-inline, on the CPU pool for
+ * those marked x-cpu-bound, otherwise on the database pool (pool.h) ->
+ * middleware "after" hooks -> response -> access
  * log line.  Answers are queued on the final access-handler call, never
  * the first, so keep-alive connections stay open; only a request whose
  * body we refuse is answered early (and its connection closed).
@@ -17,12 +18,13 @@
 
 struct route_node;
 
-/* Binds and starts the I/O threads; 0 ok, -1 error (logged). */
+/* Starts the worker pools, binds and starts the I/O threads; 0 ok, -1
+ * error (logged). */
 int		server_start(const struct route_node *);
 /* The port actually bound (PORT=0 picks a free one). */
 unsigned	server_port(void);
 /* Graceful: stop accepting, let in-flight requests finish (at most
- * SHUTDOWN_TIMEOUT seconds), stop the worker pool, close. */
+ * SHUTDOWN_TIMEOUT seconds), stop the worker pools, close. */
 void		server_stop(void);
 
 #endif

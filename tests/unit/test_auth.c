@@ -1,6 +1,7 @@
 /*
  * test_auth.c - JWT HS256 and Argon2id (runtime/auth.c).
  */
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -184,6 +185,36 @@ test_passwords(void **state)
 	assert_int_equal(auth_password_verify(h2, "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"), 0);
 }
 
+static void *
+verify_thread(void *arg)
+{
+	return (void *)(intptr_t)auth_password_verify(arg, "right password");
+}
+
+/* Six verifies at once under a limit of two: at most two run together,
+ * all of them complete, and each still gets the right answer. */
+static void
+test_hash_limit(void **state)
+{
+	char		hash[AUTH_HASH_MAX];
+	pthread_t	th[6];
+	void		*rc;
+	int		i;
+
+	(void)state;
+	assert_int_equal(auth_password_hash("right password", hash), 0);
+	auth_hash_limit(2);
+	for (i = 0; i < 6; i++)
+		assert_int_equal(pthread_create(&th[i], NULL, verify_thread,
+		    hash), 0);
+	for (i = 0; i < 6; i++) {
+		assert_int_equal(pthread_join(th[i], &rc), 0);
+		assert_int_equal((intptr_t)rc, 0);
+	}
+	assert_int_equal(auth_hash_peak(), 2);
+	auth_hash_limit(0);
+}
+
 int
 main(void)
 {
@@ -194,6 +225,7 @@ main(void)
 		cmocka_unit_test(test_alg_none_and_others_refused),
 		cmocka_unit_test(test_claims),
 		cmocka_unit_test(test_passwords),
+		cmocka_unit_test(test_hash_limit),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -28,7 +28,7 @@ static const char *const keys[] = {
 	"ACCESS_TOKEN_EXPIRE_MINUTES", "CORS_ORIGINS", "UPLOAD_DIR",
 	"MAX_UPLOAD_BYTES", "MAX_BODY_BYTES", "REQUEST_LOG", "LOGIN_LOG",
 	"SMTP_URL", "MAIL_FROM", "OUTBOX", "STATIC_DIR", "MIGRATIONS_DIR",
-	"QUERIES_DIR", "IO_THREADS", "WORKERS", "DB_CONNECTIONS",
+	"QUERIES_DIR", "IO_THREADS", "WORKERS", "CPU_WORKERS", "DB_CONNECTIONS",
 	"CONNECTION_LIMIT", "PER_IP_CONNECTION_LIMIT", "CONNECTION_TIMEOUT",
 	"SHUTDOWN_TIMEOUT", "CORS_ALLOW_METHODS", "CORS_ALLOW_HEADERS",
 	"CORS_ALLOW_CREDENTIALS", "CORS_MAX_AGE", "MAIL_RETRIES",
@@ -450,6 +450,17 @@ test_db_connections(void **state)
 	assert_int_equal(load_quiet(NULL, 0, NULL, &err), 0);
 	free(err);
 	assert_int_equal(config.db_connections, 3);
+
+	/* CPU_WORKERS: 0 (the default) is one per CPU. */
+	assert_int_equal(config.cpu_workers, sysconf(_SC_NPROCESSORS_ONLN));
+	setenv("CPU_WORKERS", "3", 1);
+	assert_int_equal(load_quiet(NULL, 0, NULL, &err), 0);
+	free(err);
+	assert_int_equal(config.cpu_workers, 3);
+	setenv("CPU_WORKERS", "257", 1);
+	assert_int_equal(load_quiet(NULL, 0, NULL, &err), -1);
+	assert_non_null(strstr(err, "CPU_WORKERS"));
+	free(err);
 }
 
 static void

@@ -23,6 +23,23 @@
  * api_<name>_reply_<status>() per success status of the spec.
  */
 
+/* POST /hash */
+struct api_hash_in {
+	void *principal;	/* from security */
+};
+int	api_hash(struct http_request *, const struct api_hash_in *);
+int	api_hash_reply_200(struct http_request *);
+int	glue_hash(struct http_request *);
+extern const struct security glue_security_hash;
+
+/* POST /hash-public */
+struct api_hash_public_in {
+	void *principal;	/* from security */
+};
+int	api_hash_public(struct http_request *, const struct api_hash_public_in *);
+int	api_hash_public_reply_200(struct http_request *);
+int	glue_hash_public(struct http_request *);
+
 /* GET /health */
 struct api_health_in {
 	void *principal;	/* from security */

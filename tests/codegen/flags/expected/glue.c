@@ -16,6 +16,12 @@
 #include "upload.h"
 #include "validate.h"
 
+static const struct security_scheme scheme_bearer = {
+	.name = "bearer",
+	.type = SECURITY_HTTP,
+	.scheme = "Bearer",
+};
+
 static const struct security_scheme scheme_apiKey = {
 	.name = "apiKey",
 	.type = SECURITY_APIKEY,
@@ -23,10 +29,15 @@ static const struct security_scheme scheme_apiKey = {
 	.param = "X-Key",
 };
 
-static const struct security_scheme scheme_bearer = {
-	.name = "bearer",
-	.type = SECURITY_HTTP,
-	.scheme = "Bearer",
+static const struct security_scheme *const sec_hash_0[] = {
+	&scheme_bearer,
+};
+static const struct security_req secreq_hash[] = {
+	{ .schemes = sec_hash_0, .nschemes = 1 },
+};
+const struct security glue_security_hash = {
+	.alts = secreq_hash,
+	.nalts = 1,
 };
 
 static const struct security_scheme *const sec_maybe_0[] = {
@@ -67,6 +78,56 @@ void
 api_init(void)
 {
 	model_init();
+}
+
+/* POST /hash */
+int
+glue_hash(struct http_request *req)
+{
+	struct api_hash_in	*in;
+	struct validate		 vs, *v = &vs;
+	int			 rc = 0;
+
+	if (security_check(req, &glue_security_hash) == -1)
+		return 0;
+	in = arena_calloc(req->arena, 1, sizeof(*in));
+	in->principal = req->principal;
+	validate_init(v, req->arena, VALIDATE_REQUEST);
+
+	if (rc == -1 || validate_ok(v) == -1)
+		return validate_answer(req, v);
+	return api_hash(req, in);
+}
+
+int
+api_hash_reply_200(struct http_request *req)
+{
+	http_response_empty(req, 200);
+	return 0;
+}
+
+/* POST /hash-public */
+int
+glue_hash_public(struct http_request *req)
+{
+	struct api_hash_public_in	*in;
+	struct validate		 vs, *v = &vs;
+	int			 rc = 0;
+
+	in = arena_calloc(req->arena, 1, sizeof(*in));
+	in->principal = req->principal;
+	validate_init(v, req->arena, VALIDATE_REQUEST);
+
+	if (rc == -1 || validate_ok(v) == -1)
+		return validate_answer(req, v);
+	return api_hash_public(req, in);
+}
+
+int
+api_hash_public_reply_200(struct http_request *req)
+{
+	http_response_empty(req, 200);
+	return 0;
 }
 
 /* GET /health */

@@ -10,7 +10,32 @@
 
 /* Sorted by path, then method; the trie points here. */
 const struct route_op api_ops[] = {
-	/* 0: GET /health */
+	/* 0: POST /hash */
+	{
+		.operation_id = "hash",
+		.path = "/hash",
+		.tag = "",
+		.method = HTTP_POST,
+		.flags = ROUTE_AUTH | ROUTE_CPU,
+		.handler = glue_hash,
+		.max_body = 0,
+		.security = &glue_security_hash,
+		.params = NULL,
+		.nparams = 0,
+	},
+	/* 1: POST /hash-public */
+	{
+		.operation_id = "hash_public",
+		.path = "/hash-public",
+		.tag = "",
+		.method = HTTP_POST,
+		.flags = ROUTE_CPU,
+		.handler = glue_hash_public,
+		.max_body = 0,
+		.params = NULL,
+		.nparams = 0,
+	},
+	/* 2: GET /health */
 	{
 		.operation_id = "health",
 		.path = "/health",
@@ -22,7 +47,7 @@ const struct route_op api_ops[] = {
 		.params = NULL,
 		.nparams = 0,
 	},
-	/* 1: POST /login */
+	/* 3: POST /login */
 	{
 		.operation_id = "login",
 		.path = "/login",
@@ -34,7 +59,7 @@ const struct route_op api_ops[] = {
 		.params = NULL,
 		.nparams = 0,
 	},
-	/* 2: GET /maybe */
+	/* 4: GET /maybe */
 	{
 		.operation_id = "maybe",
 		.path = "/maybe",
@@ -47,7 +72,7 @@ const struct route_op api_ops[] = {
 		.params = NULL,
 		.nparams = 0,
 	},
-	/* 3: GET /me */
+	/* 5: GET /me */
 	{
 		.operation_id = "me",
 		.path = "/me",
@@ -60,7 +85,7 @@ const struct route_op api_ops[] = {
 		.params = NULL,
 		.nparams = 0,
 	},
-	/* 4: POST /upload */
+	/* 6: POST /upload */
 	{
 		.operation_id = "upload",
 		.path = "/upload",
@@ -74,12 +99,28 @@ const struct route_op api_ops[] = {
 		.nparams = 0,
 	},
 };
-const size_t api_nops = 5;
+const size_t api_nops = 7;
+
+/* /hash */
+static const struct route_node node_hash = {
+	.ops = {
+		[HTTP_POST] = &api_ops[0],
+	},
+	.allow = "POST",
+};
+
+/* /hash-public */
+static const struct route_node node_hash_public = {
+	.ops = {
+		[HTTP_POST] = &api_ops[1],
+	},
+	.allow = "POST",
+};
 
 /* /health */
 static const struct route_node node_health = {
 	.ops = {
-		[HTTP_GET] = &api_ops[0],
+		[HTTP_GET] = &api_ops[2],
 	},
 	.allow = "GET",
 };
@@ -87,7 +128,7 @@ static const struct route_node node_health = {
 /* /login */
 static const struct route_node node_login = {
 	.ops = {
-		[HTTP_POST] = &api_ops[1],
+		[HTTP_POST] = &api_ops[3],
 	},
 	.allow = "POST",
 };
@@ -95,7 +136,7 @@ static const struct route_node node_login = {
 /* /maybe */
 static const struct route_node node_maybe = {
 	.ops = {
-		[HTTP_GET] = &api_ops[2],
+		[HTTP_GET] = &api_ops[4],
 	},
 	.allow = "GET",
 };
@@ -103,7 +144,7 @@ static const struct route_node node_maybe = {
 /* /me */
 static const struct route_node node_me = {
 	.ops = {
-		[HTTP_GET] = &api_ops[3],
+		[HTTP_GET] = &api_ops[5],
 	},
 	.allow = "GET",
 };
@@ -111,12 +152,14 @@ static const struct route_node node_me = {
 /* /upload */
 static const struct route_node node_upload = {
 	.ops = {
-		[HTTP_POST] = &api_ops[4],
+		[HTTP_POST] = &api_ops[6],
 	},
 	.allow = "POST",
 };
 
 static const struct route_edge edges_root[] = {
+	{ .segment = "hash", .node = &node_hash },
+	{ .segment = "hash-public", .node = &node_hash_public },
 	{ .segment = "health", .node = &node_health },
 	{ .segment = "login", .node = &node_login },
 	{ .segment = "maybe", .node = &node_maybe },
@@ -127,6 +170,6 @@ static const struct route_edge edges_root[] = {
 /* / */
 const struct route_node api_routes = {
 	.children = edges_root,
-	.nchildren = 5,
+	.nchildren = 7,
 	.allow = NULL,
 };

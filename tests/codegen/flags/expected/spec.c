@@ -12,7 +12,9 @@ const char api_spec_yaml[] =
 	" an\n"
 	"# empty requirement {} alone means no authentication.  ROUTE_INLIN"
 	"E from\n"
-	"# x-inline: true, max_body from x-max-bytes.\n"
+	"# x-inline: true, ROUTE_CPU from x-cpu-bound: true, max_body from"
+	"\n"
+	"# x-max-bytes.\n"
 	"openapi: 3.1.0\n"
 	"info: {title: Flags, version: '1'}\n"
 	"security:\n"
@@ -51,8 +53,20 @@ const char api_spec_yaml[] =
 	"      operationId: upload\n"
 	"      x-max-bytes: 5242880\n"
 	"      x-inline: true\n"
-	"      responses: {'201': {description: created}}\n";
-const size_t api_spec_yaml_len = 1078;
+	"      responses: {'201': {description: created}}\n"
+	"  /hash:\n"
+	"    post:\n"
+	"      operationId: hash\n"
+	"      x-cpu-bound: true\n"
+	"      responses: {'200': {description: OK}}\n"
+	"  /hash-public:\n"
+	"    post:\n"
+	"      operationId: hash_public\n"
+	"      x-cpu-bound: true\n"
+	"      x-inline: false\n"
+	"      security: []\n"
+	"      responses: {'200': {description: OK}}\n";
+const size_t api_spec_yaml_len = 1391;
 
 const char api_spec_json[] =
 	"{\"openapi\":\"3.1.0\",\"info\":{\"title\":\"Flags\",\"version\":"
@@ -69,5 +83,10 @@ const char api_spec_json[] =
 	"\"apiKey\":[]}],\"x-inline\":true,\"x-max-bytes\":1048576,\"respon"
 	"ses\":{\"200\":{\"description\":\"OK\"}}}},\"/upload\":{\"post\":{"
 	"\"operationId\":\"upload\",\"x-max-bytes\":5242880,\"x-inline\":tr"
-	"ue,\"responses\":{\"201\":{\"description\":\"created\"}}}}}}";
-const size_t api_spec_json_len = 832;
+	"ue,\"responses\":{\"201\":{\"description\":\"created\"}}}},\"/hash"
+	"\":{\"post\":{\"operationId\":\"hash\",\"x-cpu-bound\":true,\"resp"
+	"onses\":{\"200\":{\"description\":\"OK\"}}}},\"/hash-public\":{\"p"
+	"ost\":{\"operationId\":\"hash_public\",\"x-cpu-bound\":true,\"x-in"
+	"line\":false,\"security\":[],\"responses\":{\"200\":{\"description"
+	"\":\"OK\"}}}}}}";
+const size_t api_spec_json_len = 1077;

@@ -7,6 +7,24 @@
  */
 #include "api.h"
 
+/* POST /hash */
+__attribute__((weak)) int
+api_hash(struct http_request *req, const struct api_hash_in *in)
+{
+	http_errorf(req, 501, "Operation %s is not implemented",
+	    "hash");
+	return (0);
+}
+
+/* POST /hash-public */
+__attribute__((weak)) int
+api_hash_public(struct http_request *req, const struct api_hash_public_in *in)
+{
+	http_errorf(req, 501, "Operation %s is not implemented",
+	    "hash_public");
+	return (0);
+}
+
 /* GET /health */
 __attribute__((weak)) int
 api_health(struct http_request *req, const struct api_health_in *in)
