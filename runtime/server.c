@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -63,6 +64,10 @@ static enum MHD_Result	server_access(void *, struct MHD_Connection *,
 			    const char *, const char *, const char *,
 			    const char *, size_t *, void **);
 static size_t		server_unescape(void *, struct MHD_Connection *, char *);
+static enum MHD_Result	server_accept(void *, const struct sockaddr *,
+			    socklen_t);
+static void		server_connection(void *, struct MHD_Connection *,
+			    void **, enum MHD_ConnectionNotificationCode);
 static void		server_completed(void *, struct MHD_Connection *,
 			    void **, enum MHD_RequestTerminationCode);
 static struct sreq	*server_sreq_new(struct MHD_Connection *,
@@ -82,6 +87,8 @@ static struct MHD_Daemon	*daemon_;
 static MHD_socket		 listen_fd = MHD_INVALID_SOCKET;
 static const struct route_node	*routes;
 static atomic_int		 inflight;
+static atomic_int		 open_conns;	/* connections started, not closed */
+static atomic_ullong		 refused, refused_logged_ns;
 static struct pool		*db_pool;	/* WORKERS */
 static struct pool		*cpu_pool;	/* CPU_WORKERS: x-cpu-bound ops */
 
@@ -96,6 +103,68 @@ server_unescape(void *cls, struct MHD_Connection *conn, char *s)
 	if (strstr(s, "%00") != NULL)
 		return strlen(s);
 	return MHD_http_unescape(s);
+}
+
+/*
+ * CONNECTION_LIMIT is ours, not libmicrohttpd's: at its own limit
+ * libmicrohttpd stops polling the listening socket, and the kernel then
+ * completes new connections into the backlog, where their clients wait
+ * (measured: 10 s and more) for a slot.  Here a connection over the limit
+ * is closed as soon as it is accepted, so its client learns at once.
+ * libmicrohttpd's limit is set above ours (SERVER_LIMIT_SLACK) as a
+ * backstop; the check and the count race by at most a connection or two
+ * per I/O thread.
+ */
+#define SERVER_LIMIT_SLACK	64
+
+static enum MHD_Result
+server_accept(void *cls, const struct sockaddr *addr, socklen_t len)
+{
+	unsigned long long	now, last;
+
+	if (atomic_load(&open_conns) < config.connection_limit)
+		return MHD_YES;
+	atomic_fetch_add(&refused, 1);
+	/* One line a second at most, with the count since the last. */
+	now = util_now_ns();
+	last = atomic_load(&refused_logged_ns);
+	if (now - last >= 1000000000ULL &&
+	    atomic_compare_exchange_strong(&refused_logged_ns, &last, now))
+		log_warn("CONNECTION_LIMIT (%d) reached: %llu connection(s) "
+		    "refused", config.connection_limit,
+		    atomic_exchange(&refused, 0));
+	return MHD_NO;
+}
+
+static void
+server_connection(void *cls, struct MHD_Connection *conn, void **ctx,
+    enum MHD_ConnectionNotificationCode code)
+{
+	if (code == MHD_CONNECTION_NOTIFY_STARTED)
+		atomic_fetch_add(&open_conns, 1);
+	else if (code == MHD_CONNECTION_NOTIFY_CLOSED)
+		atomic_fetch_sub(&open_conns, 1);
+}
+
+/*
+ * Every connection is a descriptor: raise the soft RLIMIT_NOFILE (often
+ * 1024) towards what CONNECTION_LIMIT needs, up to the hard limit.
+ */
+static void
+server_nofile(void)
+{
+	struct rlimit	rl;
+	rlim_t		need;
+
+	need = (rlim_t)config.connection_limit + SERVER_LIMIT_SLACK +
+	    (rlim_t)config.workers + (rlim_t)config.cpu_workers + 128;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1 || rl.rlim_cur >= need)
+		return;
+	rl.rlim_cur = rl.rlim_max < need ? rl.rlim_max : need;
+	if (setrlimit(RLIMIT_NOFILE, &rl) == -1 || rl.rlim_cur < need)
+		log_warn("open files are limited to %llu (ulimit -n): fewer "
+		    "than CONNECTION_LIMIT %d connections may fit",
+		    (unsigned long long)rl.rlim_cur, config.connection_limit);
 }
 
 int
@@ -114,6 +183,7 @@ server_start(const struct route_node *root)
 		return -1;
 	}
 
+	server_nofile();
 	if ((db_pool = pool_start("database", config.workers)) == NULL ||
 	    (cpu_pool = pool_start("cpu", config.cpu_workers)) == NULL) {
 		pool_stop(db_pool);
@@ -128,11 +198,13 @@ server_start(const struct route_node *root)
 	 */
 	flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME |
 	    MHD_USE_ERROR_LOG;
-	daemon_ = MHD_start_daemon(flags, 0, NULL, NULL,
+	daemon_ = MHD_start_daemon(flags, 0, server_accept, NULL,
 	    server_access, NULL,
 	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sin,
 	    MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)config.io_threads,
-	    MHD_OPTION_CONNECTION_LIMIT, (unsigned int)config.connection_limit,
+	    MHD_OPTION_CONNECTION_LIMIT,
+	    (unsigned int)config.connection_limit + SERVER_LIMIT_SLACK,
+	    MHD_OPTION_NOTIFY_CONNECTION, server_connection, NULL,
 	    MHD_OPTION_PER_IP_CONNECTION_LIMIT,
 	    (unsigned int)config.per_ip_connection_limit,
 	    MHD_OPTION_CONNECTION_TIMEOUT,

@@ -278,6 +278,50 @@ class FoundationTest(ServerCase):
 
 
 @direct_only("start-up, shutdown and configuration: raw sockets and process exit codes")
+@direct_only("holds the server's connections itself")
+class ConnectionLimitTest(unittest.TestCase):
+    def test_over_the_limit_is_refused_at_once_not_queued(self):
+        """CONNECTION_LIMIT=4 with four idle keep-alive connections open:
+        a fifth is closed as soon as it is accepted (libmicrohttpd's own
+        limit would leave it waiting in the kernel's backlog until a slot
+        frees, here CONNECTION_TIMEOUT's 30 s), the four are still served,
+        and once one closes a new connection is answered again."""
+        srv = Server(env={"CONNECTION_LIMIT": "4", "CONNECTION_TIMEOUT": "30"}).wait_ready()
+        held = []
+        try:
+            for _ in range(4):
+                c = srv.conn()
+                self.assertEqual(srv.request("GET", "/", conn=c).status, 200)
+                held.append(c)
+            for _ in range(3):
+                t0 = time.monotonic()
+                with socket.create_connection(("127.0.0.1", srv.port), timeout=5) as s:
+                    try:
+                        s.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+                        data = s.recv(100)
+                    except ConnectionResetError:
+                        data = b""
+                self.assertEqual(data, b"")
+                self.assertLess(time.monotonic() - t0, 1.0)
+            for c in held:
+                self.assertEqual(srv.request("GET", "/", conn=c).status, 200)
+            held.pop().close()
+            deadline = time.monotonic() + 5
+            while True:             # the close is noticed by its I/O thread
+                try:
+                    if srv.request("GET", "/").status == 200:
+                        break
+                except (ConnectionError, OSError):
+                    pass
+                self.assertLess(time.monotonic(), deadline, "no slot after a close")
+                time.sleep(0.05)
+            self.assertTrue(any("CONNECTION_LIMIT (4) reached" in l for l in srv.lines), srv.lines[-5:])
+        finally:
+            for c in held:
+                c.close()
+            srv.stop()
+
+
 class LifecycleTest(unittest.TestCase):
     def test_graceful_shutdown_finishes_in_flight_request(self):
         srv = Server().wait_ready()
