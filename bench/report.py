@@ -171,16 +171,16 @@ def rows(runs, name, c0):
         m = median(rs)
         ours = g.get(("wrk", "ours", k[2]))
         note = ""
-        if k == ("wrk", "ours", c0):
-            note = ""
-        elif k[0] == "wrk" and k[1] == "ours" and base:
-            note = f"retention **{fmt_ratio(ratio(m['rps'], median(base)['rps']))}** of -c{c0}"
+        if k[:2] == ("wrk", "ours"):
+            if k[2] != c0 and base:
+                note = f"retention **{fmt_ratio(ratio(m['rps'], median(base)['rps']))}** of -c{c0}"
         elif ours:
+            # Ours at the same client count divided by this runner.
             om = median(ours)
-            what = {"base": "bare", "pgbench": "pgbench"}.get(k[1] if k[0] == "wrk" else k[0], "this")
+            what = "pgbench" if k[0] == "pgbench" else "bare" if k[1] == "base" else "this"
             note = (f"ours ÷ {what} **{fmt_ratio(ratio(om['rps'], m['rps']))}**"
                     + round_range(ours, rs))
-            if k[1] not in ("base", "ours"):
+            if what == "this":
                 note += "; p99 lower: " + ("yes" if om["p99"] < m["p99"] else "**no**")
         hwms = [r["hwm"] for r in rs if r["hwm"] is not None]
         print(f"| {title} | {m['label']} | {k[2]} | {m['rps']:.0f} | {ms(m['p50'])} | "
@@ -287,14 +287,10 @@ def summary(runs, facts, c0):
             if worst is None or x < worst[0]:
                 worst = (x, f"{rs[0]['title']} at -c{k[2]}")
     if n:
-        low = [] if worst[0] >= RETENTION else [f"lowest {fmt_ratio(worst[0])} ({worst[1]})"]
-        measured = (f"lowest {fmt_ratio(worst[0])} ({worst[1]})" if not low else low[0])
-        if bad_runs:
-            measured += "; " + "; ".join(bad_runs)
-        else:
-            measured += "; no failed request"
-        line("4a", f"throughput at higher -c ÷ at -c{c0}",
-             f"≥ {RETENTION:.2f}×, zero failed", measured, verdict(not low and not bad_runs))
+        measured = f"lowest {fmt_ratio(worst[0])} ({worst[1]}); "
+        measured += "; ".join(bad_runs) if bad_runs else "no failed request"
+        line("4a", f"throughput at higher -c ÷ at -c{c0}", f"≥ {RETENTION:.2f}×, zero failed",
+             measured, verdict(worst[0] >= RETENTION and not bad_runs))
     if "connlimit_limit" in facts:
         f = facts
         probes = int(f.get("connlimit_probes", 0))

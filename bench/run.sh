@@ -50,7 +50,7 @@
 #                      (under 5% of a CPU), at most this many seconds (120)
 #   BENCH_SCENARIOS    scenarios to run, in order (default: "root post-get
 #                      posts-list posts-create upload mixed login"; also
-#                      users-me, notfound, stub)
+#                      users-me, notfound, stub; "none" for none)
 #   BENCH_ANCHOR=0     no FastAPI (as --no-anchor); default 1
 #   BENCH_REF_WORKERS  uvicorn worker counts of the reference ("1"; "1 2"
 #                      measures both)
@@ -120,6 +120,7 @@ export BENCH_WRK_TIMEOUT=${BENCH_WRK_TIMEOUT:-30s}
 export BENCH_SETTLE_MAX=${BENCH_SETTLE_MAX:-120}
 export BENCH_DIR=$repo/bench
 scenarios=${BENCH_SCENARIOS:-root post-get posts-list posts-create upload mixed login}
+[ "$scenarios" != none ] || scenarios=
 read -r -a clients <<<"$BENCH_CLIENTS"
 c0=${clients[0]}
 read -r -a base_clients <<<"$BENCH_BASELINE_CLIENTS"
@@ -450,13 +451,14 @@ generator() {
   echo
   echo "## Generator: scripts/realspecs.sh"
   echo
-  sed 's/^/    /' "$log"
+  # The examples it refused are counted in its "oas-examples:" line.
+  grep -v '^refused ' "$log" | sed 's/^/    /'
   echo
   echo "Objects of GitHub's generated C (-O0), size(1):"
   echo
-  size -t "$objs"/*.o 2>/dev/null | sed 's/^/    /'
-  echo "generator=$(grep -E '^github: (generated|compiled)' "$log" | sed 's/^github: //' |
-    tr '\n' ' ')objects $(size -t "$objs"/*.o 2>/dev/null | awk 'END {
+  size -t "$objs"/*.o 2>/dev/null | sed "s|$objs/||; s/^/    /"
+  echo "generator=$(grep -E '^github: (generated|compiled)' "$log" | sed 's/^github: //; s/:$//' |
+    paste -sd ';' | sed 's/;/; /g'); objects $(size -t "$objs"/*.o 2>/dev/null | awk 'END {
       printf "%.1f MB (text %.1f MB)", $4 / 1e6, $1 / 1e6 }')" >>"$facts"
 }
 [ "${BENCH_GENERATOR:-0}" = 0 ] || generator
@@ -473,10 +475,12 @@ if [ "$anchor" = 1 ]; then
   mem_table
 fi
 
-echo
-echo "## Command lines"
-echo
-sed "s|$repo/||g; s/^/    /" "$BENCH_COMMANDS"
+if [ -s "$BENCH_COMMANDS" ]; then
+  echo
+  echo "## Command lines"
+  echo
+  sed "s|$repo/||g; s/^/    /" "$BENCH_COMMANDS"
+fi
 if [ -f "$state/post-get.pgbench" ]; then
   echo
   echo "The pgbench script (PostGet from sql/queries/posts.sql):"
