@@ -13,6 +13,7 @@
 #include "log.h"
 #include "model.h"
 #include "security.h"
+#include "util.h"
 
 PGresult *
 app_query(struct http_request *req, const char *name, int n,
@@ -84,7 +85,10 @@ app_user_save(struct http_request *req, const char *name, int n,
 const char *
 app_int(struct http_request *req, long long v)
 {
-	return arena_sprintf(req->arena, "%lld", v);
+	char	*s = arena_alloc(req->arena, 24);
+
+	util_fmt_i(s, v);
+	return s;
 }
 
 int

@@ -123,8 +123,9 @@ static const struct config_key config_keys[] = {
 	/* limits and threads */
 	{ "IO_THREADS", CONFIG_INT, CONFIG_FIELD(io_threads), 1, 256,
 	    "2", "threads accepting and parsing requests" },
-	{ "WORKERS", CONFIG_INT, CONFIG_FIELD(workers), 1, 1024,
-	    "16", "threads running handlers that may block" },
+	{ "WORKERS", CONFIG_INT, CONFIG_FIELD(workers), 0, 1024,
+	    "0", "threads running handlers that may block (each with a "
+	    "database connection); 0 = two per CPU" },
 	{ "CPU_WORKERS", CONFIG_INT, CONFIG_FIELD(cpu_workers), 0, 256,
 	    "0", "threads running x-cpu-bound handlers (password hashing); "
 	    "0 = one per CPU" },
@@ -196,6 +197,8 @@ config_load(const char *conf_path, int must_exist, const char *env_path)
 	errors += config_environment();
 
 	/* Derived after merging, so a later source's WORKERS counts. */
+	if (config.workers == 0)
+		config.workers = 2 * config_cpus();
 	if (config.db_connections == 0)
 		config.db_connections = config.workers;
 	if (config.cpu_workers == 0)

@@ -13,6 +13,7 @@
 
 #include "arena.h"
 #include "jsonw.h"
+#include "util.h"
 
 static void	jsonw_grow(struct jsonw *, size_t);
 static void	jsonw_sep(struct jsonw *);
@@ -164,11 +165,11 @@ void
 jsonw_int(struct jsonw *w, int64_t v)
 {
 	char	tmp[24];
-	int	n;
+	size_t	n;
 
 	jsonw_sep(w);
-	n = snprintf(tmp, sizeof(tmp), "%lld", (long long)v);
-	jsonw_put(w, tmp, (size_t)n);
+	n = util_fmt_i(tmp, (long long)v);
+	jsonw_put(w, tmp, n);
 }
 
 void

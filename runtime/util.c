@@ -118,6 +118,16 @@ util_fmt_u(char *dst, unsigned long long v)
 }
 
 size_t
+util_fmt_i(char *dst, long long v)
+{
+	if (v >= 0)
+		return util_fmt_u(dst, (unsigned long long)v);
+	dst[0] = '-';
+	/* -(v + 1) + 1: LLONG_MIN has no positive long long */
+	return 1 + util_fmt_u(dst + 1, (unsigned long long)-(v + 1) + 1);
+}
+
+size_t
 util_fmt_ms(char *dst, unsigned long long ns)
 {
 	unsigned long long	cs = (ns + 5000) / 10000;	/* 1/100 ms */

@@ -26,6 +26,8 @@ unsigned long long	util_now_ns(void);
 size_t	util_fmt_ms(char *dst, unsigned long long ns);
 /* An unsigned decimal into dst (at least 21 bytes); returns the length. */
 size_t	util_fmt_u(char *dst, unsigned long long v);
+/* A signed decimal into dst (at least 21 bytes); returns the length. */
+size_t	util_fmt_i(char *dst, long long v);
 
 #define nitems(a)	(sizeof(a) / sizeof((a)[0]))
 

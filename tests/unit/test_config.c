@@ -143,9 +143,9 @@ assert_defaults(void)
 	assert_string_equal(config.migrations_dir, "sql/migrations");
 	assert_string_equal(config.queries_dir, "sql/queries");
 	assert_int_equal(config.io_threads, 2);
-	assert_int_equal(config.workers, 16);
+	assert_int_equal(config.workers, 2 * sysconf(_SC_NPROCESSORS_ONLN));
 	/* 0 in the table, resolved to WORKERS once every source is read. */
-	assert_int_equal(config.db_connections, 16);
+	assert_int_equal(config.db_connections, config.workers);
 	assert_int_equal(config.connection_limit, 1024);
 	assert_int_equal(config.per_ip_connection_limit, 64);
 	assert_int_equal(config.connection_timeout, 30);
@@ -335,7 +335,7 @@ test_environment_errors(void **state)
 	    "environment: PORT: expected an integer between 0 and 65535\n"
 	    "environment: DEBUG: expected a boolean (1/0, true/false, yes/no, "
 	    "on/off)\n"
-	    "environment: WORKERS: expected an integer between 1 and 1024\n");
+	    "environment: WORKERS: expected an integer between 0 and 1024\n");
 	free(err);
 }
 

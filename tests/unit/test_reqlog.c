@@ -297,6 +297,12 @@ test_fmt(void **state)
 	assert_string_equal(buf, "0");
 	assert_int_equal(util_fmt_u(buf, 18446744073709551615ULL), 20);
 	assert_string_equal(buf, "18446744073709551615");
+	assert_int_equal(util_fmt_i(buf, -1), 2);
+	assert_string_equal(buf, "-1");
+	assert_int_equal(util_fmt_i(buf, -9223372036854775807LL - 1), 20);
+	assert_string_equal(buf, "-9223372036854775808");
+	assert_int_equal(util_fmt_i(buf, 9223372036854775807LL), 19);
+	assert_string_equal(buf, "9223372036854775807");
 }
 
 /* reqlog_access: the console line as given, the file line formatted,
