@@ -140,6 +140,7 @@ export BENCH_STATE=$state BENCH_RESULTS=$state/results BENCH_COMMANDS=$state/com
 facts=$state/facts
 : >"$BENCH_RESULTS"; : >"$BENCH_COMMANDS"; : >"$facts"
 pids=()
+declare -A pid_names=()
 bench_db=
 extra_dbs=()
 scenario_pgid=
@@ -189,6 +190,7 @@ start() {
   (cd "$dir" && exec "$@") >"$dir/server.out" 2>"$dir/server.log" </dev/null &
   pid=$!
   pids+=("$pid")
+  pid_names[$pid]=$name
   started_url=
   started_pid=$pid
   for ((i = 0; i < 300; i++)); do
@@ -209,7 +211,12 @@ ours_env=(PORT=0 HOST=127.0.0.1 ENVIRONMENT=development DEBUG=false SECRET_KEY=b
   ACCESS_TOKEN_EXPIRE_MINUTES=600 DATABASE_URL="$db_url" STATIC_DIR="$repo/node_modules"
   MIGRATIONS_DIR="$repo/sql/migrations" QUERIES_DIR="$repo/sql/queries"
   UPLOAD_DIR=uploads REQUEST_LOG=requests.log LOGIN_LOG=login_log.txt OUTBOX=outbox.txt)
-server_abs=$(realpath "$server")
+# A copy is measured: the same binary all through the run even if the
+# build relinks it meanwhile, and one that a "pkill server" or a
+# "pkill -f build/release/bin/server" elsewhere on the machine leaves alone.
+server_abs=$state/bin/ours-bench
+mkdir -p "$state/bin"
+cp "$server" "$server_abs"
 
 say "starting our server and the baseline ($IO_THREADS I/O threads each)"
 start "our server" "$state/ours" env "${ours_env[@]}" "$server_abs"
@@ -221,9 +228,10 @@ export BENCH_URL_base=$started_url BENCH_LABEL_base="bare libmicrohttpd"
 startup_line=$(grep -m1 'listening on' "$state/ours/server.log")
 workers=$(sed -n 's/.*I\/O threads, \([0-9]*\) workers.*/\1/p' <<<"$startup_line")
 # The bound on concurrent Argon2id hashes, when the server prints one in
-# its start-up lines: "N hashes", "N concurrent (Argon2id) hashes",
-# "HASH_CONCURRENCY=N" or "hash concurrency N".
-hash_bound=$(grep -oiE '[0-9]+ (concurrent )?(argon2(id)? )?hash(es)?\b|hash[_ ]concurrency[ =:]+[0-9]+' \
+# its start-up lines: "N CPU workers" (the pool that runs x-cpu-bound
+# handlers: password hashing), "N hashes", "N concurrent (Argon2id)
+# hashes", "HASH_CONCURRENCY=N" or "hash concurrency N".
+hash_bound=$(grep -oiE '[0-9]+ cpu workers|[0-9]+ (concurrent )?(argon2(id)? )?hash(es)?\b|hash[_ ]concurrency[ =:]+[0-9]+' \
   "$state/ours/server.log" | grep -oE '[0-9]+' | head -1 || true)
 [ -z "$hash_bound" ] || echo "hash_bound=$hash_bound" >>"$facts"
 
@@ -280,7 +288,7 @@ cat <<EOF
 - machine: $(nproc) CPUs, ${cpu:-unknown CPU}, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), Linux $(uname -r)
 - CPU in use by other processes just before the first measurement: $(cpu_busy) (over 1 s, idle servers)
 - libmicrohttpd $(pkg-config --modversion libmicrohttpd), $(wrk -v 2>&1 | head -1 | cut -d' ' -f1-2), $(pgbench --version), $(psql "$db_url" -qAtc 'SHOW server_version' | cut -d' ' -f1) server
-- ours: $server, $IO_THREADS I/O threads, ${workers:-?} workers, access log to a file, CONNECTION_LIMIT=$CONNECTION_LIMIT,
+- ours: $server (a copy of it, run as ours-bench), $IO_THREADS I/O threads, ${workers:-?} workers, access log to a file, CONNECTION_LIMIT=$CONNECTION_LIMIT,
   PER_IP_CONNECTION_LIMIT=$PER_IP_CONNECTION_LIMIT, CONNECTION_TIMEOUT=$CONNECTION_TIMEOUT; start-up line: \`listening on${startup_line#*listening on}\`
 - bare libmicrohttpd: $hello (bench/baseline/hello.c), same daemon flags, $IO_THREADS threads, same limits
 - FastAPI: $ref_line
@@ -325,8 +333,8 @@ run_scenario() {
   cat "$state/rows"
   for pid in "${pids[@]}"; do
     kill -0 "$pid" 2>/dev/null && continue
-    echo "| $name | | | | | | | | **a server exited** |"
-    say "a server exited during $name; the logs' last lines:"
+    echo "| $name | | | | | | | | **${pid_names[$pid]:-a server} (pid $pid) exited** |"
+    say "${pid_names[$pid]:-a server} (pid $pid) exited during $name; the logs' last lines:"
     tail -n 20 "$state"/*/server.log "$state"/*.log >&2 2>/dev/null || true
     exit 1
   done
