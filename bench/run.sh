@@ -71,7 +71,8 @@
 #   DATABASE_URL       use this PostgreSQL instead of a private one; a
 #                      private one of your own: PGDATA_DIR=... PGPORT_PRIVATE=...
 #
-# The full run (defaults) takes about 25 minutes; a quick look:
+# The full run (defaults) takes about 20-25 minutes on an idle machine; a
+# quick look (about 4 minutes):
 #   BENCH_DURATION=2s BENCH_ROUNDS=1 BENCH_SCENARIOS="root post-get" bench/run.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
