@@ -147,10 +147,10 @@ main(int argc, char **argv)
 		goto out_reqlog;
 	if (server_start(&api_routes) == -1)
 		goto out_tasks;
-	log_info("listening on http://%s:%u (%d I/O threads, %d workers, "
-	    "%d CPU workers, %s)", config.host, server_port(),
-	    config.io_threads, config.workers, config.cpu_workers,
-	    config.environment);
+	log_info("listening on http://%s:%u (%d I/O threads, %d database "
+	    "connections, %d workers, %d CPU workers, %s)", config.host,
+	    server_port(), config.io_threads, config.db_connections,
+	    config.workers, config.cpu_workers, config.environment);
 
 	if (sigwait(&sigs, &sig) == 0)
 		log_info("%s: shutting down", sig == SIGINT ? "SIGINT" :

@@ -227,7 +227,8 @@ export BENCH_LABEL_pgbench=pgbench
 start "the baseline" "$state/base" "$repo/$hello" 0 "$IO_THREADS"
 export BENCH_URL_base=$started_url BENCH_LABEL_base="bare libmicrohttpd"
 startup_line=$(grep -m1 'listening on' "$state/ours/server.log")
-workers=$(sed -n 's/.*I\/O threads, \([0-9]*\) workers.*/\1/p' <<<"$startup_line")
+workers=$(sed -n 's/.* \([0-9]*\) workers.*/\1/p' <<<"$startup_line")
+db_conns=$(sed -n 's/.* \([0-9]*\) database connections.*/\1/p' <<<"$startup_line")
 # The bound on concurrent Argon2id hashes, when the server prints one in
 # its start-up lines: "N CPU workers" (the pool that runs x-cpu-bound
 # handlers: password hashing), "N hashes", "N concurrent (Argon2id)
@@ -289,7 +290,7 @@ cat <<EOF
 - machine: $(nproc) CPUs, ${cpu:-unknown CPU}, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), Linux $(uname -r)
 - CPU in use by other processes just before the first measurement: $(cpu_busy) (over 1 s, idle servers)
 - libmicrohttpd $(pkg-config --modversion libmicrohttpd), $(wrk -v 2>&1 | head -1 | cut -d' ' -f1-2), $(pgbench --version), $(psql "$db_url" -qAtc 'SHOW server_version' | cut -d' ' -f1) server
-- ours: $server (a copy of it, run as ours-bench), $IO_THREADS I/O threads, ${workers:-?} workers, access log to a file, CONNECTION_LIMIT=$CONNECTION_LIMIT,
+- ours: $server (a copy of it, run as ours-bench), $IO_THREADS I/O threads with ${db_conns:-?} database connections, ${workers:-?} upload workers, access log to a file, CONNECTION_LIMIT=$CONNECTION_LIMIT,
   PER_IP_CONNECTION_LIMIT=$PER_IP_CONNECTION_LIMIT, CONNECTION_TIMEOUT=$CONNECTION_TIMEOUT; start-up line: \`listening on${startup_line#*listening on}\`
 - bare libmicrohttpd: $hello (bench/baseline/hello.c), same daemon flags, $IO_THREADS threads, same limits
 - FastAPI: $ref_line

@@ -124,13 +124,15 @@ static const struct config_key config_keys[] = {
 	{ "IO_THREADS", CONFIG_INT, CONFIG_FIELD(io_threads), 1, 256,
 	    "2", "threads accepting and parsing requests" },
 	{ "WORKERS", CONFIG_INT, CONFIG_FIELD(workers), 0, 1024,
-	    "0", "threads running handlers that may block (each with a "
-	    "database connection); 0 = two per CPU" },
+	    "0", "threads running the handlers of uploads (files are "
+	    "written and fsynced; each with a database connection); "
+	    "0 = two per CPU" },
 	{ "CPU_WORKERS", CONFIG_INT, CONFIG_FIELD(cpu_workers), 0, 256,
 	    "0", "threads running x-cpu-bound handlers (password hashing); "
 	    "0 = one per CPU" },
 	{ "DB_CONNECTIONS", CONFIG_INT, CONFIG_FIELD(db_connections), 0, 1024,
-	    "0", "database connections; 0 means one per worker" },
+	    "0", "database connections of the I/O threads, which run "
+	    "every other database handler; 0 = four per I/O thread" },
 	{ "CONNECTION_LIMIT", CONFIG_INT, CONFIG_FIELD(connection_limit),
 	    1, 1048576, "1024", "open connections, all clients" },
 	{ "PER_IP_CONNECTION_LIMIT", CONFIG_INT,
@@ -199,8 +201,11 @@ config_load(const char *conf_path, int must_exist, const char *env_path)
 	/* Derived after merging, so a later source's WORKERS counts. */
 	if (config.workers == 0)
 		config.workers = 2 * config_cpus();
+	/* Four a loop: enough to keep PostgreSQL busy on short queries
+	 * (bench/RESULTS.md), few enough that its backends do not take
+	 * turns on the CPUs. */
 	if (config.db_connections == 0)
-		config.db_connections = config.workers;
+		config.db_connections = 4 * config.io_threads;
 	if (config.cpu_workers == 0)
 		config.cpu_workers = config_cpus();
 

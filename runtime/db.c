@@ -35,6 +35,7 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -73,6 +74,8 @@ struct db {
 	int		 in_tx;		/* db_begin called, not yet ended */
 	int		 tx_lost;	/* connection dropped inside it */
 	char		*error;		/* db_last_error */
+	db_wait_fn	 wait;		/* NULL: poll() */
+	void		*wait_arg;
 };
 
 /* Process-wide, written by db_init only, read-only afterwards. */
@@ -85,7 +88,10 @@ static void		 db_set_error(struct db *, const char *, ...)
 static char		*db_flatten(char *);
 static int		 db_connect(struct db *);
 static void		 db_disconnect(struct db *);
-static PGconn		*db_connect_url(const char *);
+static PGconn		*db_connect_url(const char *, int);
+static int		 db_wait(struct db *, int, unsigned long long);
+static PGresult		*db_roundtrip(struct db *, const struct db_query *,
+			    const char *, int, const char *const *);
 static int		 db_state_lost(const char *);
 static enum db_error	 db_result_error(struct db *, const char *,
 			    const PGresult *);
@@ -529,25 +535,146 @@ db_conn(struct db *db)
 /*
  * The URL's own settings win over our default timeout: libpq lets later
  * keywords override earlier ones, and dbname is expanded in place.
+ * blocking: connected (or failed) on return; otherwise only started,
+ * for db_connect to drive without blocking.
  */
 static PGconn *
-db_connect_url(const char *url)
+db_connect_url(const char *url, int blocking)
 {
 	const char	*const keys[] = { "connect_timeout", "dbname", NULL };
 	const char	*const vals[] = { DB_CONNECT_TIMEOUT, url, NULL };
 	PGconn		*conn;
 
-	if ((conn = PQconnectdbParams(keys, vals, 1)) == NULL)
-		fatal("PQconnectdbParams: out of memory");
+	conn = blocking ? PQconnectdbParams(keys, vals, 1) :
+	    PQconnectStartParams(keys, vals, 1);
+	if (conn == NULL)
+		fatal("libpq: out of memory connecting");
 	return (conn);
+}
+
+/* The connection's connect_timeout in seconds (the URL's or ours). */
+static int
+db_connect_timeout(PGconn *conn)
+{
+	PQconninfoOption	*opts, *o;
+	int			 secs = atoi(DB_CONNECT_TIMEOUT);
+
+	if ((opts = PQconninfo(conn)) == NULL)
+		return (secs);
+	for (o = opts; o->keyword != NULL; o++)
+		if (strcmp(o->keyword, "connect_timeout") == 0 &&
+		    o->val != NULL && *o->val != '\0')
+			secs = atoi(o->val);
+	PQconninfoFree(opts);
+	/* libpq's own rule: 0 is forever, and at least 2 seconds. */
+	return (secs <= 0 ? 0 : secs < 2 ? 2 : secs);
+}
+
+void
+db_set_wait(struct db *db, db_wait_fn wait, void *arg)
+{
+	db->wait = wait;
+	db->wait_arg = arg;
+}
+
+/*
+ * Wait until the socket is ready for events (POLLIN, POLLOUT) or the
+ * deadline (util_now_ns; 0: none) passes: 0 ready, -1 not.  With a wait
+ * function (loop.c) the handler's coroutine yields meanwhile.
+ */
+static int
+db_wait(struct db *db, int events, unsigned long long deadline)
+{
+	struct pollfd		 pfd;
+	unsigned long long	 now;
+	int			 ms = -1, fd = PQsocket(db->conn);
+
+	if (fd < 0)
+		return (-1);
+	if (deadline != 0) {
+		now = util_now_ns();
+		if (now >= deadline)
+			return (-1);
+		ms = (int)((deadline - now + 999999) / 1000000);
+	}
+	if (db->wait != NULL)
+		return (db->wait(db->wait_arg, fd, events, ms));
+	pfd.fd = fd;
+	pfd.events = (short)events;
+	pfd.revents = 0;
+	for (;;) {
+		switch (poll(&pfd, 1, ms)) {
+		case -1:
+			if (errno == EINTR)
+				continue;
+			return (-1);
+		case 0:
+			return (-1);
+		default:
+			return (0);
+		}
+	}
+}
+
+/*
+ * One statement on db->conn, which is in nonblocking mode: a named query
+ * (q, with params), its preparation (q, sql non-NULL) or plain SQL (q
+ * NULL).  Sends it, waits for the answer without blocking the loop, and
+ * returns its result (the caller PQclear()s it); NULL when it could not
+ * be sent or the connection failed, with PQerrorMessage saying why.
+ */
+static PGresult *
+db_roundtrip(struct db *db, const struct db_query *q, const char *sql,
+    int nparams, const char *const *params)
+{
+	PGconn		*c = db->conn;
+	PGresult	*res, *first = NULL;
+	int		 ok, r;
+
+	if (q == NULL)
+		ok = PQsendQuery(c, sql);
+	else if (sql != NULL)
+		ok = PQsendPrepare(c, q->name, sql, 0, NULL);
+	else
+		ok = PQsendQueryPrepared(c, q->name, nparams, params, NULL,
+		    NULL, 0);
+	if (!ok)
+		return (NULL);
+	/* Send it all, reading meanwhile so the server never stalls. */
+	while ((r = PQflush(c)) == 1) {
+		if (db_wait(db, POLLIN | POLLOUT, 0) == -1 ||
+		    !PQconsumeInput(c))
+			return (NULL);
+	}
+	if (r == -1)
+		return (NULL);
+	for (;;) {
+		while (PQisBusy(c)) {
+			if (db_wait(db, POLLIN, 0) == -1 ||
+			    !PQconsumeInput(c)) {
+				PQclear(first);
+				return (NULL);
+			}
+		}
+		if ((res = PQgetResult(c)) == NULL)
+			break;
+		/* One statement: its result, then NULL; keep the first. */
+		if (first == NULL)
+			first = res;
+		else
+			PQclear(res);
+	}
+	return (first);
 }
 
 /* 0 when db->conn is usable, -1 (error set) when it is not. */
 static int
 db_connect(struct db *db)
 {
-	PGresult	*res = NULL;
-	int		 ret = -1;
+	PGresult		*res = NULL;
+	PostgresPollingStatusType st;
+	unsigned long long	 deadline;
+	int			 ret = -1, timeout;
 
 	/* Broken by a caller of db_conn, or by the server between calls. */
 	if (db->conn != NULL && PQstatus(db->conn) == CONNECTION_BAD)
@@ -564,17 +691,38 @@ db_connect(struct db *db)
 		return (-1);
 	}
 
-	db->conn = db_connect_url(db_url);
-	if (PQstatus(db->conn) != CONNECTION_OK) {
+	db->conn = db_connect_url(db_url, 0);
+	if (PQstatus(db->conn) == CONNECTION_BAD) {
+		db_set_error(db, "connect: %s", PQerrorMessage(db->conn));
+		goto out;
+	}
+	timeout = db_connect_timeout(db->conn);
+	deadline = timeout ? util_now_ns() +
+	    (unsigned long long)timeout * 1000000000ULL : 0;
+	/* libpq's PQconnectPoll protocol: wait for what it asks. */
+	st = PGRES_POLLING_WRITING;
+	while (st != PGRES_POLLING_OK && st != PGRES_POLLING_FAILED) {
+		if (db_wait(db, st == PGRES_POLLING_READING ? POLLIN : POLLOUT,
+		    deadline) == -1) {
+			db_set_error(db, "connect: timeout expired");
+			goto out;
+		}
+		st = PQconnectPoll(db->conn);
+	}
+	if (st == PGRES_POLLING_FAILED) {
+		db_set_error(db, "connect: %s", PQerrorMessage(db->conn));
+		goto out;
+	}
+	if (PQsetnonblocking(db->conn, 1) == -1) {
 		db_set_error(db, "connect: %s", PQerrorMessage(db->conn));
 		goto out;
 	}
 	/* Queries format timestamps as UTC themselves; this covers the
 	 * rest (casts to text, callers of db_conn). */
-	res = PQexec(db->conn, "SET TIME ZONE 'UTC'");
+	res = db_roundtrip(db, NULL, "SET TIME ZONE 'UTC'", 0, NULL);
 	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
 		db_set_error(db, "connect: SET TIME ZONE: %s",
-		    PQresultErrorMessage(res));
+		    res ? PQresultErrorMessage(res) : PQerrorMessage(db->conn));
 		goto out;
 	}
 	/* A new session has no prepared statements. */
@@ -675,7 +823,7 @@ db_exec(struct db *db, const char *name, int nparams,
 
 	i = q - db_queries;
 	if (i >= db->nprepared || !db->prepared[i]) {
-		res = PQprepare(db->conn, q->name, q->sql, 0, NULL);
+		res = db_roundtrip(db, q, q->sql, 0, NULL);
 		if (PQresultStatus(res) != PGRES_COMMAND_OK) {
 			e = db_result_error(db, q->name, res);
 			PQclear(res);
@@ -688,8 +836,7 @@ db_exec(struct db *db, const char *name, int nparams,
 			db->prepared[i] = 1;
 	}
 
-	res = PQexecPrepared(db->conn, q->name, nparams, params, NULL, NULL,
-	    0);
+	res = db_roundtrip(db, q, NULL, nparams, params);
 	switch (PQresultStatus(res)) {
 	case PGRES_TUPLES_OK:
 	case PGRES_COMMAND_OK:
@@ -724,7 +871,7 @@ db_begin(struct db *db, enum db_error *err)
 		e = DB_UNAVAILABLE;
 		goto out;
 	}
-	res = PQexec(db->conn, "BEGIN");
+	res = db_roundtrip(db, NULL, "BEGIN", 0, NULL);
 	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
 		e = db_result_error(db, "BEGIN", res);
 		goto out;
@@ -754,7 +901,7 @@ db_commit(struct db *db, enum db_error *err)
 		e = DB_UNAVAILABLE;
 		goto end;
 	}
-	res = PQexec(db->conn, "COMMIT");
+	res = db_roundtrip(db, NULL, "COMMIT", 0, NULL);
 	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
 		e = db_result_error(db, "COMMIT", res);
 		goto end;
@@ -787,7 +934,7 @@ db_rollback(struct db *db)
 			break;
 		case PQTRANS_INTRANS:
 		case PQTRANS_INERROR:
-			res = PQexec(db->conn, "ROLLBACK");
+			res = db_roundtrip(db, NULL, "ROLLBACK", 0, NULL);
 			if (PQresultStatus(res) != PGRES_COMMAND_OK)
 				db_result_error(db, "ROLLBACK", res);
 			PQclear(res);
@@ -876,7 +1023,7 @@ db_migrate(const char *url, const char *dir)
 	if (errors > 0)
 		goto out;
 
-	conn = db_connect_url(url);
+	conn = db_connect_url(url, 1);
 	if (PQstatus(conn) != CONNECTION_OK) {
 		fprintf(stderr, "migrate: cannot connect: %s",
 		    PQerrorMessage(conn));

@@ -1,10 +1,11 @@
 /*
- * db.h - PostgreSQL: one connection per worker thread, migrations, named
- * queries.
+ * db.h - PostgreSQL: connections that never block their thread,
+ * migrations, named queries.
  *
- * Handlers that touch the database run on the worker pool; each worker
- * owns one struct db (one PGconn), so no locking is needed and a request
- * is never waiting for a connection.  Connections are opened lazily and
+ * A struct db is one PGconn, used by one handler at a time: a slot of an
+ * I/O thread's event loop (loop.h), whose handler's coroutine yields
+ * while the statement runs, or a pool worker (pool.h), which waits in
+ * poll().  No locking is needed.  Connections are opened lazily and
  * reopened after a failure, so the server recovers by itself when
  * PostgreSQL comes back; while it is down db_exec answers -1 with
  * DB_UNAVAILABLE and the runtime answers 503.
@@ -37,7 +38,16 @@ void		 db_cleanup(void);
  * an advisory lock so concurrent starts do not race. 0 ok, -1 error. */
 int		 db_migrate(const char *url, const char *dir);
 
-struct db	*db_open(void);			/* per worker; lazy connect */
+struct db	*db_open(void);		/* per slot or worker; lazy connect */
+/*
+ * How the connection waits for its socket (events: POLLIN, POLLOUT;
+ * timeout_ms -1: none): 0 ready, -1 timed out.  Without one it blocks in
+ * poll(); loop.c gives each of its slots one that yields the handler's
+ * coroutine to the event loop instead.  Every statement goes through it:
+ * the connection is in nonblocking mode.
+ */
+typedef int	(*db_wait_fn)(void *arg, int fd, int events, int timeout_ms);
+void		 db_set_wait(struct db *, db_wait_fn, void *arg);
 void		 db_close(struct db *);
 /* Runs a named query with text parameters (NULL = SQL NULL).  Returns a
  * PGresult the caller PQclear()s, or NULL with *err set. */

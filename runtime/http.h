@@ -53,7 +53,7 @@ struct http_request {
 	const char		*request_id;
 	char			 client_ip[64];	/* see http_request_client_ip */
 	unsigned long long	 start_ns;
-	struct db		*db;		/* the worker's connection, or NULL */
+	struct db		*db;		/* the handler's connection, or NULL */
 	void			*principal;	/* set by authentication */
 	/* multipart bodies (upload.h): parts received, in order */
 	struct upload_file	*uploads;

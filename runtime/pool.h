@@ -1,16 +1,15 @@
 /*
- * pool.h - the worker pool that runs blocking handlers.
+ * pool.h - worker pools for handlers that block on something other than
+ * PostgreSQL.
  *
- * Why a pool: handlers make synchronous libpq calls.  Running them on
- * libmicrohttpd's few epoll I/O threads would let one slow query stall
- * every connection of that thread (measured: a 10 ms handler on a 2-thread
- * epoll pool serves ~195 req/s).  Thread-per-connection serves blocking
- * handlers well but costs ~35% on cheap requests.  So I/O stays on the
- * epoll threads, and a request whose operation may block is suspended
- * (MHD_suspend_connection), handed to this pool, and resumed when its
- * response is ready.  Each worker owns one database connection, so the
- * worker count is also the connection count and no request waits for a
- * connection.
+ * Database handlers run on their I/O thread's event loop (loop.h): they
+ * only wait for PostgreSQL, and that wait yields.  A handler that blocks
+ * otherwise - an upload's write and fsync, or an Argon2id hash that is
+ * tens of milliseconds of CPU - would stall every connection of its
+ * thread (measured: a 10 ms handler on a 2-thread epoll pool serves ~195
+ * req/s).  So its request is suspended (MHD_suspend_connection), handed
+ * to a pool and resumed when its response is ready.  Each worker owns one
+ * database connection.
  */
 #ifndef RUNTIME_POOL_H
 #define RUNTIME_POOL_H

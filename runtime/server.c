@@ -9,8 +9,11 @@
  * are; its memory, and the request's arena, are released in
  * server_completed() when libmicrohttpd is done with the request.
  */
+#include <sys/socket.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stddef.h>
@@ -31,6 +34,7 @@
 #include "db.h"
 #include "http.h"
 #include "log.h"
+#include "loop.h"
 #include "middleware.h"
 #include "pool.h"
 #include "router.h"
@@ -48,7 +52,9 @@ enum sreq_state {
 
 struct sreq {
 	struct http_request	 req;
-	struct pool_job		 job;
+	struct pool_job		 job;		/* on a worker pool, or */
+	struct loop_job		 ljob;		/* on its I/O thread's loop */
+	struct loop		*loop;		/* that loop */
 	enum sreq_state		 state;
 	int			 decided;	/* answered before the handler */
 	int			 has_body;
@@ -82,8 +88,14 @@ static void		server_run_handler(struct http_request *);
 static enum MHD_Result	server_send(struct sreq *);
 static void		server_job_run(struct pool_job *, struct db *);
 static void		server_job_cancel(struct pool_job *);
+static void		server_ljob_run(struct loop_job *, struct db *);
+static void		server_ljob_done(struct loop_job *);
+static void		server_ljob_cancel(struct loop_job *);
+static int		server_ip_add(const struct sockaddr *);
+static void		server_ip_remove(struct MHD_Connection *);
 
-static struct MHD_Daemon	*daemon_;
+static struct MHD_Daemon	**daemons;	/* one per I/O thread (loop.h) */
+static int			 ndaemons;
 static MHD_socket		 listen_fd = MHD_INVALID_SOCKET;
 static const struct route_node	*routes;
 static atomic_int		 inflight;
@@ -123,7 +135,7 @@ server_accept(void *cls, const struct sockaddr *addr, socklen_t len)
 	unsigned long long	now, last;
 
 	if (atomic_load(&open_conns) < config.connection_limit)
-		return MHD_YES;
+		return server_ip_add(addr) == 0 ? MHD_YES : MHD_NO;
 	atomic_fetch_add(&refused, 1);
 	/* One line a second at most, with the count since the last. */
 	now = util_now_ns();
@@ -140,10 +152,116 @@ static void
 server_connection(void *cls, struct MHD_Connection *conn, void **ctx,
     enum MHD_ConnectionNotificationCode code)
 {
-	if (code == MHD_CONNECTION_NOTIFY_STARTED)
+	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
 		atomic_fetch_add(&open_conns, 1);
-	else if (code == MHD_CONNECTION_NOTIFY_CLOSED)
+	} else if (code == MHD_CONNECTION_NOTIFY_CLOSED) {
 		atomic_fetch_sub(&open_conns, 1);
+		server_ip_remove(conn);
+	}
+}
+
+/*
+ * PER_IP_CONNECTION_LIMIT over all the daemons (each daemon would only
+ * count its own): open connections per IPv4 address, in an
+ * open-addressing table.  Counted in server_accept, which libmicrohttpd
+ * calls after its own checks, just before setting the connection up;
+ * uncounted when it closes.  (A setup failing after that - out of memory
+ * - would keep its count.)
+ */
+#define SERVER_IP_SLOTS	4096		/* a power of two */
+
+struct server_ip {
+	uint32_t	addr;		/* network order; 0: free */
+	int		count;
+};
+
+static pthread_mutex_t	ip_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct server_ip	ip_table[SERVER_IP_SLOTS];
+
+static struct server_ip *
+server_ip_find(uint32_t addr, int insert)
+{
+	uint32_t	h = (addr * 2654435761u) & (SERVER_IP_SLOTS - 1);
+	size_t		i;
+
+	for (i = 0; i < SERVER_IP_SLOTS; i++, h = (h + 1) & (SERVER_IP_SLOTS - 1)) {
+		if (ip_table[h].addr == addr)
+			return (&ip_table[h]);
+		if (ip_table[h].addr == 0) {
+			if (!insert)
+				return (NULL);
+			ip_table[h].addr = addr;
+			ip_table[h].count = 0;
+			return (&ip_table[h]);
+		}
+	}
+	return (NULL);
+}
+
+/* Delete by moving later entries of the run back (no tombstones). */
+static void
+server_ip_delete(struct server_ip *e)
+{
+	size_t		i = (size_t)(e - ip_table), j = i, k;
+
+	for (;;) {
+		j = (j + 1) & (SERVER_IP_SLOTS - 1);
+		if (ip_table[j].addr == 0)
+			break;
+		k = (ip_table[j].addr * 2654435761u) & (SERVER_IP_SLOTS - 1);
+		/* Stays unless its home is cyclically in (i, j]. */
+		if (i <= j ? (i < k && k <= j) : (i < k || k <= j))
+			continue;
+		ip_table[i] = ip_table[j];
+		i = j;
+	}
+	ip_table[i].addr = 0;
+	ip_table[i].count = 0;
+}
+
+static int
+server_ip_add(const struct sockaddr *sa)
+{
+	struct server_ip	*e;
+	uint32_t		 addr;
+	int			 ret = 0;
+
+	if (config.per_ip_connection_limit == 0 || sa->sa_family != AF_INET)
+		return (0);
+	addr = ((const struct sockaddr_in *)(const void *)sa)->sin_addr.s_addr;
+	if (addr == 0)
+		return (0);
+	pthread_mutex_lock(&ip_lock);
+	if ((e = server_ip_find(addr, 1)) == NULL)
+		ret = -1;		/* 4096 addresses at once: refuse */
+	else if (e->count >= config.per_ip_connection_limit)
+		ret = -1;
+	else
+		e->count++;
+	pthread_mutex_unlock(&ip_lock);
+	return (ret);
+}
+
+static void
+server_ip_remove(struct MHD_Connection *conn)
+{
+	const union MHD_ConnectionInfo	*info;
+	struct server_ip		*e;
+	uint32_t			 addr;
+
+	if (config.per_ip_connection_limit == 0)
+		return;
+	info = MHD_get_connection_info(conn,
+	    MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	if (info == NULL || info->client_addr == NULL ||
+	    info->client_addr->sa_family != AF_INET)
+		return;
+	addr = ((const struct sockaddr_in *)(const void *)
+	    info->client_addr)->sin_addr.s_addr;
+	pthread_mutex_lock(&ip_lock);
+	if ((e = server_ip_find(addr, 0)) != NULL && --e->count <= 0)
+		server_ip_delete(e);
+	pthread_mutex_unlock(&ip_lock);
 }
 
 /*
@@ -167,64 +285,106 @@ server_nofile(void)
 		    (unsigned long long)rl.rlim_cur, config.connection_limit);
 }
 
-int
-server_start(const struct route_node *root)
+/* The listening socket the daemons share; -1 on error (logged). */
+static int
+server_listen(void)
 {
-	struct sockaddr_in	 sin;
-	const union MHD_DaemonInfo *info;
-	unsigned int		 flags;
+	struct sockaddr_in	sin;
+	socklen_t		len;
+	int			fd, on = 1;
 
-	routes = root;
 	memset(&sin, 0, sizeof(sin));
 	sin.sin_family = AF_INET;
 	sin.sin_port = htons((unsigned short)config.port);
 	if (inet_pton(AF_INET, config.host, &sin.sin_addr) != 1) {
 		log_error(NULL, "HOST: not an IPv4 address: %s", config.host);
-		return -1;
+		return (-1);
 	}
-
-	server_nofile();
-	if ((db_pool = pool_start("database", config.workers)) == NULL ||
-	    (cpu_pool = pool_start("cpu", config.cpu_workers)) == NULL) {
-		pool_stop(db_pool);
-		db_pool = NULL;
-		return -1;
+	if ((fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	    0)) == -1) {
+		log_error(NULL, "socket: %s", strerror(errno));
+		return (-1);
 	}
+	(void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
+	if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) == -1 ||
+	    listen(fd, SOMAXCONN) == -1) {
+		log_error(NULL, "cannot listen on %s:%d: %s", config.host,
+		    config.port, strerror(errno));
+		close(fd);
+		return (-1);
+	}
+	len = sizeof(sin);
+	if (config.port == 0 &&
+	    getsockname(fd, (struct sockaddr *)&sin, &len) == 0)
+		config.port = ntohs(sin.sin_port);
+	return (fd);
+}
 
-	/*
-	 * epoll I/O threads; blocking handlers leave them through
-	 * suspend/resume (see pool.h).  MHD_USE_ERROR_LOG sends
-	 * libmicrohttpd's own diagnostics to stderr.
-	 */
-	flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME |
-	    MHD_USE_ERROR_LOG;
-	daemon_ = MHD_start_daemon(flags, 0, server_accept, NULL,
+/*
+ * One daemon per I/O thread, in external epoll mode (loop.c runs it),
+ * all on the same listening socket.  MHD_USE_ERROR_LOG sends
+ * libmicrohttpd's own diagnostics to stderr.
+ */
+static struct MHD_Daemon *
+server_daemon(int fd)
+{
+	return MHD_start_daemon(MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
+	    MHD_USE_ERROR_LOG, 0, server_accept, NULL,
 	    server_access, NULL,
-	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sin,
-	    MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)config.io_threads,
+	    MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd,
 	    MHD_OPTION_CONNECTION_LIMIT,
 	    (unsigned int)config.connection_limit + SERVER_LIMIT_SLACK,
 	    MHD_OPTION_NOTIFY_CONNECTION, server_connection, NULL,
-	    MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-	    (unsigned int)config.per_ip_connection_limit,
 	    MHD_OPTION_CONNECTION_TIMEOUT,
 	    (unsigned int)config.connection_timeout,
 	    MHD_OPTION_NOTIFY_COMPLETED, server_completed, NULL,
-	    MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned int)1,
 	    MHD_OPTION_UNESCAPE_CALLBACK, server_unescape, NULL,
 	    MHD_OPTION_END);
-	if (daemon_ == NULL) {
-		log_error(NULL, "cannot listen on %s:%d", config.host,
-		    config.port);
-		pool_stop(cpu_pool);
-		pool_stop(db_pool);
-		cpu_pool = db_pool = NULL;
+}
+
+int
+server_start(const struct route_node *root)
+{
+	int	i, slots;
+
+	routes = root;
+	server_nofile();
+	if ((listen_fd = server_listen()) == -1)
 		return -1;
+	if ((db_pool = pool_start("database", config.workers)) == NULL ||
+	    (cpu_pool = pool_start("cpu", config.cpu_workers)) == NULL)
+		goto fail;
+	ndaemons = config.io_threads;
+	daemons = xcalloc((size_t)ndaemons, sizeof(*daemons));
+	for (i = 0; i < ndaemons; i++) {
+		if ((daemons[i] = server_daemon(listen_fd)) == NULL) {
+			log_error(NULL, "cannot start the HTTP daemon on "
+			    "%s:%d", config.host, config.port);
+			goto fail;
+		}
 	}
-	info = MHD_get_daemon_info(daemon_, MHD_DAEMON_INFO_BIND_PORT);
-	if (info != NULL && config.port == 0)
-		config.port = info->port;
+	/* DB_CONNECTIONS spread over the loops, at least one each. */
+	slots = (config.db_connections + ndaemons - 1) / ndaemons;
+	if (loop_start(daemons, ndaemons, slots) == -1) {
+		daemons = NULL;	/* loop_stop stopped them */
+		goto fail;
+	}
 	return 0;
+ fail:
+	for (i = 0; daemons != NULL && i < ndaemons; i++) {
+		if (daemons[i] != NULL) {
+			(void)MHD_quiesce_daemon(daemons[i]);
+			MHD_stop_daemon(daemons[i]);
+		}
+	}
+	free(daemons);
+	daemons = NULL;
+	pool_stop(cpu_pool);
+	pool_stop(db_pool);
+	cpu_pool = db_pool = NULL;
+	close(listen_fd);
+	listen_fd = MHD_INVALID_SOCKET;
+	return -1;
 }
 
 unsigned
@@ -238,10 +398,12 @@ server_stop(void)
 {
 	unsigned long long	deadline;
 
-	if (daemon_ == NULL)
+	if (daemons == NULL)
 		return;
 	/* Stop accepting; established connections go on. */
-	listen_fd = MHD_quiesce_daemon(daemon_);
+	loop_quiesce();
+	close(listen_fd);
+	listen_fd = MHD_INVALID_SOCKET;
 	deadline = util_now_ns() +
 	    (unsigned long long)config.shutdown_timeout * 1000000000ULL;
 	while (atomic_load(&inflight) > 0 && util_now_ns() < deadline)
@@ -250,6 +412,7 @@ server_stop(void)
 		log_warn("shutdown: %d request(s) still running after %ds",
 		    atomic_load(&inflight), config.shutdown_timeout);
 	/* Running handlers finish; queued ones are answered 503. */
+	loop_cancel_queued();
 	pool_stop(cpu_pool);
 	pool_stop(db_pool);
 	cpu_pool = db_pool = NULL;
@@ -257,11 +420,9 @@ server_stop(void)
 	deadline = util_now_ns() + 2000000000ULL;
 	while (atomic_load(&inflight) > 0 && util_now_ns() < deadline)
 		usleep(10000);
-	MHD_stop_daemon(daemon_);
-	daemon_ = NULL;
-	if (listen_fd != MHD_INVALID_SOCKET)
-		close(listen_fd);
-	listen_fd = MHD_INVALID_SOCKET;
+	loop_stop();
+	free(daemons);
+	daemons = NULL;
 }
 
 static struct sreq *
@@ -281,6 +442,9 @@ server_sreq_new(struct MHD_Connection *conn, const char *url,
 	req->res.fd = -1;
 	sr->job.run = server_job_run;
 	sr->job.cancel = server_job_cancel;
+	sr->ljob.run = server_ljob_run;
+	sr->ljob.done = server_ljob_done;
+	sr->ljob.cancel = server_ljob_cancel;
 	sr->state = SREQ_BODY;
 
 	server_request_id(sr);
@@ -446,19 +610,38 @@ server_run_handler(struct http_request *req)
 	}
 }
 
+/* The handler with the connection db; a transaction it left open must
+ * not reach the next request. */
+static void
+server_run_with_db(struct sreq *sr, struct db *db)
+{
+	sr->req.db = db;
+	server_run_handler(&sr->req);
+	db_rollback(db);
+	sr->req.db = NULL;
+}
+
+/* Answer a suspended request: from here on its I/O thread owns sr, which
+ * may already be freed; a pool worker also wakes the loop (loop.h). */
+static void
+server_resume(struct sreq *sr, int from_pool)
+{
+	struct loop	*l = sr->loop;
+
+	MHD_resume_connection(sr->req.conn);
+	if (from_pool)
+		loop_wake(l);
+}
+
+/* On a pool worker (uploads, x-cpu-bound). */
 static void
 server_job_run(struct pool_job *job, struct db *db)
 {
 	struct sreq	*sr;
 
 	sr = (struct sreq *)((char *)job - offsetof(struct sreq, job));
-	sr->req.db = db;
-	server_run_handler(&sr->req);
-	/* A transaction the handler left open must not reach the next. */
-	db_rollback(db);
-	sr->req.db = NULL;
-	/* From here on the I/O thread owns sr; it may already be freed. */
-	MHD_resume_connection(sr->req.conn);
+	server_run_with_db(sr, db);
+	server_resume(sr, 1);
 }
 
 static void
@@ -468,7 +651,32 @@ server_job_cancel(struct pool_job *job)
 
 	sr = (struct sreq *)((char *)job - offsetof(struct sreq, job));
 	http_error(&sr->req, 503, "Server is shutting down");
-	MHD_resume_connection(sr->req.conn);
+	server_resume(sr, 1);
+}
+
+/* In a coroutine on the request's own I/O thread (loop.h). */
+static void
+server_ljob_run(struct loop_job *job, struct db *db)
+{
+	server_run_with_db((struct sreq *)((char *)job -
+	    offsetof(struct sreq, ljob)), db);
+}
+
+static void
+server_ljob_done(struct loop_job *job)
+{
+	server_resume((struct sreq *)((char *)job -
+	    offsetof(struct sreq, ljob)), 0);
+}
+
+static void
+server_ljob_cancel(struct loop_job *job)
+{
+	struct sreq	*sr;
+
+	sr = (struct sreq *)((char *)job - offsetof(struct sreq, ljob));
+	http_error(&sr->req, 503, "Server is shutting down");
+	server_resume(sr, 0);
 }
 
 static enum MHD_Result
@@ -536,9 +744,22 @@ server_access(void *cls, struct MHD_Connection *conn, const char *url,
 			return server_send(sr);
 		}
 		sr->state = SREQ_QUEUED;
+		/*
+		 * Password hashing on the CPU pool; uploads, which write
+		 * and fsync files, on the worker pool; the rest here, in a
+		 * coroutine that yields while PostgreSQL works.
+		 */
+		if ((sr->req.op->flags & ROUTE_CPU) || sr->upload != NULL) {
+			sr->loop = loop_current();
+			MHD_suspend_connection(conn);
+			pool_submit((sr->req.op->flags & ROUTE_CPU) ?
+			    cpu_pool : db_pool, &sr->job);
+			return MHD_YES;
+		}
+		if (loop_submit(&sr->ljob) == 1)
+			return server_send(sr);
+		/* Waiting: loop.c resumes it once the handler returned. */
 		MHD_suspend_connection(conn);
-		pool_submit((sr->req.op->flags & ROUTE_CPU) ? cpu_pool :
-		    db_pool, &sr->job);
 		return MHD_YES;
 	case SREQ_QUEUED:
 		/* Resumed: the worker has set the response. */

@@ -5,9 +5,11 @@
  * One request goes: headers arrive -> request id, middleware "before"
  * hooks, routing (404 / 405 decided here, before any body is read) ->
  * body read into memory up to the route's limit (413 beyond it, and at
- * once when Content-Length already says so) -> the handler runs, inline
- * on the I/O thread for operations marked x-inline, on the CPU pool for
- * those marked x-cpu-bound, otherwise on the database pool (pool.h) ->
+ * once when Content-Length already says so) -> the handler runs: a plain
+ * call on the I/O thread for operations marked x-inline, on the CPU pool
+ * for those marked x-cpu-bound, on the worker pool (pool.h) for uploads,
+ * otherwise as a coroutine on its I/O thread's event loop with one of the
+ * loop's database connections (loop.h) ->
  * middleware "after" hooks -> response -> access
  * log line.  Answers are queued on the final access-handler call, never
  * the first, so keep-alive connections stay open; only a request whose
@@ -18,8 +20,8 @@
 
 struct route_node;
 
-/* Starts the worker pools, binds and starts the I/O threads; 0 ok, -1
- * error (logged). */
+/* Starts the worker pools, binds, starts one daemon and event loop per
+ * I/O thread; 0 ok, -1 error (logged). */
 int		server_start(const struct route_node *);
 /* The port actually bound (PORT=0 picks a free one). */
 unsigned	server_port(void);

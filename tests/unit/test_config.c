@@ -144,8 +144,8 @@ assert_defaults(void)
 	assert_string_equal(config.queries_dir, "sql/queries");
 	assert_int_equal(config.io_threads, 2);
 	assert_int_equal(config.workers, 2 * sysconf(_SC_NPROCESSORS_ONLN));
-	/* 0 in the table, resolved to WORKERS once every source is read. */
-	assert_int_equal(config.db_connections, config.workers);
+	/* 0 in the table, resolved once every source is read. */
+	assert_int_equal(config.db_connections, 4 * config.io_threads);
 	assert_int_equal(config.connection_limit, 1024);
 	assert_int_equal(config.per_ip_connection_limit, 64);
 	assert_int_equal(config.connection_timeout, 30);
@@ -216,7 +216,7 @@ test_file(void **state)
 	assert_int_equal(config.max_body_bytes, 64 * 1024);
 	assert_string_equal(config.upload_dir, "");
 	assert_int_equal(config.workers, 4);
-	assert_int_equal(config.db_connections, 4);
+	assert_int_equal(config.db_connections, 4 * config.io_threads);
 	assert_int_equal(config.per_ip_connection_limit, 0);
 	/* Untouched keys keep their defaults. */
 	assert_string_equal(config.outbox, "outbox.txt");
@@ -441,10 +441,13 @@ test_db_connections(void **state)
 {
 	char	*err;
 
+	/* Four per I/O thread unless set; WORKERS does not count. */
 	setenv("WORKERS", "5", 1);
+	setenv("IO_THREADS", "3", 1);
 	assert_int_equal(load_quiet(NULL, 0, NULL, &err), 0);
 	free(err);
-	assert_int_equal(config.db_connections, 5);
+	assert_int_equal(config.db_connections, 12);
+	unsetenv("IO_THREADS");
 
 	setenv("DB_CONNECTIONS", "3", 1);
 	assert_int_equal(load_quiet(NULL, 0, NULL, &err), 0);
