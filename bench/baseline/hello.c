@@ -17,6 +17,12 @@
  *
  *   usage: hello PORT [THREADS]      (PORT 0 picks a free port)
  *
+ * With HELLO_HEADERS=1 in the environment the response also carries the
+ * headers the contract puts on every answer of ours, with values of the
+ * same length (X-Request-Id, X-Process-Time, X-Content-Type-Options,
+ * X-Frame-Options): what those bytes cost on the wire and in the client,
+ * apart from the work of making them (bench/RESULTS.md).
+ *
  * Prints "listening on http://127.0.0.1:PORT" on stderr, like ours, and
  * stops on SIGINT or SIGTERM.
  */
@@ -117,6 +123,19 @@ main(int argc, char **argv)
 	    MHD_add_response_header(hello_ok, MHD_HTTP_HEADER_CONTENT_TYPE,
 	    "application/json") != MHD_YES) {
 		fprintf(stderr, "hello: cannot create the responses\n");
+		goto out;
+	}
+	if (getenv("HELLO_HEADERS") != NULL &&
+	    strcmp(getenv("HELLO_HEADERS"), "1") == 0 &&
+	    (MHD_add_response_header(hello_ok, "X-Request-Id",
+	    "0123456789abcdef0123456789abcdef") != MHD_YES ||
+	    MHD_add_response_header(hello_ok, "X-Process-Time", "0.01ms") !=
+	    MHD_YES ||
+	    MHD_add_response_header(hello_ok, "X-Content-Type-Options",
+	    "nosniff") != MHD_YES ||
+	    MHD_add_response_header(hello_ok, "X-Frame-Options", "DENY") !=
+	    MHD_YES)) {
+		fprintf(stderr, "hello: cannot add the headers\n");
 		goto out;
 	}
 
