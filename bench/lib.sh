@@ -15,7 +15,7 @@
 #   BENCH_ROUNDS        rounds; the median run is reported (3)
 #   BENCH_CLIENTS       wrk -c of our server; the first is the one every
 #                       comparison is made at ("32 256 1024")
-#   BENCH_BASELINE_CLIENTS  wrk -c of the bare libmicrohttpd server ("32 256")
+#   BENCH_BASELINE_CLIENTS  wrk -c of the bare libmicrohttpd server ("32 256 1024")
 #   BENCH_WRK_THREADS   wrk -t (1)
 #   BENCH_WRK_TIMEOUT   wrk --timeout (30s)
 #   BENCH_SERVERS       the application servers, ours first: "ours ref1"
@@ -34,7 +34,7 @@
 # server stayed busy after the run (bench_settle).
 
 : "${BENCH_DURATION:=10s}" "${BENCH_WARMUP:=2s}" "${BENCH_ROUNDS:=3}"
-: "${BENCH_CLIENTS:=32 256 1024}" "${BENCH_BASELINE_CLIENTS:=32 256}"
+: "${BENCH_CLIENTS:=32 256 1024}" "${BENCH_BASELINE_CLIENTS:=32 256 1024}"
 : "${BENCH_WRK_THREADS:=1}" "${BENCH_WRK_TIMEOUT:=30s}"
 : "${BENCH_DIR:=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)}"
 : "${BENCH_RESULTS:=/dev/null}" "${BENCH_COMMANDS:=/dev/null}"

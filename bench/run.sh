@@ -42,7 +42,8 @@
 #   BENCH_WARMUP       warm-up per server and scenario (2s)
 #   BENCH_CLIENTS      wrk -c for ours; the first is the comparisons'
 #                      ("32 256 1024")
-#   BENCH_BASELINE_CLIENTS  wrk -c for bare libmicrohttpd ("32 256")
+#   BENCH_BASELINE_CLIENTS  wrk -c for bare libmicrohttpd ("32 256 1024": its own
+#                      retention at -c1024 is the yardstick of ours)
 #   BENCH_WRK_THREADS  wrk -t (1)
 #   BENCH_WRK_TIMEOUT  wrk --timeout (30s: logins queue for seconds at
 #                      -c1024; later answers count as timeouts)
@@ -115,7 +116,7 @@ export BENCH_DURATION=${BENCH_DURATION:-10s}
 export BENCH_ROUNDS=${BENCH_ROUNDS:-3}
 export BENCH_WARMUP=${BENCH_WARMUP:-2s}
 export BENCH_CLIENTS=${BENCH_CLIENTS:-32 256 1024}
-export BENCH_BASELINE_CLIENTS=${BENCH_BASELINE_CLIENTS:-32 256}
+export BENCH_BASELINE_CLIENTS=${BENCH_BASELINE_CLIENTS:-32 256 1024}
 export BENCH_WRK_THREADS=${BENCH_WRK_THREADS:-1}
 export BENCH_WRK_TIMEOUT=${BENCH_WRK_TIMEOUT:-30s}
 export BENCH_SETTLE_MAX=${BENCH_SETTLE_MAX:-120}
