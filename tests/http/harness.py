@@ -195,6 +195,7 @@ class TcpProxy:
         self.lsock.listen(64)
         self.port = self.lsock.getsockname()[1]
         self.up = True
+        self.closed = False
         self.conns = []
         self.lock = threading.Lock()
         threading.Thread(target=self._accept, daemon=True).start()
@@ -205,7 +206,12 @@ class TcpProxy:
             try:
                 c, _ = self.lsock.accept()
             except OSError:
-                return
+                # Only close() ends the relay: a connection the client
+                # gave up on before it was accepted must not stop it.
+                if self.closed:
+                    return
+                time.sleep(0.01)
+                continue
             if not self.up:
                 c.close()
                 continue
@@ -214,6 +220,9 @@ class TcpProxy:
             except OSError:
                 c.close()
                 continue
+            # The timeout was for connecting: an idle pooled connection
+            # must stay open, as it would without the relay.
+            u.settimeout(None)
             with self.lock:
                 self.conns += [c, u]
             for a, b in ((c, u), (u, c)):
@@ -251,6 +260,7 @@ class TcpProxy:
         self.up = True
 
     def close(self):
+        self.closed = True
         self.cut()
         self.lsock.close()
 

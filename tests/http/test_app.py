@@ -391,7 +391,7 @@ class DatabaseFailureTest(unittest.TestCase):
             deadline = time.time() + 10
             while time.time() < deadline and srv.request("GET", "/posts").status != 200:
                 time.sleep(0.2)
-            self.assertEqual(srv.request("GET", "/posts").status, 200)
+            self.assertEqual(srv.request("GET", "/posts").status, 200, "\n".join(srv.lines[-12:]))
         finally:
             self.assertEqual(srv.stop(), 0)
             proxy.close()
