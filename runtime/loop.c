@@ -63,12 +63,17 @@ struct loop {
 	struct loop_job		*head, *tail;	/* waiting for a slot */
 	atomic_int		 pending;	/* queued + running */
 	int			 mhd_dirty;	/* a connection was resumed */
-	/* Requests from other threads, acknowledged under lock. */
-	atomic_int		 want_quiesce, want_cancel, want_stop;
+	/* LOOP_WANT_* from other threads (loop_ask); quiesced acked. */
+	atomic_int		 want;
 	pthread_mutex_t		 lock;
 	pthread_cond_t		 acked;
 	int			 quiesced;
 };
+
+/* What other threads ask a loop to do (loop_ask). */
+#define LOOP_WANT_QUIESCE	0x01
+#define LOOP_WANT_CANCEL	0x02
+#define LOOP_WANT_STOP		0x04
 
 /* epoll_event.data.ptr of the daemon's and the eventfd's entries. */
 static char			 loop_tag_mhd, loop_tag_wake;
@@ -86,6 +91,7 @@ static int	 loop_db_wait(void *, int, int, int);
 static void	 loop_start_queued(struct loop *);
 static void	 loop_control(struct loop *);
 static void	 loop_signal(struct loop *);
+static void	 loop_ask(int);
 static void	 loop_free(struct loop *);
 
 int
@@ -176,7 +182,7 @@ loop_main(void *arg)
 	loop_self = l;
 	for (;;) {
 		loop_control(l);
-		if (atomic_load(&l->want_stop))
+		if (atomic_load(&l->want) & LOOP_WANT_STOP)
 			break;
 
 		/* How long until a daemon timeout or a slot's deadline. */
@@ -396,8 +402,10 @@ loop_control(struct loop *l)
 {
 	struct loop_job	*job;
 	MHD_socket	 fd;
+	int		 want;
 
-	if (atomic_exchange(&l->want_quiesce, 0)) {
+	want = atomic_fetch_and(&l->want, LOOP_WANT_STOP);
+	if (want & LOOP_WANT_QUIESCE) {
 		fd = MHD_quiesce_daemon(l->daemon);
 		(void)fd;	/* shared: server.c closes it */
 		pthread_mutex_lock(&l->lock);
@@ -405,7 +413,7 @@ loop_control(struct loop *l)
 		pthread_cond_broadcast(&l->acked);
 		pthread_mutex_unlock(&l->lock);
 	}
-	if (atomic_exchange(&l->want_cancel, 0)) {
+	if (want & LOOP_WANT_CANCEL) {
 		while ((job = l->head) != NULL) {
 			l->head = job->next;
 			atomic_fetch_sub(&l->pending, 1);
@@ -440,17 +448,26 @@ loop_wake(struct loop *l)
 		loop_signal(l);
 }
 
-void
-loop_quiesce(void)
+/* Ask every running loop for what (LOOP_WANT_*). */
+static void
+loop_ask(int what)
 {
 	int	i;
 
 	for (i = 0; i < nloops; i++) {
 		if (!loops[i].started)
 			continue;
-		atomic_store(&loops[i].want_quiesce, 1);
+		atomic_fetch_or(&loops[i].want, what);
 		loop_signal(&loops[i]);
 	}
+}
+
+void
+loop_quiesce(void)
+{
+	int	i;
+
+	loop_ask(LOOP_WANT_QUIESCE);
 	for (i = 0; i < nloops; i++) {
 		if (!loops[i].started)
 			continue;
@@ -464,14 +481,7 @@ loop_quiesce(void)
 void
 loop_cancel_queued(void)
 {
-	int	i;
-
-	for (i = 0; i < nloops; i++) {
-		if (!loops[i].started)
-			continue;
-		atomic_store(&loops[i].want_cancel, 1);
-		loop_signal(&loops[i]);
-	}
+	loop_ask(LOOP_WANT_CANCEL);
 }
 
 int
@@ -519,12 +529,7 @@ loop_stop(void)
 
 	if (loops == NULL)
 		return;
-	for (i = 0; i < nloops; i++) {
-		if (!loops[i].started)
-			continue;
-		atomic_store(&loops[i].want_stop, 1);
-		loop_signal(&loops[i]);
-	}
+	loop_ask(LOOP_WANT_STOP);
 	for (i = 0; i < nloops; i++) {
 		if (loops[i].started)
 			pthread_join(loops[i].thread, NULL);

@@ -279,6 +279,32 @@ class FoundationTest(ServerCase):
 
 @direct_only("start-up, shutdown and configuration: raw sockets and process exit codes")
 @direct_only("holds the server's connections itself")
+
+def refused_answer(srv):
+    """What a new connection gets for a GET / (b"" when it is closed
+    unanswered, as a connection over a limit is)."""
+    with socket.create_connection(("127.0.0.1", srv.port), timeout=5) as s:
+        try:
+            s.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+            return s.recv(100)
+        except ConnectionResetError:
+            return b""
+
+
+def served_again(srv, within=5):
+    """True once a new connection is answered 200 (after a held one
+    closed: the close is noticed by its I/O thread), within seconds."""
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        try:
+            if srv.request("GET", "/").status == 200:
+                return True
+        except (ConnectionError, OSError):
+            pass
+        time.sleep(0.05)
+    return False
+
+
 class ConnectionLimitTest(unittest.TestCase):
     def test_over_the_limit_is_refused_at_once_not_queued(self):
         """CONNECTION_LIMIT=4 with four idle keep-alive connections open:
@@ -295,27 +321,38 @@ class ConnectionLimitTest(unittest.TestCase):
                 held.append(c)
             for _ in range(3):
                 t0 = time.monotonic()
-                with socket.create_connection(("127.0.0.1", srv.port), timeout=5) as s:
-                    try:
-                        s.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
-                        data = s.recv(100)
-                    except ConnectionResetError:
-                        data = b""
-                self.assertEqual(data, b"")
+                self.assertEqual(refused_answer(srv), b"")
                 self.assertLess(time.monotonic() - t0, 1.0)
             for c in held:
                 self.assertEqual(srv.request("GET", "/", conn=c).status, 200)
             held.pop().close()
-            deadline = time.monotonic() + 5
-            while True:             # the close is noticed by its I/O thread
-                try:
-                    if srv.request("GET", "/").status == 200:
-                        break
-                except (ConnectionError, OSError):
-                    pass
-                self.assertLess(time.monotonic(), deadline, "no slot after a close")
-                time.sleep(0.05)
+            self.assertTrue(served_again(srv), "no slot after a close")
             self.assertTrue(any("CONNECTION_LIMIT (4) reached" in l for l in srv.lines), srv.lines[-5:])
+        finally:
+            for c in held:
+                c.close()
+            srv.stop()
+
+
+class PerIpLimitTest(unittest.TestCase):
+    def test_per_ip_limit_counts_over_every_io_thread(self):
+        """PER_IP_CONNECTION_LIMIT=3 with two I/O threads (each runs a
+        daemon of its own, so the count is the server's, not a daemon's):
+        a fourth connection from 127.0.0.1 is closed unanswered, and once
+        one of the three closes a new one is served."""
+        srv = Server(env={"PER_IP_CONNECTION_LIMIT": "3", "IO_THREADS": "2"}).wait_ready()
+        held = []
+        try:
+            for _ in range(3):
+                c = srv.conn()
+                self.assertEqual(srv.request("GET", "/", conn=c).status, 200)
+                held.append(c)
+            for _ in range(4):
+                self.assertEqual(refused_answer(srv), b"")
+            held.pop().close()
+            self.assertTrue(served_again(srv), "no slot after a close")
+            for c in held:
+                self.assertEqual(srv.request("GET", "/", conn=c).status, 200)
         finally:
             for c in held:
                 c.close()

@@ -1,14 +1,18 @@
 /*
  * capture.h - helpers shared by unit tests (header only: each test is one
  * program): stderr captured into a string, a whole file read, a fresh
- * temporary directory, a monotonic clock in milliseconds.
+ * temporary directory, a monotonic clock in milliseconds, a loopback port
+ * that nothing listens on.
  */
 #ifndef TESTS_UNIT_CAPTURE_H
 #define TESTS_UNIT_CAPTURE_H
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -90,6 +94,28 @@ static inline long long
 capture_ms(void)
 {
 	return (long long)(util_now_ns() / 1000000ULL);
+}
+
+/* A loopback TCP port that was free a moment ago (bound, then closed):
+ * nothing listens there. */
+static inline int
+capture_free_port(void)
+{
+	struct sockaddr_in	sin;
+	socklen_t		len = sizeof(sin);
+	int			fd, port;
+
+	if ((fd = socket(AF_INET, SOCK_STREAM, 0)) == -1)
+		fatal("socket");
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) == -1 ||
+	    getsockname(fd, (struct sockaddr *)&sin, &len) == -1)
+		fatal("bind/getsockname on loopback");
+	port = ntohs(sin.sin_port);
+	close(fd);
+	return port;
 }
 
 /* Occurrences of needle in haystack. */

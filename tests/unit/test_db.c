@@ -27,6 +27,7 @@
 #include <cmocka.h>
 #include <libpq-fe.h>
 
+#include "capture.h"
 #include "db.h"
 #include "util.h"
 
@@ -38,19 +39,14 @@
 static const char	*admin_url;	/* DATABASE_URL */
 static char		*test_url;	/* the same server, our database */
 static char		 test_dbname[64];
-static int		 saved_stderr = -1;
-static FILE		*captured;
 
 static void		 quiet(void *, const char *);
 static PGconn		*admin_connect(const char *);
 static char		*conninfo_with_db(const char *, const char *);
 static int		 admin_command(const char *);
 static char		*scalar(const char *);
-static void		 capture_start(void);
-static char		*capture_end(void);
 static char		*read_text(const char *);
 static int		 count_sql_files(const char *);
-static int		 closed_port(void);
 static int		 is_rfc3339(const char *);
 static const char	*col(const PGresult *, int, const char *);
 static int		 col_null(const PGresult *, int, const char *);
@@ -174,38 +170,6 @@ scalar(const char *sql)
 	return (v);
 }
 
-static void
-capture_start(void)
-{
-	fflush(stderr);
-	captured = tmpfile();
-	assert_non_null(captured);
-	saved_stderr = dup(2);
-	assert_true(saved_stderr >= 0);
-	assert_true(dup2(fileno(captured), 2) >= 0);
-}
-
-/* What was written to stderr since capture_start. */
-static char *
-capture_end(void)
-{
-	char	*buf;
-	long	 len;
-
-	fflush(stderr);
-	dup2(saved_stderr, 2);
-	close(saved_stderr);
-	saved_stderr = -1;
-	len = ftell(captured);
-	buf = xmalloc(len + 1);
-	rewind(captured);
-	assert_int_equal(fread(buf, 1, len, captured), len);
-	buf[len] = '\0';
-	fclose(captured);
-	captured = NULL;
-	return (buf);
-}
-
 static char *
 read_text(const char *path)
 {
@@ -247,25 +211,6 @@ count_sql_files(const char *dir)
 }
 
 /* A TCP port on 127.0.0.1 that nothing listens on (just released). */
-static int
-closed_port(void)
-{
-	struct sockaddr_in	sin;
-	socklen_t		len = sizeof(sin);
-	int			fd, port;
-
-	fd = socket(AF_INET, SOCK_STREAM, 0);
-	assert_true(fd >= 0);
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	assert_int_equal(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
-	assert_int_equal(getsockname(fd, (struct sockaddr *)&sin, &len), 0);
-	port = ntohs(sin.sin_port);
-	close(fd);
-	return (port);
-}
-
 /* 2025-03-03T10:30:01.123456Z */
 static int
 is_rfc3339(const char *s)
@@ -406,13 +351,13 @@ test_migrate_idempotent(void **state)
 {
 	char	*out, *v, want[32];
 
-	capture_start();
+	capture_begin();
 	assert_int_equal(db_migrate(test_url, MIGRATIONS), 0);
 	out = capture_end();
 	assert_non_null(strstr(out, "migrate: applied 001_init.sql\n"));
 	free(out);
 
-	capture_start();
+	capture_begin();
 	assert_int_equal(db_migrate(test_url, MIGRATIONS), 0);
 	out = capture_end();
 	assert_string_equal(out, "");		/* nothing applied */
@@ -432,7 +377,7 @@ test_migrate_rolls_back(void **state)
 {
 	char	*out, *v;
 
-	capture_start();
+	capture_begin();
 	assert_int_equal(db_migrate(test_url, BAD_MIGRATIONS), -1);
 	out = capture_end();
 	/* The position PostgreSQL reports, mapped to the file's line. */
@@ -474,8 +419,8 @@ test_migrate_bad_names(void **state)
 	}
 	/* Names are checked before connecting: no server needed. */
 	snprintf(url, sizeof(url), "postgresql://postgres@127.0.0.1:%d/x",
-	    closed_port());
-	capture_start();
+	    capture_free_port());
+	capture_begin();
 	assert_int_equal(db_migrate(url, dir), -1);
 	out = capture_end();
 	assert_non_null(strstr(out, "/1_short.sql: a migration is named"));
@@ -502,7 +447,7 @@ test_queries_bad(void **state)
 	enum db_error	 err;
 	char		*out, *want;
 
-	capture_start();
+	capture_begin();
 	assert_int_equal(db_init(test_url, BAD_QUERIES), -1);
 	out = capture_end();
 	want = read_text(BAD_QUERIES "/expected.txt");
@@ -516,7 +461,7 @@ test_queries_bad(void **state)
 	assert_int_equal(err, DB_FAILED);
 	db_close(db);
 
-	capture_start();
+	capture_begin();
 	assert_int_equal(db_init(test_url, "tests/unit/fixtures/no-such-dir"),
 	    -1);
 	out = capture_end();
@@ -668,7 +613,7 @@ test_unavailable(void **state)
 	int		 i;
 
 	snprintf(url, sizeof(url), "postgresql://postgres@127.0.0.1:%d/app",
-	    closed_port());
+	    capture_free_port());
 	assert_int_equal(db_init(url, QUERIES), 0);
 	db = db_open();
 	/* Every call tries again, none waits. */

@@ -230,23 +230,11 @@ test_queue_beyond_the_connections(void **state)
 static void
 test_database_refusing_is_503(void **state)
 {
-	struct sockaddr_in	 sin;
-	socklen_t		 len = sizeof(sin);
 	char			 url[128], body[256], *log;
-	int			 fd, port;
 	unsigned long long	 t0;
 
-	/* A port that was free a moment ago. */
-	fd = socket(AF_INET, SOCK_STREAM, 0);
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	assert_int_equal(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
-	assert_int_equal(getsockname(fd, (struct sockaddr *)&sin, &len), 0);
-	port = ntohs(sin.sin_port);
-	close(fd);
 	snprintf(url, sizeof(url), "postgresql://nobody@127.0.0.1:%d/none",
-	    port);
+	    capture_free_port());
 
 	serve(url, 2);
 	capture_begin();

@@ -274,24 +274,6 @@ test_subject_encoded(void **state)
 /* --- SMTP -------------------------------------------------------------- */
 
 static int
-free_port(void)
-{
-	struct sockaddr_in	sin;
-	socklen_t		len = sizeof(sin);
-	int			fd, port;
-
-	fd = socket(AF_INET, SOCK_STREAM, 0);
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	assert_int_equal(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
-	assert_int_equal(getsockname(fd, (struct sockaddr *)&sin, &len), 0);
-	port = ntohs(sin.sin_port);
-	close(fd);
-	return port;
-}
-
-static int
 port_open(int port)
 {
 	struct sockaddr_in	sin;
@@ -369,7 +351,7 @@ test_smtp_delivery(void **state)
 
 	if (!have_aiosmtpd)
 		skip();
-	port = free_port();
+	port = capture_free_port();
 	sink_start(port, 1);
 	smtp_config(port, 0, 0);
 	capture_begin();
@@ -404,7 +386,7 @@ test_smtp_retry(void **state)
 
 	if (!have_aiosmtpd)
 		skip();
-	port = free_port();
+	port = capture_free_port();
 	smtp_config(port, 4, 400);
 	req_init(&req, "rid-retry");
 	capture_begin();
@@ -436,7 +418,7 @@ test_smtp_down(void **state)
 	char			*err, *text;
 	long long		 t0, dt;
 
-	smtp_config(free_port(), 2, 50);
+	smtp_config(capture_free_port(), 2, 50);
 	req_init(&req, "rid-down");
 	capture_begin();
 	assert_int_equal(mail_welcome_task(&req, "ann@example.com", "Ann"),
