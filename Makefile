@@ -10,14 +10,18 @@
 # AddressSanitizer and UndefinedBehaviorSanitizer), in build/<mode>/.
 
 CC		?= cc
-PKGS		:= libmicrohttpd jansson libsodium yaml-0.1 libpq libcurl libpcre2-8
-PKG_CFLAGS	:= $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKGS		:= jansson libsodium yaml-0.1 libpq libcurl libpcre2-8
+# Kore's headers must be read with the features Debian's kore was built
+# with (they change struct http_request).
+KORE_FEATURES	:= $(shell cat /usr/share/kore/features 2>/dev/null)
+PKG_CFLAGS	:= $(shell pkg-config --cflags $(PKGS) 2>/dev/null) \
+		   $(KORE_FEATURES)
 PKG_LIBS	:= $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread -lm
 
 WARN		:= -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 		   -Wmissing-prototypes -Wno-unused-parameter
-BASE_CFLAGS	:= -std=c11 -D_GNU_SOURCE $(WARN) -Iruntime -Igenerated -Ihandlers \
-		   $(PKG_CFLAGS) -MMD -MP
+BASE_CFLAGS	:= -std=c11 -D_GNU_SOURCE -fPIC $(WARN) -Iruntime -Igenerated \
+		   -Ihandlers $(PKG_CFLAGS) -MMD -MP
 SAN		:= -fsanitize=address,undefined -fno-omit-frame-pointer \
 		   -fno-sanitize-recover=undefined
 
@@ -47,7 +51,8 @@ APP_OBJ		:= $(APP_SRC:%.c=$(B)/%.o)
 CODEGEN_OBJ	:= $(CODEGEN_SRC:%.c=$(B)/%.o) $(B)/runtime/util.o $(B)/runtime/arena.o
 UNIT_BIN	:= $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 
-SERVER		:= $(B)/bin/server
+# The application module Kore loads (kore.conf: load).
+SERVER		:= $(B)/app.so
 CODEGEN		:= $(B)/bin/codegen
 GEN_STAMP	:= generated/.stamp
 
@@ -77,10 +82,10 @@ $(GEN_STAMP): openapi.yaml $(CODEGEN)
 	$(CODEGEN) -o generated openapi.yaml
 	@touch $@
 
-# --- the server --------------------------------------------------------
+# --- the server: an application module for Kore ------------------------
 $(SERVER): $(APP_OBJ) $(HANDLER_OBJ) $(GEN_OBJ) $(RUNTIME_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+	$(CC) $(LDFLAGS) -shared -o $@ $^ $(PKG_LIBS)
 
 $(B)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -90,9 +95,16 @@ $(B)/%.o: %.c
 # Unit tests link the runtime (and generated/handlers when they need them;
 # the linker drops what is unused).  Each tests/unit/test_X.c is a cmocka
 # program.
-$(B)/tests/%: tests/unit/%.c $(RUNTIME_OBJ) $(GEN_OBJ) $(HANDLER_OBJ)
+# The runtime comes as the archive: a test takes only the modules it
+# uses, and the Kore functions those call are tests/unit/kore_stub.c's.
+$(B)/tests/%: tests/unit/%.c $(GEN_OBJ) $(HANDLER_OBJ) $(B)/libruntime.a \
+    $(B)/tests/kore_stub.o
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS) -lcmocka
+
+$(B)/tests/kore_stub.o: tests/unit/kore_stub.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c -o $@ $<
 
 # One PostgreSQL for the whole run: scripts/with-pg.sh starts a private
 # cluster when DATABASE_URL is unset and stops it afterwards.
@@ -175,9 +187,10 @@ build/fuzz/fuzz_multipart: tests/fuzz/fuzz_multipart.c runtime/multipart.c \
 # composition fixture's for unions and cycles), and the parameter / form
 # value parsers.  make test runs them FUZZ_SECONDS each; make fuzz longer.
 FUZZ_RUNTIME	:= runtime/validate.c runtime/jsonw.c runtime/arena.c \
-		   runtime/util.c runtime/http.c runtime/log.c
-FUZZ_LIBS	:= $(shell pkg-config --libs jansson libmicrohttpd \
-		   libpcre2-8 2>/dev/null) -lm -lpthread
+		   runtime/util.c runtime/request.c runtime/reply.c \
+		   runtime/log.c tests/unit/kore_stub.c
+FUZZ_LIBS	:= $(shell pkg-config --libs jansson libpcre2-8 2>/dev/null) \
+		   -lm -lpthread
 FUZZ_GEN	:= build/fuzz/gen-composition
 
 build/fuzz/fuzz_decode build/fuzz/fuzz_params: build/fuzz/fuzz_%: \
@@ -231,7 +244,7 @@ deps:
 
 run: deps
 	@$(MAKE) --no-print-directory MODE=release all
-	@scripts/run.sh build/release/bin/server
+	@scripts/run.sh build/release/app.so
 
 bench: deps
 	@$(MAKE) --no-print-directory MODE=release all

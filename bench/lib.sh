@@ -15,14 +15,19 @@
 #   BENCH_ROUNDS        rounds; the median run is reported (3)
 #   BENCH_CLIENTS       wrk -c of our server; the first is the one every
 #                       comparison is made at ("32 256 1024")
-#   BENCH_BASELINE_CLIENTS  wrk -c of the bare libmicrohttpd server ("32 256 1024")
+#   BENCH_BASELINE_CLIENTS  wrk -c of the bare servers ("32 256 1024")
 #   BENCH_WRK_THREADS   wrk -t (1)
 #   BENCH_WRK_TIMEOUT   wrk --timeout (30s)
 #   BENCH_SERVERS       the application servers, ours first: "ours ref1"
-#   BENCH_URL_<KEY>     each one's base URL (KEY "base": the bare server)
+#   BENCH_URL_<KEY>     each one's base URL; also of the anchors that are
+#                       not application servers: "base" (bare
+#                       libmicrohttpd), "khello" (bare Kore) and "kpg"
+#                       (Kore's kore_pgsql GET /posts/{id}), each unset
+#                       when not running
 #   BENCH_LABEL_<KEY>   its name in the tables
 #   BENCH_PID_<KEY>     its process (ours: its peak RSS is read per run)
-#   BENCH_SEED_<KEY>    bench/seed.py's output for it
+#   BENCH_SEED_<KEY>    bench/seed.py's output for it (kpg: ours', whose
+#                       database it reads)
 #   BENCH_DB_<KEY>      its database URL (pgbench; undoing writes)
 #   BENCH_UPLOADS_<KEY> its upload directory (emptied with the writes)
 #   BENCH_PNG           the 100 KiB PNG of the uploads
@@ -80,6 +85,13 @@ bench_wrk() {
 }
 
 bench_field() { sed -n "s/.* $1=\\([^ ]*\\).*/\\1/p" <<<" $2"; }
+
+# bench_var NAME: the value of variable NAME, empty when unset.
+bench_var() { printf '%s' "${!1:-}"; }
+
+# bench_is_app KEY: whether KEY is one of BENCH_SERVERS (an application
+# server with data of its own; not a bare server or the kore_pgsql anchor).
+bench_is_app() { [[ " ${BENCH_SERVERS:-ours} " = *" $1 "* ]]; }
 
 # bench_seconds DURATION: wrk's 10s, 2m or 1h as whole seconds (pgbench -T).
 bench_seconds() {
@@ -222,9 +234,11 @@ bench_record() {
 #   --login       each server's seeded account in BENCH_LOGIN_EMAIL and
 #                 BENCH_LOGIN_PASSWORD (lua/login.lua; the probe's body)
 #   --expect STR  the probe's body must contain STR
-#   --baseline    the bare libmicrohttpd server too, at every
-#                 BENCH_BASELINE_CLIENTS count
-#   --pgbench F   pgbench running script F at the first client count
+#   --baseline    the bare servers too (libmicrohttpd, Kore: those
+#                 running), at every BENCH_BASELINE_CLIENTS count
+#   --pgbench F   pgbench running script F at the first client count, and
+#                 the kore_pgsql anchor (when running) beside it: the two
+#                 yardsticks of GET /posts/{id}
 #   --only-ours   no other application server
 #   --reset       undo the writes after every run (bench_reset)
 # Fails when a probe does not get what it expects or a run fails.
@@ -257,10 +271,16 @@ bench_scenario() {
   keys=(ours)
   for c in "${clients[@]}"; do runners+=("wrk ours $c"); done
   if [ "$baseline" = 1 ]; then
-    keys+=(base)
-    for c in $BENCH_BASELINE_CLIENTS; do runners+=("wrk base $c"); done
+    for key in base khello; do
+      [ -n "$(bench_var BENCH_URL_$key)" ] || continue
+      keys+=("$key")
+      for c in $BENCH_BASELINE_CLIENTS; do runners+=("wrk $key $c"); done
+    done
   fi
-  [ -z "$pgbench" ] || runners+=("pgbench ours $c0")
+  if [ -n "$pgbench" ]; then
+    runners+=("pgbench ours $c0")
+    if [ -n "$(bench_var BENCH_URL_kpg)" ]; then keys+=(kpg); runners+=("wrk kpg $c0"); fi
+  fi
   if [ "$only_ours" = 0 ]; then
     for key in "${servers[@]:1}"; do keys+=("$key"); runners+=("wrk $key $c0"); done
   fi
@@ -271,7 +291,8 @@ bench_scenario() {
   server_env() {
     target=BENCH_URL_$1
     target=${!target}$path
-    [ "$1" != base ] || return 0
+    # The bare servers have no data (kpg reads ours': BENCH_SEED_kpg).
+    [ -n "$(bench_var "BENCH_SEED_$1")" ] || return 0
     [[ $path != *'{post_id}'* ]] || target=${target//\{post_id\}/$(bench_seed "$1" post_id)}
     export BENCH_TOKEN=$token BENCH_ID_MIN BENCH_ID_MAX
     [ "$auth" = 0 ] || BENCH_TOKEN=$(bench_seed "$1" token)
@@ -319,7 +340,7 @@ bench_scenario() {
     server_env "$key"
     measure "$kind" "$key" "$c" "$BENCH_WARMUP" || ok=0
     bench_settle "$key"
-    [ "$reset" = 0 ] || [ "$key" = base ] || bench_reset "$key"
+    [ "$reset" = 0 ] || ! bench_is_app "$key" || bench_reset "$key"
   done
 
   n=${#runners[@]}
@@ -337,7 +358,7 @@ bench_scenario() {
         WRK_RPS=0 WRK_P50=0 WRK_P99=0 WRK_REQUESTS=0 WRK_NON2XX=0 WRK_ERRORS=failed WRK_STATUSES=
       fi
       bench_settle "$key"
-      [ "$reset" = 0 ] || [ "$key" = base ] || bench_reset "$key"
+      [ "$reset" = 0 ] || ! bench_is_app "$key" || bench_reset "$key"
       label=BENCH_LABEL_$key
       [ "$kind" = wrk ] || label=BENCH_LABEL_pgbench
       bench_record "$name" "$title" "$class" "$kind" "$key" "${!label}" "$c" "$r" \

@@ -4,6 +4,7 @@
     report.py header                      the scenario table's header
     report.py rows RESULTS NAME CLIENTS   scenario NAME's rows
     report.py summary RESULTS FACTS CLIENTS   targets 1-8, met or not
+    report.py kore RESULTS CLIENTS        issue 12's three ratios (point 9)
 
 RESULTS holds one tab-separated line per run (bench/lib.sh,
 bench_record): scenario, title, class, tool (wrk or pgbench), server key,
@@ -33,6 +34,13 @@ RETENTION = 0.90        # target 4: of the throughput at CLIENTS
 BARE_TARGET = 0.90      # target 1
 PGBENCH_TARGET = 0.80   # target 2
 RSS_MIXED_KIB = 64 * 1024   # target 6
+# Issue 12, point 9: ours on Kore against Kore's own anchors and pgbench.
+KORE_BARE_TARGET = 0.90     # GET / ÷ bare Kore page handler, same workers
+KORE_PGSQL_TARGET = 2.0     # GET /posts/{id} ÷ the kore_pgsql application
+KORE_PGBENCH_TARGET = 0.90  # GET /posts/{id} ÷ pgbench -M prepared
+# What each runner that is not an application server is called in a
+# ratio (the others are FastAPI: "this", with the p99 compared too).
+YARDSTICK = {"base": "bare", "khello": "bare Kore", "kpg": "kore_pgsql"}
 HASH_KIB = 64 * 1024        # one Argon2id hash (the configured memory cost)
 SOAK_GROWTH_KIB = 1024      # target 6: "flat" = at most this growth
 REFUSE_MS = 1000            # target 4: "refused quickly"
@@ -165,7 +173,8 @@ def rows(runs, name, c0):
     title = next(iter(g.values()))[0]["title"]
     base = g.get(("wrk", "ours", c0))
     order = sorted(g, key=lambda k: (k[1] != "ours" or k[0] != "wrk", k[1] != "base",
-                                     k[0] != "pgbench", k[1], k[2]))
+                                     k[1] != "khello", k[0] != "pgbench", k[1] != "kpg",
+                                     k[1], k[2]))
     for k in order:
         rs = g[k]
         m = median(rs)
@@ -177,7 +186,7 @@ def rows(runs, name, c0):
         elif ours:
             # Ours at the same client count divided by this runner.
             om = median(ours)
-            what = "pgbench" if k[0] == "pgbench" else "bare" if k[1] == "base" else "this"
+            what = "pgbench" if k[0] == "pgbench" else YARDSTICK.get(k[1], "this")
             note = (f"ours ÷ {what} **{fmt_ratio(ratio(om['rps'], m['rps']))}**"
                     + round_range(ours, rs))
             if what == "this":
@@ -245,7 +254,7 @@ def summary(runs, facts, c0):
         g = group(runs, name)
         for k, rs in g.items():
             cls = rs[0]["cls"]
-            if k[0] != "wrk" or k[1] in ("ours", "base") or cls not in FASTAPI_TARGET:
+            if k[0] != "wrk" or k[1] == "ours" or k[1] in YARDSTICK or cls not in FASTAPI_TARGET:
                 continue
             o = g.get(("wrk", "ours", k[2]))
             if not o:
@@ -367,12 +376,68 @@ def summary(runs, facts, c0):
     print("\n".join(out))
 
 
+def kore(runs, c0):
+    """Issue 12, point 9: the three ratios of ours on Kore, from one run."""
+    out = []
+
+    def med(name, kind, key, c):
+        rs = group(runs, name).get((kind, key, c))
+        return median(rs) if rs else None
+
+    def line(n, target, wanted, measured, result):
+        out.append(f"| {n} | {target} | {wanted} | {measured} | {result} |")
+
+    def versus(name, kind, key, c):
+        """(ours ÷ runner, the words) at -cC, None when either was not run."""
+        o, m = med(name, "wrk", "ours", c), med(name, kind, key, c)
+        if not (o and m):
+            return None
+        x = ratio(o["rps"], m["rps"])
+        rng = round_range(group(runs, name)[("wrk", "ours", c)], group(runs, name)[(kind, key, c)])
+        rng = rng.replace(" (", "; ").rstrip(")")
+        return x, f"{fmt_ratio(x)} at -c{c} ({o['rps']:.0f} vs {m['rps']:.0f} req/s{rng})"
+
+    # K1: GET / against the bare Kore page handler, at every count run.
+    cs = sorted(k[2] for k in group(runs, "root") if k[:2] == ("wrk", "khello"))
+    parts, ok = [], True
+    for c in cs:
+        r = versus("root", "wrk", "khello", c)
+        if r:
+            ok = ok and r[0] >= KORE_BARE_TARGET
+            parts.append(r[1])
+    wanted = f"≥ {KORE_BARE_TARGET:.2f}×"
+    if parts:
+        line("K1", "GET / ÷ bare Kore page handler (same workers, same 43 bytes)", wanted,
+             "; ".join(parts), verdict(ok))
+    else:
+        line("K1", "GET / ÷ bare Kore page handler", wanted, "not run", "-")
+
+    # K2, K3: GET /posts/{id} against kore_pgsql and pgbench, at c0.
+    for n, kind, key, target, title in (
+            ("K2", "wrk", "kpg", KORE_PGSQL_TARGET,
+             "GET /posts/{id} ÷ Kore kore_pgsql application (http_state, async)"),
+            ("K3", "pgbench", "ours", KORE_PGBENCH_TARGET,
+             "GET /posts/{id} ÷ pgbench (PostGet, -M prepared)")):
+        wanted = f"≥ {target:.2f}×" if target < 1 else f"≥ {target:.0f}×"
+        r = versus("post-get", kind, key, c0)
+        if r:
+            line(n, title, wanted, r[1], verdict(r[0] >= target))
+        else:
+            line(n, title, wanted, "not run", "-")
+
+    print("| # | target | wanted | measured | result |")
+    print("|---|---|---|---|---|")
+    print("\n".join(out))
+
+
 def main():
     mode = sys.argv[1]
     if mode == "header":
         header()
     elif mode == "rows":
         rows(load(sys.argv[2]), sys.argv[3], int(sys.argv[4]))
+    elif mode == "kore":
+        kore(load(sys.argv[2]), int(sys.argv[3]))
     elif mode == "summary":
         summary(load(sys.argv[2]), facts_load(sys.argv[3]), int(sys.argv[4]))
     else:

@@ -9,20 +9,30 @@
 #
 # What it does:
 # - builds bench/baseline/hello.c (bare libmicrohttpd, same daemon flags,
-#   threads and limits) into build/bench/hello;
+#   threads and limits) into build/bench/hello, while libmicrohttpd's
+#   headers are installed (skipped, and its rows left out, once they are
+#   not);
+# - builds the Kore anchors of issue 12 (bench/baseline/Makefile, into
+#   build/bench; bench/kore.sh runs them): a bare Kore page handler
+#   answering GET / with our 43 bytes, and GET /posts/{id} the idiomatic
+#   Kore way (http_state + kore_pgsql, async), both with as many Kore
+#   workers as ours has I/O threads, seccomp on, no access log;
 # - starts a private PostgreSQL (scripts/with-pg.sh) unless DATABASE_URL
 #   is set, and a fresh database per application server in it;
-# - starts our server (build/release/bin/server), the bare server and,
-#   unless BENCH_ANCHOR=0, the FastAPI reference (bench/anchor.sh; uvicorn,
-#   1 worker);
+# - starts our server (ours_start: build/release/bin/server, or the Kore
+#   application build/release/app.so under kore(1)), the bare server, the
+#   Kore anchors and, unless BENCH_ANCHOR=0, the FastAPI reference
+#   (bench/anchor.sh; uvicorn, 1 worker);
 # - seeds each application server through its HTTP API with 2 users and
 #   1,000 posts (bench/seed.py, which prints the range of post ids);
 # - writes a 100 KiB PNG (bench/png.py) for the uploads;
 # - runs the scenarios (bench/scenarios/NAME.sh; lib.sh's bench_scenario):
 #   ours at -c32, -c256 and -c1024 (retention: target 4), the others at
-#   -c32: FastAPI on every scenario (target 3), bare libmicrohttpd on GET /
-#   at -c32 and -c256 (target 1), pgbench running PostGet of
-#   sql/queries/posts.sql on GET /posts/{id} (target 2); our peak RSS
+#   -c32: FastAPI on every scenario (target 3), bare libmicrohttpd and
+#   bare Kore on GET / at every BENCH_BASELINE_CLIENTS count (target 1;
+#   issue 12: >= 0.9x of bare Kore), pgbench running PostGet of
+#   sql/queries/posts.sql and the kore_pgsql anchor on GET /posts/{id}
+#   (target 2; issue 12: >= 0.9x of pgbench, >= 2x of kore_pgsql); our peak RSS
 #   (VmHWM, reset before each run) per run (targets 5 and 6).  Writes are
 #   undone after each run of the writing scenarios, so every run sees the
 #   seeded data;
@@ -31,7 +41,8 @@
 #   (target 7);
 # - optionally the soak (target 6) and the generator on GitHub's REST
 #   description (target 8);
-# - prints the targets, met or not (bench/report.py), the resident memory
+# - prints the targets of issue 8 and the three ratios of issue 12,
+#   point 9, met or not (bench/report.py), the resident memory
 #   of the servers and the exact wrk and pgbench command lines.
 #
 #   bench/run.sh [--no-anchor]
@@ -42,8 +53,9 @@
 #   BENCH_WARMUP       warm-up per server and scenario (2s)
 #   BENCH_CLIENTS      wrk -c for ours; the first is the comparisons'
 #                      ("32 256 1024")
-#   BENCH_BASELINE_CLIENTS  wrk -c for bare libmicrohttpd ("32 256 1024": its own
-#                      retention at -c1024 is the yardstick of ours)
+#   BENCH_BASELINE_CLIENTS  wrk -c for bare libmicrohttpd and bare Kore
+#                      ("32 256 1024": their own retention at -c1024 is
+#                      the yardstick of ours)
 #   BENCH_WRK_THREADS  wrk -t (1)
 #   BENCH_WRK_TIMEOUT  wrk --timeout (30s: logins queue for seconds at
 #                      -c1024; later answers count as timeouts)
@@ -64,7 +76,16 @@
 #                      growth after BENCH_SOAK_WARMUP (60) s; default 0 (off)
 #   BENCH_GENERATOR=1  run scripts/realspecs.sh (about 5 minutes) and report
 #                      GitHub's generation time and sizes; default 0 (off)
-#   BENCH_SERVER       the server to measure (build/release/bin/server)
+#   BENCH_SERVER       the server to measure: an executable, or a Kore
+#                      application (a .so, run by kore(1) with
+#                      BENCH_KORE_CONF); default build/release/app.so when
+#                      it exists, else build/release/bin/server
+#   BENCH_KORE_CONF    the kore.conf of a Kore BENCH_SERVER (kore.conf)
+#   BENCH_KORE=0       no Kore anchors; default 1
+#   BENCH_KORE_WORKERS Kore workers of the anchors and of a Kore
+#                      BENCH_SERVER (IO_THREADS)
+#   BENCH_KORE_PGSQL_CONNS  pgsql_conn_max of the kore_pgsql anchor, per
+#                      worker (4: our DB_CONNECTIONS / IO_THREADS)
 #   IO_THREADS, WORKERS, CONNECTION_TIMEOUT  as for the server (2, its
 #                      default, 30); CONNECTION_LIMIT and
 #                      PER_IP_CONNECTION_LIMIT default to the largest
@@ -78,7 +99,21 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$(pwd)
-server=${BENCH_SERVER:-build/release/bin/server}
+if [ -n "${BENCH_SERVER:-}" ]; then
+  server=$BENCH_SERVER
+elif [ -f build/release/app.so ]; then
+  server=build/release/app.so
+else
+  server=build/release/bin/server
+fi
+kore_conf_src=${BENCH_KORE_CONF:-kore.conf}
+kore_anchor=${BENCH_KORE:-1}
+[ "$kore_anchor" = 0 ] || kore_anchor=1
+# The bare libmicrohttpd server, while libmicrohttpd is there to build it.
+mhd=0
+if [ -f bench/baseline/hello.c ] && pkg-config --exists libmicrohttpd 2>/dev/null; then
+  mhd=1
+fi
 hello=build/bench/hello
 
 say() { echo "bench: $*" >&2; }
@@ -97,8 +132,14 @@ export BENCH_ANCHOR=$anchor
 # shellcheck source=bench/anchor.sh
 [ "$anchor" = 0 ] || . bench/anchor.sh
 
-[ -x "$server" ] || die "$server is missing (make bench builds it first)"
-for tool in wrk curl psql pgbench python3; do
+case $server in
+  *.so) [ -f "$server" ] || die "$server is missing (make bench builds it first)"
+        [ -f "$kore_conf_src" ] || die "$kore_conf_src is missing (BENCH_KORE_CONF)" ;;
+  *) [ -x "$server" ] || die "$server is missing (make bench builds it first)" ;;
+esac
+tools=(wrk curl psql pgbench python3)
+[[ $kore_anchor = 0 && $server != *.so ]] || tools+=(kore stdbuf make cc)
+for tool in "${tools[@]}"; do
   command -v "$tool" >/dev/null || die "$tool is not installed (make deps)"
 done
 # Before any database is started, so that a failed install leaves nothing.
@@ -132,10 +173,15 @@ export CONNECTION_LIMIT=${CONNECTION_LIMIT:-$((cmax + 64))}
 export PER_IP_CONNECTION_LIMIT=${PER_IP_CONNECTION_LIMIT:-$CONNECTION_LIMIT}
 export CONNECTION_TIMEOUT=${CONNECTION_TIMEOUT:-30}
 
+# shellcheck source=bench/kore.sh
+. bench/kore.sh   # after IO_THREADS and CONNECTION_LIMIT
 mkdir -p build/bench
-# shellcheck disable=SC2046  # pkg-config's flags are meant to split
-cc -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -Werror -o "$hello" \
-  bench/baseline/hello.c $(pkg-config --cflags --libs libmicrohttpd)
+if [ "$mhd" = 1 ]; then
+  # shellcheck disable=SC2046  # pkg-config's flags are meant to split
+  cc -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -Werror -o "$hello" \
+    bench/baseline/hello.c $(pkg-config --cflags --libs libmicrohttpd)
+fi
+[ "$kore_anchor" = 0 ] || kore_build
 
 state=$(mktemp -d "${TMPDIR:-/tmp}/bench.XXXXXX")
 export BENCH_STATE=$state BENCH_RESULTS=$state/results BENCH_COMMANDS=$state/commands
@@ -181,8 +227,11 @@ db_url=$(db_url_named "$bench_db")
 
 # start NAME DIR CMD...: start CMD in DIR, stderr to DIR/server.log and
 # stdout (our access log) to DIR/server.out; wait for its "listening on
-# http://HOST:PORT" line and set started_url and started_pid.
+# http://HOST:PORT" line or, when start_probe holds a URL (Kore, which
+# prints no such line), until GET start_probe/ is answered, whatever the
+# status; set started_url and started_pid.
 # (Not run in $(...): the server would hold the substitution's pipe.)
+start_probe=
 start() {
   local name=$1 dir=$2 pid i
   shift 2
@@ -196,13 +245,20 @@ start() {
   started_url=
   started_pid=$pid
   for ((i = 0; i < 300; i++)); do
-    started_url=$(sed -n 's|.*listening on \(http://[^ ]*\).*|\1|p' "$dir/server.log" | head -1)
-    [ -n "$started_url" ] && return 0
+    if [ -n "$start_probe" ]; then
+      if [ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$start_probe/")" != 000 ]; then
+        started_url=$start_probe
+        return 0
+      fi
+    else
+      started_url=$(sed -n 's|.*listening on \(http://[^ ]*\).*|\1|p' "$dir/server.log" | head -1)
+      [ -n "$started_url" ] && return 0
+    fi
     kill -0 "$pid" 2>/dev/null || break
     sleep 0.1
   done
   say "$name did not start; its log:"
-  tail -20 "$dir/server.log" >&2
+  tail -20 "$dir/server.log" "$dir/server.out" >&2
   exit 1
 }
 
@@ -216,18 +272,55 @@ ours_env=(PORT=0 HOST=127.0.0.1 ENVIRONMENT=development DEBUG=false SECRET_KEY=b
 # A copy is measured: the same binary all through the run even if the
 # build relinks it meanwhile, and one that a "pkill server" or a
 # "pkill -f build/release/bin/server" elsewhere on the machine leaves alone.
+# server_abs is what starts our server: the copy itself, or for a Kore
+# application (a .so) an executable that runs kore(1) on a copy of it
+# (bench/kore.sh, kore_ours_launcher).  bench/instance.py starts it too.
 server_abs=$state/bin/ours-bench
 mkdir -p "$state/bin"
-cp "$server" "$server_abs"
+case $server in
+  *.so)
+    cp "$server" "$server_abs.so"
+    kore_ours_launcher "$server_abs.so" "$kore_conf_src" "$server_abs" ;;
+  *) cp "$server" "$server_abs" ;;
+esac
 
-say "starting our server and the baseline ($IO_THREADS I/O threads each)"
-start "our server" "$state/ours" env "${ours_env[@]}" "$server_abs"
+# ours_start NAME DIR: start the server under test in DIR, with ours_env
+# (PORT, HOST and the application's settings) in its environment; set
+# started_url and started_pid.  The one place that knows how our server
+# is started (the scenarios' instance and memory's fresh one).  It
+# expects of an executable server: listening on $HOST:$PORT, PORT=0 a
+# free port, and the line "listening on http://HOST:PORT" on stderr once
+# it is.  Of a Kore application: that kore(1) with the launcher's copy of
+# its kore.conf (bound to $HOST:$PORT, KORE_WORKERS workers, plain HTTP)
+# serves it, and that GET / answers once it is up; it is given a free
+# port, since kore(1) does not say which port 0 got.
+ours_start() {
+  local -a env=("${ours_env[@]}")
+  case $server in
+    *.so)
+      env+=(PORT="$(kore_free_port)")
+      start_probe=http://127.0.0.1:${env[-1]#PORT=}
+      start "$1" "$2" env "${env[@]}" "$server_abs"
+      start_probe= ;;
+    *) start "$1" "$2" env "${env[@]}" "$server_abs" ;;
+  esac
+}
+
+say "starting our server and the baseline ($IO_THREADS I/O threads or Kore workers each)"
+ours_start "our server" "$state/ours"
 export BENCH_SERVERS=ours BENCH_URL_ours=$started_url BENCH_LABEL_ours=ours \
   BENCH_PID_ours=$started_pid BENCH_DB_ours=$db_url BENCH_UPLOADS_ours=$state/ours/uploads
 export BENCH_LABEL_pgbench=pgbench
-start "the baseline" "$state/base" "$repo/$hello" 0 "$IO_THREADS"
-export BENCH_URL_base=$started_url BENCH_LABEL_base="bare libmicrohttpd"
-startup_line=$(grep -m1 'listening on' "$state/ours/server.log")
+if [ "$mhd" = 1 ]; then
+  start "the baseline" "$state/base" "$repo/$hello" 0 "$IO_THREADS"
+  export BENCH_URL_base=$started_url BENCH_LABEL_base="bare libmicrohttpd"
+else
+  say "libmicrohttpd is not installed: no bare libmicrohttpd baseline"
+fi
+# On our database: kore_pgsql reads the posts seeded below through ours.
+[ "$kore_anchor" = 0 ] || kore_anchors "$db_url"
+# (A Kore application may print none.)
+startup_line=$(grep -m1 'listening on' "$state/ours/server.log" || true)
 workers=$(sed -n 's/.* \([0-9]*\) workers.*/\1/p' <<<"$startup_line")
 db_conns=$(sed -n 's/.* \([0-9]*\) database connections.*/\1/p' <<<"$startup_line")
 # The bound on concurrent Argon2id hashes, when the server prints one in
@@ -264,6 +357,8 @@ for key in $BENCH_SERVERS; do
     die "seeding $key (${!url}) failed"
   export "BENCH_SEED_$key=$state/seed.$key"
 done
+# kore_pgsql runs on our database: our seeded ids.
+[ "$kore_anchor" = 0 ] || export BENCH_SEED_kpg=$state/seed.ours
 [ "$anchor" = 0 ] || mem_snapshot seeded
 
 # cpu_busy: the share of the CPUs in use over one second, by anyone.
@@ -277,6 +372,21 @@ cpu_busy() {
 }
 
 commit=$(git describe --always --dirty 2>/dev/null || echo "none (no commit yet)")
+versions=
+[ "$mhd" = 0 ] || versions="libmicrohttpd $(pkg-config --modversion libmicrohttpd)"
+[[ $kore_anchor = 0 && $server != *.so ]] || versions="${versions:+$versions, }Kore $(kore_version)"
+case $server in
+  *.so) ours_line="$server (a copy of it) under kore(1) -f -n -r with a copy of $kore_conf_src (bind, load and workers $KORE_WORKERS set by bench/kore.sh),
+  CONNECTION_LIMIT=$CONNECTION_LIMIT, PER_IP_CONNECTION_LIMIT=$PER_IP_CONNECTION_LIMIT, CONNECTION_TIMEOUT=$CONNECTION_TIMEOUT in its environment" ;;
+  *) ours_line="$server (a copy of it, run as ours-bench), $IO_THREADS I/O threads with ${db_conns:-?} database connections, ${workers:-?} upload workers, access log to a file, CONNECTION_LIMIT=$CONNECTION_LIMIT,
+  PER_IP_CONNECTION_LIMIT=$PER_IP_CONNECTION_LIMIT, CONNECTION_TIMEOUT=$CONNECTION_TIMEOUT; start-up line: \`listening on${startup_line#*listening on}\`" ;;
+esac
+base_line="not measured (libmicrohttpd is not installed)"
+[ "$mhd" = 0 ] || base_line="$hello (bench/baseline/hello.c), same daemon flags, $IO_THREADS threads, same limits"
+kore_line="not measured (BENCH_KORE=0)"
+[ "$kore_anchor" = 0 ] || kore_line="bench/baseline/kore_hello (bare page handler, GET /) and bench/baseline/kore_pgsql
+  (GET /posts/{id}: http_state + kore_pgsql_query_params, async, on our database, pgsql_conn_max $KORE_PGSQL_CONNS), built by
+  bench/baseline/Makefile with $(cat /usr/share/kore/features 2>/dev/null); kore(1) -f -n -r, $KORE_WORKERS workers, seccomp on, no access log"
 cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)
 ref_line="not measured (BENCH_ANCHOR=0)"
 if [ "$anchor" = 1 ]; then
@@ -290,15 +400,15 @@ cat <<EOF
 - commit: $commit
 - machine: $(nproc) CPUs, ${cpu:-unknown CPU}, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), Linux $(uname -r)
 - CPU in use by other processes just before the first measurement: $(cpu_busy) (over 1 s, idle servers)
-- libmicrohttpd $(pkg-config --modversion libmicrohttpd), $(wrk -v 2>&1 | head -1 | cut -d' ' -f1-2), $(pgbench --version), $(psql "$db_url" -qAtc 'SHOW server_version' | cut -d' ' -f1) server
-- ours: $server (a copy of it, run as ours-bench), $IO_THREADS I/O threads with ${db_conns:-?} database connections, ${workers:-?} upload workers, access log to a file, CONNECTION_LIMIT=$CONNECTION_LIMIT,
-  PER_IP_CONNECTION_LIMIT=$PER_IP_CONNECTION_LIMIT, CONNECTION_TIMEOUT=$CONNECTION_TIMEOUT; start-up line: \`listening on${startup_line#*listening on}\`
-- bare libmicrohttpd: $hello (bench/baseline/hello.c), same daemon flags, $IO_THREADS threads, same limits
+- $versions, $(wrk -v 2>&1 | head -1 | cut -d' ' -f1-2), $(pgbench --version), $(psql "$db_url" -qAtc 'SHOW server_version' | cut -d' ' -f1) server
+- ours: $ours_line
+- bare libmicrohttpd: $base_line
+- Kore anchors: $kore_line
 - FastAPI: $ref_line
 - data: each application server on a fresh database of its own in the same PostgreSQL, seeded through its
   HTTP API with $seed_users users and $seed_posts posts (bench/seed.py); random post ids over the seeded range
 - load: wrk -t$BENCH_WRK_THREADS -d$BENCH_DURATION --timeout $BENCH_WRK_TIMEOUT, keep-alive, over loopback; ours at -c${BENCH_CLIENTS// /, -c},
-  the others at -c$c0 (bare libmicrohttpd at -c${BENCH_BASELINE_CLIENTS// /, -c}); a $BENCH_WARMUP warm-up per server and scenario;
+  the others at -c$c0 (bare libmicrohttpd and bare Kore at -c${BENCH_BASELINE_CLIENTS// /, -c}); a $BENCH_WARMUP warm-up per server and scenario;
   $BENCH_ROUNDS round(s), the order of the runs rotating each round; each row is the median run by requests/s
 - peak RSS: our server's VmHWM over the run (reset before it through /proc/PID/clear_refs), the highest of the rounds
 - POST /posts, uploads and the mixed run write rows and files: they are deleted after each run (the seeded data stays)
@@ -369,7 +479,7 @@ instance() {
 # Facts mem_* and soak_*.
 memory() {
   local url pid r ok=1 runs=''
-  start "a fresh server" "$state/fresh" env "${ours_env[@]}" "$server_abs"
+  ours_start "a fresh server" "$state/fresh"
   url=$started_url pid=$started_pid
   export BENCH_SEED_fresh=$state/seed.ours BENCH_DB_fresh=$BENCH_DB_ours \
     BENCH_UPLOADS_fresh=$state/fresh/uploads BENCH_TOKEN BENCH_ID_MIN BENCH_ID_MAX
@@ -478,6 +588,10 @@ echo
 echo "## Targets (issue 8)"
 echo
 python3 bench/report.py summary "$BENCH_RESULTS" "$facts" "$c0"
+echo
+echo "## Targets (issue 12, point 9: on Kore)"
+echo
+python3 bench/report.py kore "$BENCH_RESULTS" "$c0"
 
 if [ "$anchor" = 1 ]; then
   mem_snapshot end

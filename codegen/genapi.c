@@ -122,9 +122,9 @@ genapi_stubs(struct buf *b, const struct model *m, const char *spec)
 		buf_putc(b, '\n');
 		genapi_opcomment(b, v[i]);
 		buf_printf(b, "__attribute__((weak)) int\n"
-		    "api_%s(struct http_request *req, const struct api_%s_in *in)\n"
+		    "api_%s(struct request *req, const struct api_%s_in *in)\n"
 		    "{\n"
-		    "\thttp_errorf(req, 501, \"Operation %%s is not "
+		    "\treply_errorf(req, 501, \"Operation %%s is not "
 		    "implemented\",\n\t    ", v[i]->name, v[i]->name);
 		buf_cstring(b, v[i]->opid, strlen(v[i]->opid));
 		buf_puts(b, ");\n"

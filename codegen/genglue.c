@@ -147,13 +147,13 @@ genglue_decls(struct buf *b, const struct model *m)
 			buf_puts(b, "const *body;\t/* NULL when absent */\n");
 		}
 		buf_puts(b, "\tvoid *principal;\t/* from security */\n};\n");
-		buf_printf(b, "int\tapi_%s(struct http_request *, "
+		buf_printf(b, "int\tapi_%s(struct request *, "
 		    "const struct api_%s_in *);\n", op->name, op->name);
 		for (j = 0; j < op->nreplies; j++) {
 			r = &op->replies[j];
 			genglue_reply(b, op, r, 1);
 		}
-		buf_printf(b, "int\tglue_%s(struct http_request *);\n",
+		buf_printf(b, "int\tglue_%s(struct request *);\n",
 		    op->name);
 		if (op->nsec > 0)
 			buf_printf(b, "extern const struct security "
@@ -169,7 +169,7 @@ static void
 genglue_reply(struct buf *b, const struct op *op, const struct reply *r,
     int decl)
 {
-	buf_printf(b, "%s%sapi_%s_reply_%d(struct http_request *%s",
+	buf_printf(b, "%s%sapi_%s_reply_%d(struct request *%s",
 	    decl ? "int\t" : "\nint\n", "", op->name, r->status,
 	    decl ? "" : "req");
 	if (r->json) {
@@ -302,9 +302,9 @@ genglue_upload(struct buf *b, const struct op *op)
 static void
 genglue_getter(struct buf *b, const struct param *p)
 {
-	static const char *const	getters[] = { "http_request_param",
-					    "http_request_query",
-					    "http_request_header",
+	static const char *const	getters[] = { "request_param",
+					    "request_query",
+					    "request_header",
 					    "validate_cookie" };
 
 	buf_printf(b, "\ts = %s(req, ", getters[p->in]);
@@ -377,12 +377,12 @@ genglue_param(struct buf *b, const struct model *m, const struct param *p)
 	buf_puts(b, "\t\tjson_decref(j);\n");
 	if (p->invalid_status != 0) {
 		buf_printf(b, "\t\tif (validate_mark(v) != mark) {\n"
-		    "\t\t\thttp_error(req, %d, ", p->invalid_status);
+		    "\t\t\treply_error(req, %d, ", p->invalid_status);
 		if (p->invalid_message != NULL)
 			buf_cstring(b, p->invalid_message,
 			    strlen(p->invalid_message));
 		else
-			buf_printf(b, "http_status_text(%d)", p->invalid_status);
+			buf_printf(b, "reply_status_text(%d)", p->invalid_status);
 		buf_puts(b, ");\n\t\t\treturn 0;\n\t\t}\n");
 	}
 	buf_puts(b, "\t}\n\tvalidate_pop(v);\n\tvalidate_pop(v);\n");
@@ -566,7 +566,7 @@ genglue_op(struct buf *b, const struct model *m, const struct op *op)
 	buf_comment(b, model_methods[op->method].upper);
 	buf_putc(b, ' ');
 	buf_comment(b, op->path);
-	buf_printf(b, " */\nint\nglue_%s(struct http_request *req)\n{\n"
+	buf_printf(b, " */\nint\nglue_%s(struct request *req)\n{\n"
 	    "\tstruct api_%s_in\t*in;\n"
 	    "\tstruct validate\t\t vs, *v = &vs;\n", op->name, op->name);
 	if (uses & USES_J)
@@ -636,16 +636,16 @@ genglue_replydef(struct buf *b, const struct op *op, const struct reply *r)
 		    "\t\t\tvalidate_error(v, \"value_error\", \"invalid\");\n"
 		    "\t\tif (validate_reply_verdict(req, v) == -1)\n"
 		    "\t\t\treturn 0;\n\t}\n#endif\n");
-		buf_printf(b, "\thttp_response_static(req, %d, ", r->status);
+		buf_printf(b, "\treply_static(req, %d, ", r->status);
 		buf_cstring(b, r->media, strlen(r->media));
 		buf_puts(b, ", w->buf, w->len);\n\treturn 0;\n}\n");
 	} else if (r->media != NULL) {
-		buf_printf(b, "\thttp_response_bytes(req, %d, content_type != "
+		buf_printf(b, "\treply_bytes(req, %d, content_type != "
 		    "NULL ? content_type :\n\t    ", r->status);
 		buf_cstring(b, r->media, strlen(r->media));
 		buf_puts(b, ", data, len);\n\treturn 0;\n}\n");
 	} else
-		buf_printf(b, "\thttp_response_empty(req, %d);\n\treturn 0;\n}\n",
+		buf_printf(b, "\treply_empty(req, %d);\n\treturn 0;\n}\n",
 		    r->status);
 }
 

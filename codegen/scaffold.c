@@ -179,7 +179,7 @@ scaffold_stub(struct buf *b, const struct op *op)
 		buf_printf(&text, " - %s", op->summary);
 	buf_puts(b, "\n/* ");
 	buf_comment(b, text.data);
-	buf_printf(b, " */\nint\napi_%s(struct http_request *req,\n"
+	buf_printf(b, " */\nint\napi_%s(struct request *req,\n"
 	    "    const struct api_%s_in *in)\n{\n", op->name, op->name);
 	buf_free(&text);
 	buf_puts(b, "\t/*\n\t * TODO: the inputs are in *in, validated");
@@ -190,9 +190,9 @@ scaffold_stub(struct buf *b, const struct op *op)
 		buf_printf(b, "%s api_%s_reply_%d()", i > 0 ? "," : "",
 		    op->name, op->replies[i].status);
 	if (op->nreplies == 0)
-		buf_puts(b, " http_response_*()");
-	buf_puts(b, "\n\t * or http_error().\n\t */\n"
-	    "\thttp_errorf(req, 501, \"Operation %s is not implemented\",\n"
+		buf_puts(b, " reply_*()");
+	buf_puts(b, "\n\t * or reply_error().\n\t */\n"
+	    "\treply_errorf(req, 501, \"Operation %s is not implemented\",\n"
 	    "\t    ");
 	buf_cstring(b, op->opid, strlen(op->opid));
 	buf_puts(b, ");\n\treturn 0;\n}\n");

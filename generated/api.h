@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "http.h"
+#include "request.h"
 #include "model.h"
 #include "security.h"
 #include "upload.h"
@@ -27,35 +27,35 @@
 struct api_root_get_in {
 	void *principal;	/* from security */
 };
-int	api_root_get(struct http_request *, const struct api_root_get_in *);
-int	api_root_get_reply_200(struct http_request *, struct api_RootResponse const *);
-int	glue_root_get(struct http_request *);
+int	api_root_get(struct request *, const struct api_root_get_in *);
+int	api_root_get_reply_200(struct request *, struct api_RootResponse const *);
+int	glue_root_get(struct request *);
 
 /* POST /auth/login - Log in */
 struct api_auth_login_in {
 	struct api_LoginRequest const *body;	/* NULL when absent */
 	void *principal;	/* from security */
 };
-int	api_auth_login(struct http_request *, const struct api_auth_login_in *);
-int	api_auth_login_reply_200(struct http_request *, struct api_TokenResponse const *);
-int	glue_auth_login(struct http_request *);
+int	api_auth_login(struct request *, const struct api_auth_login_in *);
+int	api_auth_login_reply_200(struct request *, struct api_TokenResponse const *);
+int	glue_auth_login(struct request *);
 
 /* POST /auth/register - Register an account */
 struct api_auth_register_in {
 	struct api_UserCreate const *body;	/* NULL when absent */
 	void *principal;	/* from security */
 };
-int	api_auth_register(struct http_request *, const struct api_auth_register_in *);
-int	api_auth_register_reply_201(struct http_request *, struct api_User const *);
-int	glue_auth_register(struct http_request *);
+int	api_auth_register(struct request *, const struct api_auth_register_in *);
+int	api_auth_register_reply_201(struct request *, struct api_User const *);
+int	glue_auth_register(struct request *);
 
 /* GET /docs - Swagger UI */
 struct api_docs_swagger_ui_in {
 	void *principal;	/* from security */
 };
-int	api_docs_swagger_ui(struct http_request *, const struct api_docs_swagger_ui_in *);
-int	api_docs_swagger_ui_reply_200(struct http_request *, const char *, const void *, size_t);
-int	glue_docs_swagger_ui(struct http_request *);
+int	api_docs_swagger_ui(struct request *, const struct api_docs_swagger_ui_in *);
+int	api_docs_swagger_ui_reply_200(struct request *, const char *, const void *, size_t);
+int	glue_docs_swagger_ui(struct request *);
 
 /* GET /files/{name} - Download a stored file */
 struct api_files_get_in {
@@ -74,27 +74,27 @@ struct api_files_get_in {
 	} header;
 	void *principal;	/* from security */
 };
-int	api_files_get(struct http_request *, const struct api_files_get_in *);
-int	api_files_get_reply_200(struct http_request *, const char *, const void *, size_t);
-int	api_files_get_reply_206(struct http_request *, const char *, const void *, size_t);
-int	api_files_get_reply_304(struct http_request *);
-int	glue_files_get(struct http_request *);
+int	api_files_get(struct request *, const struct api_files_get_in *);
+int	api_files_get_reply_200(struct request *, const char *, const void *, size_t);
+int	api_files_get_reply_206(struct request *, const char *, const void *, size_t);
+int	api_files_get_reply_304(struct request *);
+int	glue_files_get(struct request *);
 
 /* GET /openapi.json - OpenAPI specification (JSON) */
 struct api_openapi_json_in {
 	void *principal;	/* from security */
 };
-int	api_openapi_json(struct http_request *, const struct api_openapi_json_in *);
-int	api_openapi_json_reply_200(struct http_request *, struct api_json const *);
-int	glue_openapi_json(struct http_request *);
+int	api_openapi_json(struct request *, const struct api_openapi_json_in *);
+int	api_openapi_json_reply_200(struct request *, struct api_json const *);
+int	glue_openapi_json(struct request *);
 
 /* GET /openapi.yaml - OpenAPI specification (YAML) */
 struct api_openapi_yaml_in {
 	void *principal;	/* from security */
 };
-int	api_openapi_yaml(struct http_request *, const struct api_openapi_yaml_in *);
-int	api_openapi_yaml_reply_200(struct http_request *, const char *, const void *, size_t);
-int	glue_openapi_yaml(struct http_request *);
+int	api_openapi_yaml(struct request *, const struct api_openapi_yaml_in *);
+int	api_openapi_yaml_reply_200(struct request *, const char *, const void *, size_t);
+int	glue_openapi_yaml(struct request *);
 
 /* GET /posts - List posts */
 struct api_posts_list_in {
@@ -110,18 +110,18 @@ struct api_posts_list_in {
 	} query;
 	void *principal;	/* from security */
 };
-int	api_posts_list(struct http_request *, const struct api_posts_list_in *);
-int	api_posts_list_reply_200(struct http_request *, struct api_PostPage const *);
-int	glue_posts_list(struct http_request *);
+int	api_posts_list(struct request *, const struct api_posts_list_in *);
+int	api_posts_list_reply_200(struct request *, struct api_PostPage const *);
+int	glue_posts_list(struct request *);
 
 /* POST /posts - Create a post */
 struct api_posts_create_in {
 	struct api_PostCreate const *body;	/* NULL when absent */
 	void *principal;	/* from security */
 };
-int	api_posts_create(struct http_request *, const struct api_posts_create_in *);
-int	api_posts_create_reply_201(struct http_request *, struct api_Post const *);
-int	glue_posts_create(struct http_request *);
+int	api_posts_create(struct request *, const struct api_posts_create_in *);
+int	api_posts_create_reply_201(struct request *, struct api_Post const *);
+int	glue_posts_create(struct request *);
 extern const struct security glue_security_posts_create;
 
 /* GET /posts/my - List my posts */
@@ -136,9 +136,9 @@ struct api_posts_list_mine_in {
 	} query;
 	void *principal;	/* from security */
 };
-int	api_posts_list_mine(struct http_request *, const struct api_posts_list_mine_in *);
-int	api_posts_list_mine_reply_200(struct http_request *, struct api_PostPage const *);
-int	glue_posts_list_mine(struct http_request *);
+int	api_posts_list_mine(struct request *, const struct api_posts_list_mine_in *);
+int	api_posts_list_mine_reply_200(struct request *, struct api_PostPage const *);
+int	glue_posts_list_mine(struct request *);
 extern const struct security glue_security_posts_list_mine;
 
 /* GET /posts/{post_id} - Get a post */
@@ -148,9 +148,9 @@ struct api_posts_get_in {
 	} path;
 	void *principal;	/* from security */
 };
-int	api_posts_get(struct http_request *, const struct api_posts_get_in *);
-int	api_posts_get_reply_200(struct http_request *, struct api_PostWithAuthor const *);
-int	glue_posts_get(struct http_request *);
+int	api_posts_get(struct request *, const struct api_posts_get_in *);
+int	api_posts_get_reply_200(struct request *, struct api_PostWithAuthor const *);
+int	glue_posts_get(struct request *);
 
 /* PATCH /posts/{post_id} - Update a post */
 struct api_posts_update_in {
@@ -160,9 +160,9 @@ struct api_posts_update_in {
 	struct api_PostUpdate const *body;	/* NULL when absent */
 	void *principal;	/* from security */
 };
-int	api_posts_update(struct http_request *, const struct api_posts_update_in *);
-int	api_posts_update_reply_200(struct http_request *, struct api_Post const *);
-int	glue_posts_update(struct http_request *);
+int	api_posts_update(struct request *, const struct api_posts_update_in *);
+int	api_posts_update_reply_200(struct request *, struct api_Post const *);
+int	glue_posts_update(struct request *);
 extern const struct security glue_security_posts_update;
 
 /* DELETE /posts/{post_id} - Delete a post */
@@ -172,9 +172,9 @@ struct api_posts_delete_in {
 	} path;
 	void *principal;	/* from security */
 };
-int	api_posts_delete(struct http_request *, const struct api_posts_delete_in *);
-int	api_posts_delete_reply_204(struct http_request *);
-int	glue_posts_delete(struct http_request *);
+int	api_posts_delete(struct request *, const struct api_posts_delete_in *);
+int	api_posts_delete_reply_204(struct request *);
+int	glue_posts_delete(struct request *);
 extern const struct security glue_security_posts_delete;
 
 /* PATCH /posts/{post_id}/cover - Set a post's cover image */
@@ -185,9 +185,9 @@ struct api_posts_set_cover_in {
 	struct api_ImageUpload const *body;	/* NULL when absent */
 	void *principal;	/* from security */
 };
-int	api_posts_set_cover(struct http_request *, const struct api_posts_set_cover_in *);
-int	api_posts_set_cover_reply_200(struct http_request *, struct api_Post const *);
-int	glue_posts_set_cover(struct http_request *);
+int	api_posts_set_cover(struct request *, const struct api_posts_set_cover_in *);
+int	api_posts_set_cover_reply_200(struct request *, struct api_Post const *);
+int	glue_posts_set_cover(struct request *);
 extern const struct security glue_security_posts_set_cover;
 extern const struct upload_spec glue_upload_posts_set_cover;
 
@@ -195,18 +195,18 @@ extern const struct upload_spec glue_upload_posts_set_cover;
 struct api_docs_redoc_in {
 	void *principal;	/* from security */
 };
-int	api_docs_redoc(struct http_request *, const struct api_docs_redoc_in *);
-int	api_docs_redoc_reply_200(struct http_request *, const char *, const void *, size_t);
-int	glue_docs_redoc(struct http_request *);
+int	api_docs_redoc(struct request *, const struct api_docs_redoc_in *);
+int	api_docs_redoc_reply_200(struct request *, const char *, const void *, size_t);
+int	glue_docs_redoc(struct request *);
 
 /* POST /uploads/image - Upload a file */
 struct api_uploads_image_in {
 	struct api_FileUpload const *body;	/* NULL when absent */
 	void *principal;	/* from security */
 };
-int	api_uploads_image(struct http_request *, const struct api_uploads_image_in *);
-int	api_uploads_image_reply_201(struct http_request *, struct api_UploadResponse const *);
-int	glue_uploads_image(struct http_request *);
+int	api_uploads_image(struct request *, const struct api_uploads_image_in *);
+int	api_uploads_image_reply_201(struct request *, struct api_UploadResponse const *);
+int	glue_uploads_image(struct request *);
 extern const struct security glue_security_uploads_image;
 extern const struct upload_spec glue_upload_uploads_image;
 
@@ -215,9 +215,9 @@ struct api_uploads_multiple_in {
 	struct api_MultiFileUpload const *body;	/* NULL when absent */
 	void *principal;	/* from security */
 };
-int	api_uploads_multiple(struct http_request *, const struct api_uploads_multiple_in *);
-int	api_uploads_multiple_reply_201(struct http_request *, struct api_MultiUploadResponse const *);
-int	glue_uploads_multiple(struct http_request *);
+int	api_uploads_multiple(struct request *, const struct api_uploads_multiple_in *);
+int	api_uploads_multiple_reply_201(struct request *, struct api_MultiUploadResponse const *);
+int	glue_uploads_multiple(struct request *);
 extern const struct security glue_security_uploads_multiple;
 extern const struct upload_spec glue_upload_uploads_multiple;
 
@@ -233,18 +233,18 @@ struct api_users_list_in {
 	} query;
 	void *principal;	/* from security */
 };
-int	api_users_list(struct http_request *, const struct api_users_list_in *);
-int	api_users_list_reply_200(struct http_request *, struct api_UserPage const *);
-int	glue_users_list(struct http_request *);
+int	api_users_list(struct request *, const struct api_users_list_in *);
+int	api_users_list_reply_200(struct request *, struct api_UserPage const *);
+int	glue_users_list(struct request *);
 extern const struct security glue_security_users_list;
 
 /* GET /users/me - Get my account */
 struct api_users_get_me_in {
 	void *principal;	/* from security */
 };
-int	api_users_get_me(struct http_request *, const struct api_users_get_me_in *);
-int	api_users_get_me_reply_200(struct http_request *, struct api_User const *);
-int	glue_users_get_me(struct http_request *);
+int	api_users_get_me(struct request *, const struct api_users_get_me_in *);
+int	api_users_get_me_reply_200(struct request *, struct api_User const *);
+int	glue_users_get_me(struct request *);
 extern const struct security glue_security_users_get_me;
 
 /* PATCH /users/me - Update my account */
@@ -252,18 +252,18 @@ struct api_users_update_me_in {
 	struct api_UserUpdate const *body;	/* NULL when absent */
 	void *principal;	/* from security */
 };
-int	api_users_update_me(struct http_request *, const struct api_users_update_me_in *);
-int	api_users_update_me_reply_200(struct http_request *, struct api_User const *);
-int	glue_users_update_me(struct http_request *);
+int	api_users_update_me(struct request *, const struct api_users_update_me_in *);
+int	api_users_update_me_reply_200(struct request *, struct api_User const *);
+int	glue_users_update_me(struct request *);
 extern const struct security glue_security_users_update_me;
 
 /* DELETE /users/me - Delete my account */
 struct api_users_delete_me_in {
 	void *principal;	/* from security */
 };
-int	api_users_delete_me(struct http_request *, const struct api_users_delete_me_in *);
-int	api_users_delete_me_reply_204(struct http_request *);
-int	glue_users_delete_me(struct http_request *);
+int	api_users_delete_me(struct request *, const struct api_users_delete_me_in *);
+int	api_users_delete_me_reply_204(struct request *);
+int	glue_users_delete_me(struct request *);
 extern const struct security glue_security_users_delete_me;
 
 /* POST /users/me/avatar - Upload my avatar */
@@ -271,9 +271,9 @@ struct api_users_upload_avatar_in {
 	struct api_ImageUpload const *body;	/* NULL when absent */
 	void *principal;	/* from security */
 };
-int	api_users_upload_avatar(struct http_request *, const struct api_users_upload_avatar_in *);
-int	api_users_upload_avatar_reply_200(struct http_request *, struct api_User const *);
-int	glue_users_upload_avatar(struct http_request *);
+int	api_users_upload_avatar(struct request *, const struct api_users_upload_avatar_in *);
+int	api_users_upload_avatar_reply_200(struct request *, struct api_User const *);
+int	glue_users_upload_avatar(struct request *);
 extern const struct security glue_security_users_upload_avatar;
 extern const struct upload_spec glue_upload_users_upload_avatar;
 
@@ -284,9 +284,9 @@ struct api_users_get_in {
 	} path;
 	void *principal;	/* from security */
 };
-int	api_users_get(struct http_request *, const struct api_users_get_in *);
-int	api_users_get_reply_200(struct http_request *, struct api_UserEnvelope const *);
-int	glue_users_get(struct http_request *);
+int	api_users_get(struct request *, const struct api_users_get_in *);
+int	api_users_get_reply_200(struct request *, struct api_UserEnvelope const *);
+int	glue_users_get(struct request *);
 extern const struct security glue_security_users_get;
 
 /* Compiles what validation needs (patterns); call once. */

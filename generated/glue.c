@@ -9,7 +9,7 @@
 
 #include "api.h"
 #include "arena.h"
-#include "http.h"
+#include "request.h"
 #include "jsonw.h"
 #include "model.h"
 #include "security.h"
@@ -273,7 +273,7 @@ api_init(void)
 
 /* GET / */
 int
-glue_root_get(struct http_request *req)
+glue_root_get(struct request *req)
 {
 	struct api_root_get_in	*in;
 	struct validate		 vs, *v = &vs;
@@ -289,7 +289,7 @@ glue_root_get(struct http_request *req)
 }
 
 int
-api_root_get_reply_200(struct http_request *req, struct api_RootResponse const *body)
+api_root_get_reply_200(struct request *req, struct api_RootResponse const *body)
 {
 	struct jsonw	ws, *w = &ws;
 
@@ -320,13 +320,13 @@ api_root_get_reply_200(struct http_request *req, struct api_RootResponse const *
 			return 0;
 	}
 #endif
-	http_response_static(req, 200, "application/json", w->buf, w->len);
+	reply_static(req, 200, "application/json", w->buf, w->len);
 	return 0;
 }
 
 /* POST /auth/login */
 int
-glue_auth_login(struct http_request *req)
+glue_auth_login(struct request *req)
 {
 	struct api_auth_login_in	*in;
 	struct validate		 vs, *v = &vs;
@@ -371,7 +371,7 @@ glue_auth_login(struct http_request *req)
 }
 
 int
-api_auth_login_reply_200(struct http_request *req, struct api_TokenResponse const *body)
+api_auth_login_reply_200(struct request *req, struct api_TokenResponse const *body)
 {
 	struct jsonw	ws, *w = &ws;
 
@@ -402,13 +402,13 @@ api_auth_login_reply_200(struct http_request *req, struct api_TokenResponse cons
 			return 0;
 	}
 #endif
-	http_response_static(req, 200, "application/json", w->buf, w->len);
+	reply_static(req, 200, "application/json", w->buf, w->len);
 	return 0;
 }
 
 /* POST /auth/register */
 int
-glue_auth_register(struct http_request *req)
+glue_auth_register(struct request *req)
 {
 	struct api_auth_register_in	*in;
 	struct validate		 vs, *v = &vs;
@@ -453,7 +453,7 @@ glue_auth_register(struct http_request *req)
 }
 
 int
-api_auth_register_reply_201(struct http_request *req, struct api_User const *body)
+api_auth_register_reply_201(struct request *req, struct api_User const *body)
 {
 	struct jsonw	ws, *w = &ws;
 
@@ -484,13 +484,13 @@ api_auth_register_reply_201(struct http_request *req, struct api_User const *bod
 			return 0;
 	}
 #endif
-	http_response_static(req, 201, "application/json", w->buf, w->len);
+	reply_static(req, 201, "application/json", w->buf, w->len);
 	return 0;
 }
 
 /* GET /docs */
 int
-glue_docs_swagger_ui(struct http_request *req)
+glue_docs_swagger_ui(struct request *req)
 {
 	struct api_docs_swagger_ui_in	*in;
 	struct validate		 vs, *v = &vs;
@@ -506,16 +506,16 @@ glue_docs_swagger_ui(struct http_request *req)
 }
 
 int
-api_docs_swagger_ui_reply_200(struct http_request *req, const char *content_type, const void *data, size_t len)
+api_docs_swagger_ui_reply_200(struct request *req, const char *content_type, const void *data, size_t len)
 {
-	http_response_bytes(req, 200, content_type != NULL ? content_type :
+	reply_bytes(req, 200, content_type != NULL ? content_type :
 	    "text/html", data, len);
 	return 0;
 }
 
 /* GET /files/{name} */
 int
-glue_files_get(struct http_request *req)
+glue_files_get(struct request *req)
 {
 	struct api_files_get_in	*in;
 	struct validate		 vs, *v = &vs;
@@ -531,7 +531,7 @@ glue_files_get(struct http_request *req)
 	/* path name */
 	validate_push(v, "path");
 	validate_push(v, "name");
-	s = http_request_param(req, "name");
+	s = request_param(req, "name");
 	if (s == NULL) {
 		validate_missing(v);
 		rc = -1;
@@ -542,7 +542,7 @@ glue_files_get(struct http_request *req)
 			rc = -1;
 		json_decref(j);
 		if (validate_mark(v) != mark) {
-			http_error(req, 404, "File not found");
+			reply_error(req, 404, "File not found");
 			return 0;
 		}
 	}
@@ -552,7 +552,7 @@ glue_files_get(struct http_request *req)
 	/* header Range */
 	validate_push(v, "header");
 	validate_push(v, "Range");
-	s = http_request_header(req, "Range");
+	s = request_header(req, "Range");
 	if (s == NULL) {
 		/* optional */
 	} else {
@@ -568,7 +568,7 @@ glue_files_get(struct http_request *req)
 	/* header If-None-Match */
 	validate_push(v, "header");
 	validate_push(v, "If-None-Match");
-	s = http_request_header(req, "If-None-Match");
+	s = request_header(req, "If-None-Match");
 	if (s == NULL) {
 		/* optional */
 	} else {
@@ -584,7 +584,7 @@ glue_files_get(struct http_request *req)
 	/* header If-Modified-Since */
 	validate_push(v, "header");
 	validate_push(v, "If-Modified-Since");
-	s = http_request_header(req, "If-Modified-Since");
+	s = request_header(req, "If-Modified-Since");
 	if (s == NULL) {
 		/* optional */
 	} else {
@@ -603,31 +603,31 @@ glue_files_get(struct http_request *req)
 }
 
 int
-api_files_get_reply_200(struct http_request *req, const char *content_type, const void *data, size_t len)
+api_files_get_reply_200(struct request *req, const char *content_type, const void *data, size_t len)
 {
-	http_response_bytes(req, 200, content_type != NULL ? content_type :
+	reply_bytes(req, 200, content_type != NULL ? content_type :
 	    "image/jpeg", data, len);
 	return 0;
 }
 
 int
-api_files_get_reply_206(struct http_request *req, const char *content_type, const void *data, size_t len)
+api_files_get_reply_206(struct request *req, const char *content_type, const void *data, size_t len)
 {
-	http_response_bytes(req, 206, content_type != NULL ? content_type :
+	reply_bytes(req, 206, content_type != NULL ? content_type :
 	    "image/jpeg", data, len);
 	return 0;
 }
 
 int
-api_files_get_reply_304(struct http_request *req)
+api_files_get_reply_304(struct request *req)
 {
-	http_response_empty(req, 304);
+	reply_empty(req, 304);
 	return 0;
 }
 
 /* GET /openapi.json */
 int
-glue_openapi_json(struct http_request *req)
+glue_openapi_json(struct request *req)
 {
 	struct api_openapi_json_in	*in;
 	struct validate		 vs, *v = &vs;
@@ -643,7 +643,7 @@ glue_openapi_json(struct http_request *req)
 }
 
 int
-api_openapi_json_reply_200(struct http_request *req, struct api_json const *body)
+api_openapi_json_reply_200(struct request *req, struct api_json const *body)
 {
 	struct jsonw	ws, *w = &ws;
 
@@ -674,13 +674,13 @@ api_openapi_json_reply_200(struct http_request *req, struct api_json const *body
 			return 0;
 	}
 #endif
-	http_response_static(req, 200, "application/json", w->buf, w->len);
+	reply_static(req, 200, "application/json", w->buf, w->len);
 	return 0;
 }
 
 /* GET /openapi.yaml */
 int
-glue_openapi_yaml(struct http_request *req)
+glue_openapi_yaml(struct request *req)
 {
 	struct api_openapi_yaml_in	*in;
 	struct validate		 vs, *v = &vs;
@@ -696,16 +696,16 @@ glue_openapi_yaml(struct http_request *req)
 }
 
 int
-api_openapi_yaml_reply_200(struct http_request *req, const char *content_type, const void *data, size_t len)
+api_openapi_yaml_reply_200(struct request *req, const char *content_type, const void *data, size_t len)
 {
-	http_response_bytes(req, 200, content_type != NULL ? content_type :
+	reply_bytes(req, 200, content_type != NULL ? content_type :
 	    "application/yaml", data, len);
 	return 0;
 }
 
 /* GET /posts */
 int
-glue_posts_list(struct http_request *req)
+glue_posts_list(struct request *req)
 {
 	struct api_posts_list_in	*in;
 	struct validate		 vs, *v = &vs;
@@ -720,7 +720,7 @@ glue_posts_list(struct http_request *req)
 	/* query page */
 	validate_push(v, "query");
 	validate_push(v, "page");
-	s = http_request_query(req, "page");
+	s = request_query(req, "page");
 	if (s == NULL) {
 		in->query.page = 1LL;
 	} else {
@@ -735,7 +735,7 @@ glue_posts_list(struct http_request *req)
 	/* query per_page */
 	validate_push(v, "query");
 	validate_push(v, "per_page");
-	s = http_request_query(req, "per_page");
+	s = request_query(req, "per_page");
 	if (s == NULL) {
 		in->query.per_page = 10LL;
 	} else {
@@ -750,7 +750,7 @@ glue_posts_list(struct http_request *req)
 	/* query skip */
 	validate_push(v, "query");
 	validate_push(v, "skip");
-	s = http_request_query(req, "skip");
+	s = request_query(req, "skip");
 	if (s == NULL) {
 		/* optional */
 	} else {
@@ -766,7 +766,7 @@ glue_posts_list(struct http_request *req)
 	/* query limit */
 	validate_push(v, "query");
 	validate_push(v, "limit");
-	s = http_request_query(req, "limit");
+	s = request_query(req, "limit");
 	if (s == NULL) {
 		/* optional */
 	} else {
@@ -782,7 +782,7 @@ glue_posts_list(struct http_request *req)
 	/* query published */
 	validate_push(v, "query");
 	validate_push(v, "published");
-	s = http_request_query(req, "published");
+	s = request_query(req, "published");
 	if (s == NULL) {
 		/* optional */
 	} else {
@@ -801,7 +801,7 @@ glue_posts_list(struct http_request *req)
 }
 
 int
-api_posts_list_reply_200(struct http_request *req, struct api_PostPage const *body)
+api_posts_list_reply_200(struct request *req, struct api_PostPage const *body)
 {
 	struct jsonw	ws, *w = &ws;
 
@@ -832,13 +832,13 @@ api_posts_list_reply_200(struct http_request *req, struct api_PostPage const *bo
 			return 0;
 	}
 #endif
-	http_response_static(req, 200, "application/json", w->buf, w->len);
+	reply_static(req, 200, "application/json", w->buf, w->len);
 	return 0;
 }
 
 /* POST /posts */
 int
-glue_posts_create(struct http_request *req)
+glue_posts_create(struct request *req)
 {
 	struct api_posts_create_in	*in;
 	struct validate		 vs, *v = &vs;
@@ -885,7 +885,7 @@ glue_posts_create(struct http_request *req)
 }
 
 int
-api_posts_create_reply_201(struct http_request *req, struct api_Post const *body)
+api_posts_create_reply_201(struct request *req, struct api_Post const *body)
 {
 	struct jsonw	ws, *w = &ws;
 
@@ -916,13 +916,13 @@ api_posts_create_reply_201(struct http_request *req, struct api_Post const *body
 			return 0;
 	}
 #endif
-	http_response_static(req, 201, "application/json", w->buf, w->len);
+	reply_static(req, 201, "application/json", w->buf, w->len);
 	return 0;
 }
 
 /* GET /posts/my */
 int
-glue_posts_list_mine(struct http_request *req)
+glue_posts_list_mine(struct request *req)
 {
 	struct api_posts_list_mine_in	*in;
 	struct validate		 vs, *v = &vs;
@@ -939,7 +939,7 @@ glue_posts_list_mine(struct http_request *req)
 	/* query page */
 	validate_push(v, "query");
 	validate_push(v, "page");
-	s = http_request_query(req, "page");
+	s = request_query(req, "page");
 	if (s == NULL) {
 		in->query.page = 1LL;
 	} else {
@@ -954,7 +954,7 @@ glue_posts_list_mine(struct http_request *req)
 	/* query per_page */
 	validate_push(v, "query");
 	validate_push(v, "per_page");
-	s = http_request_query(req, "per_page");
+	s = request_query(req, "per_page");
 	if (s == NULL) {
 		in->query.per_page = 10LL;
 	} else {
@@ -969,7 +969,7 @@ glue_posts_list_mine(struct http_request *req)
 	/* query skip */
 	validate_push(v, "query");
 	validate_push(v, "skip");
-	s = http_request_query(req, "skip");
+	s = request_query(req, "skip");
 	if (s == NULL) {
 		/* optional */
 	} else {
@@ -985,7 +985,7 @@ glue_posts_list_mine(struct http_request *req)
 	/* query limit */
 	validate_push(v, "query");
 	validate_push(v, "limit");
-	s = http_request_query(req, "limit");
+	s = request_query(req, "limit");
 	if (s == NULL) {
 		/* optional */
 	} else {
@@ -1004,7 +1004,7 @@ glue_posts_list_mine(struct http_request *req)
 }
 
 int
-api_posts_list_mine_reply_200(struct http_request *req, struct api_PostPage const *body)
+api_posts_list_mine_reply_200(struct request *req, struct api_PostPage const *body)
 {
 	struct jsonw	ws, *w = &ws;
 
@@ -1035,13 +1035,13 @@ api_posts_list_mine_reply_200(struct http_request *req, struct api_PostPage cons
 			return 0;
 	}
 #endif
-	http_response_static(req, 200, "application/json", w->buf, w->len);
+	reply_static(req, 200, "application/json", w->buf, w->len);
 	return 0;
 }
 
 /* GET /posts/{post_id} */
 int
-glue_posts_get(struct http_request *req)
+glue_posts_get(struct request *req)
 {
 	struct api_posts_get_in	*in;
 	struct validate		 vs, *v = &vs;
@@ -1056,7 +1056,7 @@ glue_posts_get(struct http_request *req)
 	/* path post_id */
 	validate_push(v, "path");
 	validate_push(v, "post_id");
-	s = http_request_param(req, "post_id");
+	s = request_param(req, "post_id");
 	if (s == NULL) {
 		validate_missing(v);
 		rc = -1;
@@ -1075,7 +1075,7 @@ glue_posts_get(struct http_request *req)
 }
 
 int
-api_posts_get_reply_200(struct http_request *req, struct api_PostWithAuthor const *body)
+api_posts_get_reply_200(struct request *req, struct api_PostWithAuthor const *body)
 {
 	struct jsonw	ws, *w = &ws;
 
@@ -1106,13 +1106,13 @@ api_posts_get_reply_200(struct http_request *req, struct api_PostWithAuthor cons
 			return 0;
 	}
 #endif
-	http_response_static(req, 200, "application/json", w->buf, w->len);
+	reply_static(req, 200, "application/json", w->buf, w->len);
 	return 0;
 }
 
 /* PATCH /posts/{post_id} */
 int
-glue_posts_update(struct http_request *req)
+glue_posts_update(struct request *req)
 {
 	struct api_posts_update_in	*in;
 	struct validate		 vs, *v = &vs;
@@ -1130,7 +1130,7 @@ glue_posts_update(struct http_request *req)
 	/* path post_id */
 	validate_push(v, "path");
 	validate_push(v, "post_id");
-	s = http_request_param(req, "post_id");
+	s = request_param(req, "post_id");
 	if (s == NULL) {
 		validate_missing(v);
 		rc = -1;
@@ -1176,7 +1176,7 @@ glue_posts_update(struct http_request *req)
 }
 
 int
-api_posts_update_reply_200(struct http_request *req, struct api_Post const *body)
+api_posts_update_reply_200(struct request *req, struct api_Post const *body)
 {
 	struct jsonw	ws, *w = &ws;
 
@@ -1207,13 +1207,13 @@ api_posts_update_reply_200(struct http_request *req, struct api_Post const *body
 			return 0;
 	}
 #endif
-	http_response_static(req, 200, "application/json", w->buf, w->len);
+	reply_static(req, 200, "application/json", w->buf, w->len);
 	return 0;
 }
 
 /* DELETE /posts/{post_id} */
 int
-glue_posts_delete(struct http_request *req)
+glue_posts_delete(struct request *req)
 {
 	struct api_posts_delete_in	*in;
 	struct validate		 vs, *v = &vs;
@@ -1230,7 +1230,7 @@ glue_posts_delete(struct http_request *req)
 	/* path post_id */
 	validate_push(v, "path");
 	validate_push(v, "post_id");
-	s = http_request_param(req, "post_id");
+	s = request_param(req, "post_id");
 	if (s == NULL) {
 		validate_missing(v);
 		rc = -1;
@@ -1249,15 +1249,15 @@ glue_posts_delete(struct http_request *req)
 }
 
 int
-api_posts_delete_reply_204(struct http_request *req)
+api_posts_delete_reply_204(struct request *req)
 {
-	http_response_empty(req, 204);
+	reply_empty(req, 204);
 	return 0;
 }
 
 /* PATCH /posts/{post_id}/cover */
 int
-glue_posts_set_cover(struct http_request *req)
+glue_posts_set_cover(struct request *req)
 {
 	struct api_posts_set_cover_in	*in;
 	struct validate		 vs, *v = &vs;
@@ -1277,7 +1277,7 @@ glue_posts_set_cover(struct http_request *req)
 	/* path post_id */
 	validate_push(v, "path");
 	validate_push(v, "post_id");
-	s = http_request_param(req, "post_id");
+	s = request_param(req, "post_id");
 	if (s == NULL) {
 		validate_missing(v);
 		rc = -1;
@@ -1331,7 +1331,7 @@ glue_posts_set_cover(struct http_request *req)
 }
 
 int
-api_posts_set_cover_reply_200(struct http_request *req, struct api_Post const *body)
+api_posts_set_cover_reply_200(struct request *req, struct api_Post const *body)
 {
 	struct jsonw	ws, *w = &ws;
 
@@ -1362,13 +1362,13 @@ api_posts_set_cover_reply_200(struct http_request *req, struct api_Post const *b
 			return 0;
 	}
 #endif
-	http_response_static(req, 200, "application/json", w->buf, w->len);
+	reply_static(req, 200, "application/json", w->buf, w->len);
 	return 0;
 }
 
 /* GET /redoc */
 int
-glue_docs_redoc(struct http_request *req)
+glue_docs_redoc(struct request *req)
 {
 	struct api_docs_redoc_in	*in;
 	struct validate		 vs, *v = &vs;
@@ -1384,16 +1384,16 @@ glue_docs_redoc(struct http_request *req)
 }
 
 int
-api_docs_redoc_reply_200(struct http_request *req, const char *content_type, const void *data, size_t len)
+api_docs_redoc_reply_200(struct request *req, const char *content_type, const void *data, size_t len)
 {
-	http_response_bytes(req, 200, content_type != NULL ? content_type :
+	reply_bytes(req, 200, content_type != NULL ? content_type :
 	    "text/html", data, len);
 	return 0;
 }
 
 /* POST /uploads/image */
 int
-glue_uploads_image(struct http_request *req)
+glue_uploads_image(struct request *req)
 {
 	struct api_uploads_image_in	*in;
 	struct validate		 vs, *v = &vs;
@@ -1478,7 +1478,7 @@ glue_uploads_image(struct http_request *req)
 }
 
 int
-api_uploads_image_reply_201(struct http_request *req, struct api_UploadResponse const *body)
+api_uploads_image_reply_201(struct request *req, struct api_UploadResponse const *body)
 {
 	struct jsonw	ws, *w = &ws;
 
@@ -1509,13 +1509,13 @@ api_uploads_image_reply_201(struct http_request *req, struct api_UploadResponse 
 			return 0;
 	}
 #endif
-	http_response_static(req, 201, "application/json", w->buf, w->len);
+	reply_static(req, 201, "application/json", w->buf, w->len);
 	return 0;
 }
 
 /* POST /uploads/multiple */
 int
-glue_uploads_multiple(struct http_request *req)
+glue_uploads_multiple(struct request *req)
 {
 	struct api_uploads_multiple_in	*in;
 	struct validate		 vs, *v = &vs;
@@ -1578,7 +1578,7 @@ glue_uploads_multiple(struct http_request *req)
 }
 
 int
-api_uploads_multiple_reply_201(struct http_request *req, struct api_MultiUploadResponse const *body)
+api_uploads_multiple_reply_201(struct request *req, struct api_MultiUploadResponse const *body)
 {
 	struct jsonw	ws, *w = &ws;
 
@@ -1609,13 +1609,13 @@ api_uploads_multiple_reply_201(struct http_request *req, struct api_MultiUploadR
 			return 0;
 	}
 #endif
-	http_response_static(req, 201, "application/json", w->buf, w->len);
+	reply_static(req, 201, "application/json", w->buf, w->len);
 	return 0;
 }
 
 /* GET /users */
 int
-glue_users_list(struct http_request *req)
+glue_users_list(struct request *req)
 {
 	struct api_users_list_in	*in;
 	struct validate		 vs, *v = &vs;
@@ -1632,7 +1632,7 @@ glue_users_list(struct http_request *req)
 	/* query page */
 	validate_push(v, "query");
 	validate_push(v, "page");
-	s = http_request_query(req, "page");
+	s = request_query(req, "page");
 	if (s == NULL) {
 		in->query.page = 1LL;
 	} else {
@@ -1647,7 +1647,7 @@ glue_users_list(struct http_request *req)
 	/* query per_page */
 	validate_push(v, "query");
 	validate_push(v, "per_page");
-	s = http_request_query(req, "per_page");
+	s = request_query(req, "per_page");
 	if (s == NULL) {
 		in->query.per_page = 10LL;
 	} else {
@@ -1662,7 +1662,7 @@ glue_users_list(struct http_request *req)
 	/* query skip */
 	validate_push(v, "query");
 	validate_push(v, "skip");
-	s = http_request_query(req, "skip");
+	s = request_query(req, "skip");
 	if (s == NULL) {
 		/* optional */
 	} else {
@@ -1678,7 +1678,7 @@ glue_users_list(struct http_request *req)
 	/* query limit */
 	validate_push(v, "query");
 	validate_push(v, "limit");
-	s = http_request_query(req, "limit");
+	s = request_query(req, "limit");
 	if (s == NULL) {
 		/* optional */
 	} else {
@@ -1697,7 +1697,7 @@ glue_users_list(struct http_request *req)
 }
 
 int
-api_users_list_reply_200(struct http_request *req, struct api_UserPage const *body)
+api_users_list_reply_200(struct request *req, struct api_UserPage const *body)
 {
 	struct jsonw	ws, *w = &ws;
 
@@ -1728,13 +1728,13 @@ api_users_list_reply_200(struct http_request *req, struct api_UserPage const *bo
 			return 0;
 	}
 #endif
-	http_response_static(req, 200, "application/json", w->buf, w->len);
+	reply_static(req, 200, "application/json", w->buf, w->len);
 	return 0;
 }
 
 /* GET /users/me */
 int
-glue_users_get_me(struct http_request *req)
+glue_users_get_me(struct request *req)
 {
 	struct api_users_get_me_in	*in;
 	struct validate		 vs, *v = &vs;
@@ -1752,7 +1752,7 @@ glue_users_get_me(struct http_request *req)
 }
 
 int
-api_users_get_me_reply_200(struct http_request *req, struct api_User const *body)
+api_users_get_me_reply_200(struct request *req, struct api_User const *body)
 {
 	struct jsonw	ws, *w = &ws;
 
@@ -1783,13 +1783,13 @@ api_users_get_me_reply_200(struct http_request *req, struct api_User const *body
 			return 0;
 	}
 #endif
-	http_response_static(req, 200, "application/json", w->buf, w->len);
+	reply_static(req, 200, "application/json", w->buf, w->len);
 	return 0;
 }
 
 /* PATCH /users/me */
 int
-glue_users_update_me(struct http_request *req)
+glue_users_update_me(struct request *req)
 {
 	struct api_users_update_me_in	*in;
 	struct validate		 vs, *v = &vs;
@@ -1836,7 +1836,7 @@ glue_users_update_me(struct http_request *req)
 }
 
 int
-api_users_update_me_reply_200(struct http_request *req, struct api_User const *body)
+api_users_update_me_reply_200(struct request *req, struct api_User const *body)
 {
 	struct jsonw	ws, *w = &ws;
 
@@ -1867,13 +1867,13 @@ api_users_update_me_reply_200(struct http_request *req, struct api_User const *b
 			return 0;
 	}
 #endif
-	http_response_static(req, 200, "application/json", w->buf, w->len);
+	reply_static(req, 200, "application/json", w->buf, w->len);
 	return 0;
 }
 
 /* DELETE /users/me */
 int
-glue_users_delete_me(struct http_request *req)
+glue_users_delete_me(struct request *req)
 {
 	struct api_users_delete_me_in	*in;
 	struct validate		 vs, *v = &vs;
@@ -1891,15 +1891,15 @@ glue_users_delete_me(struct http_request *req)
 }
 
 int
-api_users_delete_me_reply_204(struct http_request *req)
+api_users_delete_me_reply_204(struct request *req)
 {
-	http_response_empty(req, 204);
+	reply_empty(req, 204);
 	return 0;
 }
 
 /* POST /users/me/avatar */
 int
-glue_users_upload_avatar(struct http_request *req)
+glue_users_upload_avatar(struct request *req)
 {
 	struct api_users_upload_avatar_in	*in;
 	struct validate		 vs, *v = &vs;
@@ -1955,7 +1955,7 @@ glue_users_upload_avatar(struct http_request *req)
 }
 
 int
-api_users_upload_avatar_reply_200(struct http_request *req, struct api_User const *body)
+api_users_upload_avatar_reply_200(struct request *req, struct api_User const *body)
 {
 	struct jsonw	ws, *w = &ws;
 
@@ -1986,13 +1986,13 @@ api_users_upload_avatar_reply_200(struct http_request *req, struct api_User cons
 			return 0;
 	}
 #endif
-	http_response_static(req, 200, "application/json", w->buf, w->len);
+	reply_static(req, 200, "application/json", w->buf, w->len);
 	return 0;
 }
 
 /* GET /users/{user_id} */
 int
-glue_users_get(struct http_request *req)
+glue_users_get(struct request *req)
 {
 	struct api_users_get_in	*in;
 	struct validate		 vs, *v = &vs;
@@ -2009,7 +2009,7 @@ glue_users_get(struct http_request *req)
 	/* path user_id */
 	validate_push(v, "path");
 	validate_push(v, "user_id");
-	s = http_request_param(req, "user_id");
+	s = request_param(req, "user_id");
 	if (s == NULL) {
 		validate_missing(v);
 		rc = -1;
@@ -2028,7 +2028,7 @@ glue_users_get(struct http_request *req)
 }
 
 int
-api_users_get_reply_200(struct http_request *req, struct api_UserEnvelope const *body)
+api_users_get_reply_200(struct request *req, struct api_UserEnvelope const *body)
 {
 	struct jsonw	ws, *w = &ws;
 
@@ -2059,6 +2059,6 @@ api_users_get_reply_200(struct http_request *req, struct api_UserEnvelope const 
 			return 0;
 	}
 #endif
-	http_response_static(req, 200, "application/json", w->buf, w->len);
+	reply_static(req, 200, "application/json", w->buf, w->len);
 	return 0;
 }

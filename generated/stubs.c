@@ -9,207 +9,207 @@
 
 /* POST /auth/login - Log in */
 __attribute__((weak)) int
-api_auth_login(struct http_request *req, const struct api_auth_login_in *in)
+api_auth_login(struct request *req, const struct api_auth_login_in *in)
 {
-	http_errorf(req, 501, "Operation %s is not implemented",
+	reply_errorf(req, 501, "Operation %s is not implemented",
 	    "auth_login");
 	return (0);
 }
 
 /* POST /auth/register - Register an account */
 __attribute__((weak)) int
-api_auth_register(struct http_request *req, const struct api_auth_register_in *in)
+api_auth_register(struct request *req, const struct api_auth_register_in *in)
 {
-	http_errorf(req, 501, "Operation %s is not implemented",
+	reply_errorf(req, 501, "Operation %s is not implemented",
 	    "auth_register");
 	return (0);
 }
 
 /* GET /redoc - ReDoc */
 __attribute__((weak)) int
-api_docs_redoc(struct http_request *req, const struct api_docs_redoc_in *in)
+api_docs_redoc(struct request *req, const struct api_docs_redoc_in *in)
 {
-	http_errorf(req, 501, "Operation %s is not implemented",
+	reply_errorf(req, 501, "Operation %s is not implemented",
 	    "docs_redoc");
 	return (0);
 }
 
 /* GET /docs - Swagger UI */
 __attribute__((weak)) int
-api_docs_swagger_ui(struct http_request *req, const struct api_docs_swagger_ui_in *in)
+api_docs_swagger_ui(struct request *req, const struct api_docs_swagger_ui_in *in)
 {
-	http_errorf(req, 501, "Operation %s is not implemented",
+	reply_errorf(req, 501, "Operation %s is not implemented",
 	    "docs_swagger_ui");
 	return (0);
 }
 
 /* GET /files/{name} - Download a stored file */
 __attribute__((weak)) int
-api_files_get(struct http_request *req, const struct api_files_get_in *in)
+api_files_get(struct request *req, const struct api_files_get_in *in)
 {
-	http_errorf(req, 501, "Operation %s is not implemented",
+	reply_errorf(req, 501, "Operation %s is not implemented",
 	    "files_get");
 	return (0);
 }
 
 /* GET /openapi.json - OpenAPI specification (JSON) */
 __attribute__((weak)) int
-api_openapi_json(struct http_request *req, const struct api_openapi_json_in *in)
+api_openapi_json(struct request *req, const struct api_openapi_json_in *in)
 {
-	http_errorf(req, 501, "Operation %s is not implemented",
+	reply_errorf(req, 501, "Operation %s is not implemented",
 	    "openapi_json");
 	return (0);
 }
 
 /* GET /openapi.yaml - OpenAPI specification (YAML) */
 __attribute__((weak)) int
-api_openapi_yaml(struct http_request *req, const struct api_openapi_yaml_in *in)
+api_openapi_yaml(struct request *req, const struct api_openapi_yaml_in *in)
 {
-	http_errorf(req, 501, "Operation %s is not implemented",
+	reply_errorf(req, 501, "Operation %s is not implemented",
 	    "openapi_yaml");
 	return (0);
 }
 
 /* POST /posts - Create a post */
 __attribute__((weak)) int
-api_posts_create(struct http_request *req, const struct api_posts_create_in *in)
+api_posts_create(struct request *req, const struct api_posts_create_in *in)
 {
-	http_errorf(req, 501, "Operation %s is not implemented",
+	reply_errorf(req, 501, "Operation %s is not implemented",
 	    "posts_create");
 	return (0);
 }
 
 /* DELETE /posts/{post_id} - Delete a post */
 __attribute__((weak)) int
-api_posts_delete(struct http_request *req, const struct api_posts_delete_in *in)
+api_posts_delete(struct request *req, const struct api_posts_delete_in *in)
 {
-	http_errorf(req, 501, "Operation %s is not implemented",
+	reply_errorf(req, 501, "Operation %s is not implemented",
 	    "posts_delete");
 	return (0);
 }
 
 /* GET /posts/{post_id} - Get a post */
 __attribute__((weak)) int
-api_posts_get(struct http_request *req, const struct api_posts_get_in *in)
+api_posts_get(struct request *req, const struct api_posts_get_in *in)
 {
-	http_errorf(req, 501, "Operation %s is not implemented",
+	reply_errorf(req, 501, "Operation %s is not implemented",
 	    "posts_get");
 	return (0);
 }
 
 /* GET /posts - List posts */
 __attribute__((weak)) int
-api_posts_list(struct http_request *req, const struct api_posts_list_in *in)
+api_posts_list(struct request *req, const struct api_posts_list_in *in)
 {
-	http_errorf(req, 501, "Operation %s is not implemented",
+	reply_errorf(req, 501, "Operation %s is not implemented",
 	    "posts_list");
 	return (0);
 }
 
 /* GET /posts/my - List my posts */
 __attribute__((weak)) int
-api_posts_list_mine(struct http_request *req, const struct api_posts_list_mine_in *in)
+api_posts_list_mine(struct request *req, const struct api_posts_list_mine_in *in)
 {
-	http_errorf(req, 501, "Operation %s is not implemented",
+	reply_errorf(req, 501, "Operation %s is not implemented",
 	    "posts_list_mine");
 	return (0);
 }
 
 /* PATCH /posts/{post_id}/cover - Set a post's cover image */
 __attribute__((weak)) int
-api_posts_set_cover(struct http_request *req, const struct api_posts_set_cover_in *in)
+api_posts_set_cover(struct request *req, const struct api_posts_set_cover_in *in)
 {
-	http_errorf(req, 501, "Operation %s is not implemented",
+	reply_errorf(req, 501, "Operation %s is not implemented",
 	    "posts_set_cover");
 	return (0);
 }
 
 /* PATCH /posts/{post_id} - Update a post */
 __attribute__((weak)) int
-api_posts_update(struct http_request *req, const struct api_posts_update_in *in)
+api_posts_update(struct request *req, const struct api_posts_update_in *in)
 {
-	http_errorf(req, 501, "Operation %s is not implemented",
+	reply_errorf(req, 501, "Operation %s is not implemented",
 	    "posts_update");
 	return (0);
 }
 
 /* GET / - API status */
 __attribute__((weak)) int
-api_root_get(struct http_request *req, const struct api_root_get_in *in)
+api_root_get(struct request *req, const struct api_root_get_in *in)
 {
-	http_errorf(req, 501, "Operation %s is not implemented",
+	reply_errorf(req, 501, "Operation %s is not implemented",
 	    "root_get");
 	return (0);
 }
 
 /* POST /uploads/image - Upload a file */
 __attribute__((weak)) int
-api_uploads_image(struct http_request *req, const struct api_uploads_image_in *in)
+api_uploads_image(struct request *req, const struct api_uploads_image_in *in)
 {
-	http_errorf(req, 501, "Operation %s is not implemented",
+	reply_errorf(req, 501, "Operation %s is not implemented",
 	    "uploads_image");
 	return (0);
 }
 
 /* POST /uploads/multiple - Upload several files */
 __attribute__((weak)) int
-api_uploads_multiple(struct http_request *req, const struct api_uploads_multiple_in *in)
+api_uploads_multiple(struct request *req, const struct api_uploads_multiple_in *in)
 {
-	http_errorf(req, 501, "Operation %s is not implemented",
+	reply_errorf(req, 501, "Operation %s is not implemented",
 	    "uploads_multiple");
 	return (0);
 }
 
 /* DELETE /users/me - Delete my account */
 __attribute__((weak)) int
-api_users_delete_me(struct http_request *req, const struct api_users_delete_me_in *in)
+api_users_delete_me(struct request *req, const struct api_users_delete_me_in *in)
 {
-	http_errorf(req, 501, "Operation %s is not implemented",
+	reply_errorf(req, 501, "Operation %s is not implemented",
 	    "users_delete_me");
 	return (0);
 }
 
 /* GET /users/{user_id} - Get a user */
 __attribute__((weak)) int
-api_users_get(struct http_request *req, const struct api_users_get_in *in)
+api_users_get(struct request *req, const struct api_users_get_in *in)
 {
-	http_errorf(req, 501, "Operation %s is not implemented",
+	reply_errorf(req, 501, "Operation %s is not implemented",
 	    "users_get");
 	return (0);
 }
 
 /* GET /users/me - Get my account */
 __attribute__((weak)) int
-api_users_get_me(struct http_request *req, const struct api_users_get_me_in *in)
+api_users_get_me(struct request *req, const struct api_users_get_me_in *in)
 {
-	http_errorf(req, 501, "Operation %s is not implemented",
+	reply_errorf(req, 501, "Operation %s is not implemented",
 	    "users_get_me");
 	return (0);
 }
 
 /* GET /users - List users */
 __attribute__((weak)) int
-api_users_list(struct http_request *req, const struct api_users_list_in *in)
+api_users_list(struct request *req, const struct api_users_list_in *in)
 {
-	http_errorf(req, 501, "Operation %s is not implemented",
+	reply_errorf(req, 501, "Operation %s is not implemented",
 	    "users_list");
 	return (0);
 }
 
 /* PATCH /users/me - Update my account */
 __attribute__((weak)) int
-api_users_update_me(struct http_request *req, const struct api_users_update_me_in *in)
+api_users_update_me(struct request *req, const struct api_users_update_me_in *in)
 {
-	http_errorf(req, 501, "Operation %s is not implemented",
+	reply_errorf(req, 501, "Operation %s is not implemented",
 	    "users_update_me");
 	return (0);
 }
 
 /* POST /users/me/avatar - Upload my avatar */
 __attribute__((weak)) int
-api_users_upload_avatar(struct http_request *req, const struct api_users_upload_avatar_in *in)
+api_users_upload_avatar(struct request *req, const struct api_users_upload_avatar_in *in)
 {
-	http_errorf(req, 501, "Operation %s is not implemented",
+	reply_errorf(req, 501, "Operation %s is not implemented",
 	    "users_upload_avatar");
 	return (0);
 }

@@ -9,14 +9,14 @@
 #include "app.h"
 #include "arena.h"
 #include "auth.h"
-#include "http.h"
+#include "request.h"
 #include "log.h"
 #include "model.h"
 #include "security.h"
 #include "util.h"
 
 PGresult *
-app_query(struct http_request *req, const char *name, int n,
+app_query(struct request *req, const char *name, int n,
     const char *const *params, enum db_error handled, enum db_error *errp)
 {
 	PGresult	*res;
@@ -26,13 +26,13 @@ app_query(struct http_request *req, const char *name, int n,
 	if (errp != NULL)
 		*errp = err;
 	if (res == NULL && (handled == DB_OK || err != handled))
-		http_error_db(req, err, db_last_error(req->db));
+		reply_error_db(req, err, db_last_error(req->db));
 	return res;
 }
 
 /* A copy of a column's text in the arena; NULL for SQL NULL. */
 static const char *
-app_text(struct http_request *req, PGresult *res, int r, int c)
+app_text(struct request *req, PGresult *res, int r, int c)
 {
 	if (PQgetisnull(res, r, c))
 		return NULL;
@@ -40,7 +40,7 @@ app_text(struct http_request *req, PGresult *res, int r, int c)
 }
 
 void
-app_user_row(struct http_request *req, PGresult *res, int r, int c,
+app_user_row(struct request *req, PGresult *res, int r, int c,
     struct api_User *u)
 {
 	u->id = strtoll(PQgetvalue(res, r, c), NULL, 10);
@@ -51,7 +51,7 @@ app_user_row(struct http_request *req, PGresult *res, int r, int c,
 }
 
 void
-app_post_row(struct http_request *req, PGresult *res, int r, int c,
+app_post_row(struct request *req, PGresult *res, int r, int c,
     struct api_Post *p)
 {
 	p->id = strtoll(PQgetvalue(res, r, c), NULL, 10);
@@ -65,7 +65,7 @@ app_post_row(struct http_request *req, PGresult *res, int r, int c,
 }
 
 int
-app_user_save(struct http_request *req, const char *name, int n,
+app_user_save(struct request *req, const char *name, int n,
     const char *const *params, struct api_User *user)
 {
 	enum db_error	 err;
@@ -74,7 +74,7 @@ app_user_save(struct http_request *req, const char *name, int n,
 	res = app_query(req, name, n, params, DB_UNIQUE_VIOLATION, &err);
 	if (res == NULL) {
 		if (err == DB_UNIQUE_VIOLATION)
-			http_error(req, 400, "Email already registered");
+			reply_error(req, 400, "Email already registered");
 		return -1;
 	}
 	app_user_row(req, res, 0, 0, user);
@@ -83,7 +83,7 @@ app_user_save(struct http_request *req, const char *name, int n,
 }
 
 const char *
-app_int(struct http_request *req, long long v)
+app_int(struct request *req, long long v)
 {
 	char	*s = arena_alloc(req->arena, 24);
 
@@ -92,19 +92,19 @@ app_int(struct http_request *req, long long v)
 }
 
 int
-app_password_hash(struct http_request *req, const char *password,
+app_password_hash(struct request *req, const char *password,
     char *hash)
 {
 	if (auth_password_hash(password, hash) == -1) {
 		log_error(req->request_id, "password hashing failed");
-		http_error(req, 500, "Internal server error");
+		reply_error(req, 500, "Internal server error");
 		return -1;
 	}
 	return 0;
 }
 
 int
-app_bearer(struct http_request *req, const struct security_scheme *scheme,
+app_bearer(struct request *req, const struct security_scheme *scheme,
     const char *token, void **principal, const char **message)
 {
 	struct api_User	*u;

@@ -7,14 +7,14 @@
 #include "api.h"
 #include "app.h"
 #include "auth.h"
-#include "http.h"
+#include "request.h"
 #include "log.h"
 #include "loginlog.h"
 #include "mail.h"
 #include "model.h"
 
 int
-api_auth_register(struct http_request *req,
+api_auth_register(struct request *req,
     const struct api_auth_register_in *in)
 {
 	const struct api_UserCreate	*b = in->body;
@@ -34,7 +34,7 @@ api_auth_register(struct http_request *req,
 }
 
 int
-api_auth_login(struct http_request *req, const struct api_auth_login_in *in)
+api_auth_login(struct request *req, const struct api_auth_login_in *in)
 {
 	const struct api_LoginRequest	*b = in->body;
 	struct api_TokenResponse	 out;
@@ -52,7 +52,7 @@ api_auth_login(struct http_request *req, const struct api_auth_login_in *in)
 	if (auth_password_verify(hash, b->password) == -1) {
 		PQclear(res);
 		loginlog_task(req, b->email, 0);
-		http_error(req, 401, "Invalid email or password");
+		reply_error(req, 401, "Invalid email or password");
 		return 0;
 	}
 	memset(&out, 0, sizeof(out));
@@ -61,7 +61,7 @@ api_auth_login(struct http_request *req, const struct api_auth_login_in *in)
 	if (auth_token_issue(out.user.id, (int64_t)time(NULL), token,
 	    sizeof(token)) == -1) {
 		log_error(req->request_id, "token issue failed");
-		http_error(req, 500, "Internal server error");
+		reply_error(req, 500, "Internal server error");
 		return -1;
 	}
 	loginlog_task(req, b->email, 1);

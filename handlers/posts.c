@@ -8,21 +8,21 @@
 #include "api.h"
 #include "app.h"
 #include "arena.h"
-#include "http.h"
+#include "request.h"
 #include "model.h"
 #include "page.h"
 #include "upload.h"
 
-static int	posts_page(struct http_request *, const char *, const char *,
+static int	posts_page(struct request *, const char *, const char *,
 		    const char *, struct page *, struct api_PostPage *);
-static int	posts_owned(struct http_request *, int64_t, int64_t);
+static int	posts_owned(struct request *, int64_t, int64_t);
 
 /*
  * One page of posts: count then list, with the filter argument first in
  * both queries (NULL for none).  0 with *out filled, -1 after answering.
  */
 static int
-posts_page(struct http_request *req, const char *count_q, const char *list_q,
+posts_page(struct request *req, const char *count_q, const char *list_q,
     const char *filter, struct page *pg, struct api_PostPage *out)
 {
 	const char	*params[3];
@@ -60,7 +60,7 @@ posts_page(struct http_request *req, const char *count_q, const char *list_q,
  * -1 after answering 404 (no such post) or 403 (someone else's).
  */
 static int
-posts_owned(struct http_request *req, int64_t post_id, int64_t user_id)
+posts_owned(struct request *req, int64_t post_id, int64_t user_id)
 {
 	const char	*params[1];
 	PGresult	*res;
@@ -71,20 +71,20 @@ posts_owned(struct http_request *req, int64_t post_id, int64_t user_id)
 		return -1;
 	if (PQntuples(res) != 1) {
 		PQclear(res);
-		http_error(req, 404, "Post not found");
+		reply_error(req, 404, "Post not found");
 		return -1;
 	}
 	author = strtoll(PQgetvalue(res, 0, 4), NULL, 10);
 	PQclear(res);
 	if (author != user_id) {
-		http_error(req, 403, "Not authorized");
+		reply_error(req, 403, "Not authorized");
 		return -1;
 	}
 	return 0;
 }
 
 int
-api_posts_create(struct http_request *req, const struct api_posts_create_in *in)
+api_posts_create(struct request *req, const struct api_posts_create_in *in)
 {
 	const struct api_User		*me = in->principal;
 	const struct api_PostCreate	*b = in->body;
@@ -105,7 +105,7 @@ api_posts_create(struct http_request *req, const struct api_posts_create_in *in)
 }
 
 int
-api_posts_list(struct http_request *req, const struct api_posts_list_in *in)
+api_posts_list(struct request *req, const struct api_posts_list_in *in)
 {
 	struct api_PostPage	out;
 	struct page		pg;
@@ -122,7 +122,7 @@ api_posts_list(struct http_request *req, const struct api_posts_list_in *in)
 }
 
 int
-api_posts_list_mine(struct http_request *req,
+api_posts_list_mine(struct request *req,
     const struct api_posts_list_mine_in *in)
 {
 	const struct api_User	*me = in->principal;
@@ -139,7 +139,7 @@ api_posts_list_mine(struct http_request *req,
 }
 
 int
-api_posts_get(struct http_request *req, const struct api_posts_get_in *in)
+api_posts_get(struct request *req, const struct api_posts_get_in *in)
 {
 	struct api_PostWithAuthor	out;
 	struct api_Post			post;
@@ -151,7 +151,7 @@ api_posts_get(struct http_request *req, const struct api_posts_get_in *in)
 		return 0;
 	if (PQntuples(res) != 1) {
 		PQclear(res);
-		http_error(req, 404, "Post not found");
+		reply_error(req, 404, "Post not found");
 		return 0;
 	}
 	app_post_row(req, res, 0, 0, &post);
@@ -177,7 +177,7 @@ api_posts_get(struct http_request *req, const struct api_posts_get_in *in)
 }
 
 int
-api_posts_update(struct http_request *req, const struct api_posts_update_in *in)
+api_posts_update(struct request *req, const struct api_posts_update_in *in)
 {
 	const struct api_User		*me = in->principal;
 	const struct api_PostUpdate	*b = in->body;
@@ -197,7 +197,7 @@ api_posts_update(struct http_request *req, const struct api_posts_update_in *in)
 		return 0;
 	if (PQntuples(res) != 1) {		/* deleted meanwhile */
 		PQclear(res);
-		http_error(req, 404, "Post not found");
+		reply_error(req, 404, "Post not found");
 		return 0;
 	}
 	app_post_row(req, res, 0, 0, &post);
@@ -206,7 +206,7 @@ api_posts_update(struct http_request *req, const struct api_posts_update_in *in)
 }
 
 int
-api_posts_delete(struct http_request *req, const struct api_posts_delete_in *in)
+api_posts_delete(struct request *req, const struct api_posts_delete_in *in)
 {
 	const struct api_User	*me = in->principal;
 	const char		*params[1];
@@ -220,7 +220,7 @@ api_posts_delete(struct http_request *req, const struct api_posts_delete_in *in)
 		return 0;
 	if (PQntuples(res) != 1) {
 		PQclear(res);
-		http_error(req, 404, "Post not found");
+		reply_error(req, 404, "Post not found");
 		return 0;
 	}
 	if (!PQgetisnull(res, 0, 0))
@@ -230,7 +230,7 @@ api_posts_delete(struct http_request *req, const struct api_posts_delete_in *in)
 }
 
 int
-api_posts_set_cover(struct http_request *req,
+api_posts_set_cover(struct request *req,
     const struct api_posts_set_cover_in *in)
 {
 	const struct api_User	*me = in->principal;
@@ -242,7 +242,7 @@ api_posts_set_cover(struct http_request *req,
 	if (posts_owned(req, in->path.post_id, me->id) == -1)
 		return 0;
 	if (upload_commit(req, file) == -1) {
-		http_error(req, 500, "Internal server error");
+		reply_error(req, 500, "Internal server error");
 		return -1;
 	}
 	params[0] = app_int(req, in->path.post_id);
@@ -255,7 +255,7 @@ api_posts_set_cover(struct http_request *req,
 	if (PQntuples(res) != 1) {
 		PQclear(res);
 		upload_remove(file->stored_name);
-		http_error(req, 404, "Post not found");
+		reply_error(req, 404, "Post not found");
 		return 0;
 	}
 	app_post_row(req, res, 0, 0, &post);

@@ -5,7 +5,7 @@
 #include "docs.h"
 
 int
-api_root_get(struct http_request *req, const struct api_root_get_in *in)
+api_root_get(struct request *req, const struct api_root_get_in *in)
 {
 	static const struct api_RootResponse	body = {
 		.message = "API is running",
@@ -16,25 +16,25 @@ api_root_get(struct http_request *req, const struct api_root_get_in *in)
 }
 
 int
-api_docs_swagger_ui(struct http_request *req, const struct api_docs_swagger_ui_in *in)
+api_docs_swagger_ui(struct request *req, const struct api_docs_swagger_ui_in *in)
 {
 	return docs_swagger_ui(req);
 }
 
 int
-api_docs_redoc(struct http_request *req, const struct api_docs_redoc_in *in)
+api_docs_redoc(struct request *req, const struct api_docs_redoc_in *in)
 {
 	return docs_redoc(req);
 }
 
 int
-api_openapi_json(struct http_request *req, const struct api_openapi_json_in *in)
+api_openapi_json(struct request *req, const struct api_openapi_json_in *in)
 {
 	return docs_openapi_json(req);
 }
 
 int
-api_openapi_yaml(struct http_request *req, const struct api_openapi_yaml_in *in)
+api_openapi_yaml(struct request *req, const struct api_openapi_yaml_in *in)
 {
 	return docs_openapi_yaml(req);
 }

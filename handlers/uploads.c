@@ -12,12 +12,12 @@
 #include "arena.h"
 #include "db.h"
 #include "files.h"
-#include "http.h"
+#include "request.h"
 #include "model.h"
 #include "upload.h"
 
 int
-api_files_get(struct http_request *req, const struct api_files_get_in *in)
+api_files_get(struct request *req, const struct api_files_get_in *in)
 {
 	return files_serve(req, in->path.name);
 }
@@ -28,7 +28,7 @@ api_files_get(struct http_request *req, const struct api_files_get_in *in)
  * back.  0 ok, -1 after answering.
  */
 static int
-uploads_keep(struct http_request *req, const struct upload_file *const *files,
+uploads_keep(struct request *req, const struct upload_file *const *files,
     size_t n, const char *description, int64_t owner)
 {
 	const char	*params[6];
@@ -37,12 +37,12 @@ uploads_keep(struct http_request *req, const struct upload_file *const *files,
 	size_t		 i, kept = 0;
 
 	if (db_begin(req->db, &err) == -1) {
-		http_error_db(req, err, db_last_error(req->db));
+		reply_error_db(req, err, db_last_error(req->db));
 		return -1;
 	}
 	for (i = 0; i < n; i++) {
 		if (upload_commit(req, files[i]) == -1) {
-			http_error(req, 500, "Internal server error");
+			reply_error(req, 500, "Internal server error");
 			goto fail;
 		}
 		kept++;
@@ -58,7 +58,7 @@ uploads_keep(struct http_request *req, const struct upload_file *const *files,
 		PQclear(res);
 	}
 	if (db_commit(req->db, &err) == -1) {
-		http_error_db(req, err, db_last_error(req->db));
+		reply_error_db(req, err, db_last_error(req->db));
 		goto fail;
 	}
 	return 0;
@@ -70,7 +70,7 @@ fail:
 }
 
 int
-api_uploads_image(struct http_request *req,
+api_uploads_image(struct request *req,
     const struct api_uploads_image_in *in)
 {
 	const struct api_User		*me = in->principal;
@@ -93,7 +93,7 @@ api_uploads_image(struct http_request *req,
 }
 
 int
-api_uploads_multiple(struct http_request *req,
+api_uploads_multiple(struct request *req,
     const struct api_uploads_multiple_in *in)
 {
 	const struct api_User			*me = in->principal;

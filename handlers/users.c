@@ -8,19 +8,19 @@
 #include "app.h"
 #include "arena.h"
 #include "auth.h"
-#include "http.h"
+#include "request.h"
 #include "model.h"
 #include "page.h"
 #include "upload.h"
 
 int
-api_users_get_me(struct http_request *req, const struct api_users_get_me_in *in)
+api_users_get_me(struct request *req, const struct api_users_get_me_in *in)
 {
 	return api_users_get_me_reply_200(req, in->principal);
 }
 
 int
-api_users_update_me(struct http_request *req,
+api_users_update_me(struct request *req,
     const struct api_users_update_me_in *in)
 {
 	const struct api_User		*me = in->principal;
@@ -44,7 +44,7 @@ api_users_update_me(struct http_request *req,
 }
 
 int
-api_users_delete_me(struct http_request *req,
+api_users_delete_me(struct request *req,
     const struct api_users_delete_me_in *in)
 {
 	const struct api_User	*me = in->principal;
@@ -64,7 +64,7 @@ api_users_delete_me(struct http_request *req,
 }
 
 int
-api_users_list(struct http_request *req, const struct api_users_list_in *in)
+api_users_list(struct request *req, const struct api_users_list_in *in)
 {
 	struct api_UserPage	 out;
 	struct page		 pg;
@@ -101,7 +101,7 @@ api_users_list(struct http_request *req, const struct api_users_list_in *in)
 }
 
 int
-api_users_get(struct http_request *req, const struct api_users_get_in *in)
+api_users_get(struct request *req, const struct api_users_get_in *in)
 {
 	struct api_UserEnvelope	 out;
 	const char		*params[1];
@@ -113,7 +113,7 @@ api_users_get(struct http_request *req, const struct api_users_get_in *in)
 		return 0;
 	if (PQntuples(res) != 1) {
 		PQclear(res);
-		http_error(req, 404, "User not found");
+		reply_error(req, 404, "User not found");
 		return 0;
 	}
 	memset(&out, 0, sizeof(out));
@@ -125,7 +125,7 @@ api_users_get(struct http_request *req, const struct api_users_get_in *in)
 }
 
 int
-api_users_upload_avatar(struct http_request *req,
+api_users_upload_avatar(struct request *req,
     const struct api_users_upload_avatar_in *in)
 {
 	const struct api_User	*me = in->principal;
@@ -136,7 +136,7 @@ api_users_upload_avatar(struct http_request *req,
 
 	/* The file is in place before the row points at it ... */
 	if (upload_commit(req, file) == -1) {
-		http_error(req, 500, "Internal server error");
+		reply_error(req, 500, "Internal server error");
 		return -1;
 	}
 	params[0] = app_int(req, me->id);

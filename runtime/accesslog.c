@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "accesslog.h"
-#include "http.h"
+#include "request.h"
 #include "reqlog.h"
 #include "util.h"
 
@@ -21,7 +21,7 @@
 #define ACCESSLOG_ABORTED	" [aborted]"
 
 void
-accesslog_request(struct http_request *req, int completed)
+accesslog_request(struct request *req, int completed)
 {
 	char			 line[1024];
 	unsigned long long	 ns;

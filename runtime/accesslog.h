@@ -5,9 +5,9 @@
 #ifndef RUNTIME_ACCESSLOG_H
 #define RUNTIME_ACCESSLOG_H
 
-struct http_request;
+struct request;
 
 /* completed is 0 when the client went away before the response was sent. */
-void	accesslog_request(struct http_request *, int completed);
+void	accesslog_request(struct request *, int completed);
 
 #endif

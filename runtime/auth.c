@@ -10,6 +10,7 @@
 #include <sodium.h>
 
 #include "auth.h"
+#include "shared.h"
 #include "util.h"
 
 static int	auth_b64url_encode(const unsigned char *, size_t, char *, size_t);
@@ -262,11 +263,14 @@ auth_hash_enter(void)
 	if (++hash_running > hash_peak)
 		hash_peak = hash_running;
 	pthread_mutex_unlock(&hash_lock);
+	/* And over all of Kore's worker processes. */
+	shared_hash_enter();
 }
 
 static void
 auth_hash_leave(void)
 {
+	shared_hash_leave();
 	pthread_mutex_lock(&hash_lock);
 	hash_running--;
 	pthread_cond_signal(&hash_free);

@@ -56,9 +56,9 @@ struct config_key {
 static const struct config_key config_keys[] = {
 	/* server */
 	{ "HOST", CONFIG_STRING, CONFIG_FIELD(host), 0, 0,
-	    "127.0.0.1", "address to listen on" },
-	{ "PORT", CONFIG_INT, CONFIG_FIELD(port), 0, 65535,
-	    "8000", "TCP port; 0 picks any free port" },
+	    "", "address to listen on; empty: kore.conf's bind" },
+	{ "PORT", CONFIG_INT, CONFIG_FIELD(port), -1, 65535,
+	    "-1", "TCP port; 0 picks any free port; -1: kore.conf's bind" },
 	{ "ENVIRONMENT", CONFIG_STRING, CONFIG_FIELD(environment), 0, 0,
 	    "development", "development or production" },
 	{ "DEBUG", CONFIG_BOOL, CONFIG_FIELD(debug), 0, 1,
@@ -121,25 +121,21 @@ static const struct config_key config_keys[] = {
 	    0, 600000, "1000", "first retry delay, doubled for each retry" },
 
 	/* limits and threads */
-	{ "IO_THREADS", CONFIG_INT, CONFIG_FIELD(io_threads), 1, 256,
-	    "2", "threads accepting and parsing requests" },
 	{ "WORKERS", CONFIG_INT, CONFIG_FIELD(workers), 0, 1024,
-	    "0", "threads running the handlers of uploads (files are "
-	    "written and fsynced; each with a database connection); "
-	    "0 = two per CPU" },
+	    "0", "threads per Kore worker running the handlers of uploads "
+	    "(files are written and fsynced; each with a database "
+	    "connection); 0 = two" },
 	{ "CPU_WORKERS", CONFIG_INT, CONFIG_FIELD(cpu_workers), 0, 256,
-	    "0", "threads running x-cpu-bound handlers (password hashing); "
-	    "0 = one per CPU" },
+	    "0", "password hashes at once on the machine, over all Kore "
+	    "workers (x-cpu-bound handlers); 0 = one per CPU" },
 	{ "DB_CONNECTIONS", CONFIG_INT, CONFIG_FIELD(db_connections), 0, 1024,
-	    "0", "database connections of the I/O threads, which run "
-	    "every other database handler; 0 = four per I/O thread" },
+	    "0", "database connections over all Kore workers, which run "
+	    "every other database handler; 0 = four per worker" },
 	{ "CONNECTION_LIMIT", CONFIG_INT, CONFIG_FIELD(connection_limit),
 	    1, 1048576, "1024", "open connections, all clients" },
 	{ "PER_IP_CONNECTION_LIMIT", CONFIG_INT,
 	    CONFIG_FIELD(per_ip_connection_limit), 0, 1048576,
 	    "64", "open connections per client address; 0 = unlimited" },
-	{ "CONNECTION_TIMEOUT", CONFIG_INT, CONFIG_FIELD(connection_timeout),
-	    0, 86400, "30", "idle connection timeout in seconds; 0 = none" },
 	{ "SHUTDOWN_TIMEOUT", CONFIG_INT, CONFIG_FIELD(shutdown_timeout),
 	    0, 3600, "10", "seconds to let requests finish on shutdown" },
 	{ "TASK_WORKERS", CONFIG_INT, CONFIG_FIELD(task_workers), 1, 256,
@@ -198,14 +194,12 @@ config_load(const char *conf_path, int must_exist, const char *env_path)
 		errors += config_file(env_path, 0, CONFIG_SRC_DOTENV);
 	errors += config_environment();
 
-	/* Derived after merging, so a later source's WORKERS counts. */
+	/* Derived after merging, so a later source's WORKERS counts;
+	 * DB_CONNECTIONS 0 is four per Kore worker (server.c): enough to
+	 * keep PostgreSQL busy on short queries (bench/RESULTS.md), few
+	 * enough that its backends do not take turns on the CPUs. */
 	if (config.workers == 0)
-		config.workers = 2 * config_cpus();
-	/* Four a loop: enough to keep PostgreSQL busy on short queries
-	 * (bench/RESULTS.md), few enough that its backends do not take
-	 * turns on the CPUs. */
-	if (config.db_connections == 0)
-		config.db_connections = 4 * config.io_threads;
+		config.workers = 2;
 	if (config.cpu_workers == 0)
 		config.cpu_workers = config_cpus();
 

@@ -39,13 +39,11 @@ struct config {
 	char		*static_dir;
 	char		*migrations_dir;
 	char		*queries_dir;
-	int		 io_threads;
 	int		 workers;
 	int		 db_connections;
 	int		 cpu_workers;	/* 0 in the sources: one per CPU */
 	int		 connection_limit;
 	int		 per_ip_connection_limit;
-	int		 connection_timeout;
 	int		 shutdown_timeout;
 	int		 task_workers;
 	int		 task_shutdown_timeout;

@@ -14,7 +14,7 @@
 #include "arena.h"
 #include "config.h"
 #include "cors.h"
-#include "http.h"
+#include "request.h"
 #include "log.h"
 #include "middleware.h"
 #include "util.h"
@@ -24,12 +24,12 @@ struct cors_list {
 	size_t	  n;
 };
 
-static int	 cors_before(struct http_request *);
-static void	 cors_after(struct http_request *);
-static int	 cors_preflight(struct http_request *, const char *);
+static int	 cors_before(struct request *);
+static void	 cors_after(struct request *);
+static int	 cors_preflight(struct request *, const char *);
 static int	 cors_origin_allowed(const char *);
 static int	 cors_headers_allowed(const char *);
-static void	 cors_vary_origin(struct http_request *);
+static void	 cors_vary_origin(struct request *);
 static int	 cors_split(const char *, const char *, struct cors_list *);
 static int	 cors_has(const struct cors_list *, const char *);
 static void	 cors_list_free(struct cors_list *);
@@ -136,26 +136,26 @@ cors_cleanup(void)
 }
 
 static int
-cors_before(struct http_request *req)
+cors_before(struct request *req)
 {
 	const char	*origin;
 
 	if (req->method != HTTP_OPTIONS ||
-	    (origin = http_request_header(req, "Origin")) == NULL ||
-	    http_request_header(req, "Access-Control-Request-Method") == NULL)
+	    (origin = request_header(req, "Origin")) == NULL ||
+	    request_header(req, "Access-Control-Request-Method") == NULL)
 		return 0;
 	return cors_preflight(req, origin);
 }
 
 static int
-cors_preflight(struct http_request *req, const char *origin)
+cors_preflight(struct request *req, const char *origin)
 {
 	const char	*method, *asked;
 	char		 failures[64];
 	int		 origin_ok;
 
-	method = http_request_header(req, "Access-Control-Request-Method");
-	asked = http_request_header(req, "Access-Control-Request-Headers");
+	method = request_header(req, "Access-Control-Request-Method");
+	asked = request_header(req, "Access-Control-Request-Headers");
 
 	failures[0] = '\0';
 	if (!(origin_ok = cors_origin_allowed(origin)))
@@ -167,57 +167,57 @@ cors_preflight(struct http_request *req, const char *origin)
 
 	/* Starlette says why in plain text; we say it in the envelope. */
 	if (failures[0] != '\0')
-		http_errorf(req, 400, "Disallowed CORS %s", failures + 2);
+		reply_errorf(req, 400, "Disallowed CORS %s", failures + 2);
 	else
-		http_response_static(req, 200, "text/plain; charset=utf-8",
+		reply_static(req, 200, "text/plain; charset=utf-8",
 		    "OK", 2);
 
 	if (any_origin && !credentials)
-		http_response_header(req, "Access-Control-Allow-Origin", "*");
+		reply_header(req, "Access-Control-Allow-Origin", "*");
 	else
-		http_response_header(req, "Vary", "Origin");
-	http_response_header(req, "Access-Control-Allow-Methods",
+		reply_header(req, "Vary", "Origin");
+	reply_header(req, "Access-Control-Allow-Methods",
 	    methods_value);
-	http_response_header(req, "Access-Control-Max-Age", max_age);
+	reply_header(req, "Access-Control-Max-Age", max_age);
 	if (headers_value != NULL)
-		http_response_header(req, "Access-Control-Allow-Headers",
+		reply_header(req, "Access-Control-Allow-Headers",
 		    headers_value);
 	if (credentials)
-		http_response_header(req, "Access-Control-Allow-Credentials",
+		reply_header(req, "Access-Control-Allow-Credentials",
 		    "true");
 	if (origin_ok && !(any_origin && !credentials))
-		http_response_header(req, "Access-Control-Allow-Origin",
+		reply_header(req, "Access-Control-Allow-Origin",
 		    origin);
 	/* Any header goes: echo what was asked. */
 	if (any_header && asked != NULL)
-		http_response_header(req, "Access-Control-Allow-Headers",
+		reply_header(req, "Access-Control-Allow-Headers",
 		    asked);
 	return 1;
 }
 
 static void
-cors_after(struct http_request *req)
+cors_after(struct request *req)
 {
 	const char	*origin;
 
-	if ((origin = http_request_header(req, "Origin")) == NULL)
+	if ((origin = request_header(req, "Origin")) == NULL)
 		return;
 	/* A preflight was answered whole by cors_before(). */
 	if (req->method == HTTP_OPTIONS &&
-	    http_request_header(req, "Access-Control-Request-Method") != NULL)
+	    request_header(req, "Access-Control-Request-Method") != NULL)
 		return;
 
 	if (any_origin && !credentials &&
-	    http_request_header(req, "Cookie") == NULL) {
-		http_response_header(req, "Access-Control-Allow-Origin", "*");
+	    request_header(req, "Cookie") == NULL) {
+		reply_header(req, "Access-Control-Allow-Origin", "*");
 		return;
 	}
 	if (!cors_origin_allowed(origin))
 		return;
-	http_response_header(req, "Access-Control-Allow-Origin", origin);
+	reply_header(req, "Access-Control-Allow-Origin", origin);
 	cors_vary_origin(req);
 	if (credentials)
-		http_response_header(req, "Access-Control-Allow-Credentials",
+		reply_header(req, "Access-Control-Allow-Credentials",
 		    "true");
 }
 
@@ -256,9 +256,9 @@ cors_headers_allowed(const char *asked)
 
 /* Adds Origin to the response's Vary, or sets Vary: Origin. */
 static void
-cors_vary_origin(struct http_request *req)
+cors_vary_origin(struct request *req)
 {
-	struct http_header	*h;
+	struct reply_header	*h;
 
 	for (h = req->res.headers; h != NULL; h = h->next) {
 		if (strcasecmp(h->name, "Vary") == 0) {
@@ -267,7 +267,7 @@ cors_vary_origin(struct http_request *req)
 			return;
 		}
 	}
-	http_response_header(req, "Vary", "Origin");
+	reply_header(req, "Vary", "Origin");
 }
 
 /*

@@ -74,6 +74,7 @@ struct db {
 	int		 in_tx;		/* db_begin called, not yet ended */
 	int		 tx_lost;	/* connection dropped inside it */
 	char		*error;		/* db_last_error */
+	unsigned	 gen;		/* see db_generation */
 	db_wait_fn	 wait;		/* NULL: poll() */
 	void		*wait_arg;
 };
@@ -570,6 +571,12 @@ db_connect_timeout(PGconn *conn)
 	return (secs <= 0 ? 0 : secs < 2 ? 2 : secs);
 }
 
+unsigned
+db_generation(const struct db *db)
+{
+	return (db->gen);
+}
+
 void
 db_set_wait(struct db *db, db_wait_fn wait, void *arg)
 {
@@ -702,6 +709,8 @@ db_connect(struct db *db)
 	/* libpq's PQconnectPoll protocol: wait for what it asks. */
 	st = PGRES_POLLING_WRITING;
 	while (st != PGRES_POLLING_OK && st != PGRES_POLLING_FAILED) {
+		/* libpq may open another socket at each step. */
+		db->gen++;
 		if (db_wait(db, st == PGRES_POLLING_READING ? POLLIN : POLLOUT,
 		    deadline) == -1) {
 			db_set_error(db, "connect: timeout expired");

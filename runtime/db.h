@@ -48,6 +48,10 @@ struct db	*db_open(void);		/* per slot or worker; lazy connect */
  */
 typedef int	(*db_wait_fn)(void *arg, int fd, int events, int timeout_ms);
 void		 db_set_wait(struct db *, db_wait_fn, void *arg);
+/* Changes whenever the connection's socket may have changed (a connect
+ * step), so a wait function knows to watch the descriptor anew even when
+ * the kernel gave the new socket the old number. */
+unsigned	 db_generation(const struct db *);
 void		 db_close(struct db *);
 /* Runs a named query with text parameters (NULL = SQL NULL).  Returns a
  * PGresult the caller PQclear()s, or NULL with *err set. */

@@ -13,12 +13,12 @@
 
 #include "arena.h"
 #include "docs.h"
-#include "http.h"
+#include "request.h"
 #include "log.h"
 #include "middleware.h"
 #include "util.h"
 
-static int	docs_static_before(struct http_request *);
+static int	docs_static_before(struct request *);
 static int	docs_redoc_load(void);
 static int	docs_safe_name(const char *);
 static const char *docs_mime(const char *);
@@ -147,23 +147,23 @@ docs_cleanup(void)
 }
 
 int
-docs_openapi_json(struct http_request *req)
+docs_openapi_json(struct request *req)
 {
-	http_response_static(req, 200, "application/json", spec_json,
+	reply_static(req, 200, "application/json", spec_json,
 	    spec_json_len);
 	return 0;
 }
 
 int
-docs_openapi_yaml(struct http_request *req)
+docs_openapi_yaml(struct request *req)
 {
-	http_response_static(req, 200, "application/yaml", spec_yaml,
+	reply_static(req, 200, "application/yaml", spec_yaml,
 	    spec_yaml_len);
 	return 0;
 }
 
 int
-docs_swagger_ui(struct http_request *req)
+docs_swagger_ui(struct request *req)
 {
 	char	*html;
 
@@ -187,13 +187,13 @@ docs_swagger_ui(struct http_request *req)
 	    "  layout: 'BaseLayout'\n"
 	    "});\n"
 	    "</script>\n</body>\n</html>\n", title_html);
-	http_response_static(req, 200, "text/html; charset=utf-8", html,
+	reply_static(req, 200, "text/html; charset=utf-8", html,
 	    strlen(html));
 	return 0;
 }
 
 int
-docs_redoc(struct http_request *req)
+docs_redoc(struct request *req)
 {
 	char	*html;
 
@@ -209,13 +209,13 @@ docs_redoc(struct http_request *req)
 	    "<redoc spec-url=\"/openapi.json\"></redoc>\n"
 	    "<script src=\"/static/redoc/redoc.standalone.js\"></script>\n"
 	    "</body>\n</html>\n", title_html);
-	http_response_static(req, 200, "text/html; charset=utf-8", html,
+	reply_static(req, 200, "text/html; charset=utf-8", html,
 	    strlen(html));
 	return 0;
 }
 
 static int
-docs_static_before(struct http_request *req)
+docs_static_before(struct request *req)
 {
 	struct stat	 st;
 	const char	*name;
@@ -226,8 +226,8 @@ docs_static_before(struct http_request *req)
 	if (strncmp(req->path, "/static/", 8) != 0)
 		return 0;
 	if (req->method != HTTP_GET && req->method != HTTP_HEAD) {
-		http_error(req, 405, "Method Not Allowed");
-		http_response_header(req, "Allow", "GET, HEAD");
+		reply_error(req, 405, "Method Not Allowed");
+		reply_header(req, "Allow", "GET, HEAD");
 		return 1;
 	}
 	for (i = 0; i < nitems(mounts); i++) {
@@ -237,14 +237,14 @@ docs_static_before(struct http_request *req)
 	}
 	if (i == nitems(mounts) ||
 	    !docs_safe_name(name = req->path + plen)) {
-		http_errorf(req, 404, "Route %s not found", req->path);
+		reply_errorf(req, 404, "Route %s not found", req->path);
 		return 1;
 	}
 	if (redoc_js != NULL && strcmp(mounts[i].dir, "redoc/bundles") == 0 &&
 	    strcmp(name, REDOC_BUNDLE) == 0) {
-		http_response_static(req, 200, docs_mime(name), redoc_js,
+		reply_static(req, 200, docs_mime(name), redoc_js,
 		    redoc_js_len);
-		http_response_header(req, "Cache-Control",
+		reply_header(req, "Cache-Control",
 		    "public, max-age=86400");
 		return 1;
 	}
@@ -257,12 +257,12 @@ docs_static_before(struct http_request *req)
 		else if (errno != ENOENT)
 			log_error(req->request_id, "%s: %s", path,
 			    strerror(errno));
-		http_errorf(req, 404, "Route %s not found", req->path);
+		reply_errorf(req, 404, "Route %s not found", req->path);
 		return 1;
 	}
-	http_response_file(req, 200, docs_mime(name), fd, 0,
+	reply_file(req, 200, docs_mime(name), fd, 0,
 	    (unsigned long long)st.st_size);
-	http_response_header(req, "Cache-Control", "public, max-age=86400");
+	reply_header(req, "Cache-Control", "public, max-age=86400");
 	return 1;
 }
 

@@ -11,7 +11,7 @@
 
 #include <stddef.h>
 
-struct http_request;
+struct request;
 struct middleware;
 
 /* The embedded spec, and the directory holding node_modules' packages. */
@@ -19,10 +19,10 @@ int	docs_init(const char *yaml, size_t yaml_len, const char *json,
 	    size_t json_len, const char *static_dir);
 void	docs_cleanup(void);
 
-int	docs_swagger_ui(struct http_request *);
-int	docs_redoc(struct http_request *);
-int	docs_openapi_json(struct http_request *);
-int	docs_openapi_yaml(struct http_request *);
+int	docs_swagger_ui(struct request *);
+int	docs_redoc(struct request *);
+int	docs_openapi_json(struct request *);
+int	docs_openapi_yaml(struct request *);
 
 /* Serves GET/HEAD /static/swagger-ui/<file> and /static/redoc/<file>. */
 extern const struct middleware	docs_static_middleware;

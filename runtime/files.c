@@ -18,21 +18,21 @@
 
 #include "arena.h"
 #include "files.h"
-#include "http.h"
+#include "request.h"
 #include "log.h"
 #include "magic.h"
 #include "upload.h"
 
 static int	files_etag_match(const char *, const char *);
-static int	files_not_modified(struct http_request *, const char *,
+static int	files_not_modified(struct request *, const char *,
 		    time_t);
-static int	files_if_range(struct http_request *, const char *,
+static int	files_if_range(struct request *, const char *,
 		    const char *);
 static const char *files_digits(const char *, unsigned long long *, int *);
 static int	files_http_date(const char *, time_t *);
 
 int
-files_serve(struct http_request *req, const char *name)
+files_serve(struct request *req, const char *name)
 {
 	struct stat		 st;
 	const struct magic_type	*type;
@@ -44,12 +44,12 @@ files_serve(struct http_request *req, const char *name)
 	int			 fd;
 
 	if (name == NULL || (fd = upload_open(name)) == -1) {
-		http_error(req, 404, "File not found");
+		reply_error(req, 404, "File not found");
 		return 0;
 	}
 	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
 		close(fd);
-		http_error(req, 404, "File not found");
+		reply_error(req, 404, "File not found");
 		return 0;
 	}
 	type = magic_by_ext(strrchr(name, '.') + 1);
@@ -63,32 +63,32 @@ files_serve(struct http_request *req, const char *name)
 
 	if (files_not_modified(req, etag, st.st_mtim.tv_sec)) {
 		/* No body; the file's size as Content-Length (RFC 9110, 8.6). */
-		http_response_file(req, 304, NULL, fd, 0, size);
+		reply_file(req, 304, NULL, fd, 0, size);
 	} else {
-		range = http_request_header(req, "Range");
+		range = request_header(req, "Range");
 		if (range != NULL && files_if_range(req, etag, lastmod))
 			r = files_range_parse(range, size, &start, &len);
 		switch (r) {
 		case FILES_RANGE_NONE:
-			http_response_file(req, 200, type->mime, fd, 0, size);
+			reply_file(req, 200, type->mime, fd, 0, size);
 			break;
 		case FILES_RANGE_PART:
-			http_response_file(req, 206, type->mime, fd, start, len);
-			http_response_header(req, "Content-Range",
+			reply_file(req, 206, type->mime, fd, start, len);
+			reply_header(req, "Content-Range",
 			    arena_sprintf(req->arena, "bytes %llu-%llu/%llu",
 			    start, start + len - 1, size));
 			break;
 		case FILES_RANGE_UNSATISFIABLE:
 			close(fd);
-			http_error(req, 416, "Range not satisfiable");
-			http_response_header(req, "Content-Range",
+			reply_error(req, 416, "Range not satisfiable");
+			reply_header(req, "Content-Range",
 			    arena_sprintf(req->arena, "bytes */%llu", size));
 			return 0;
 		}
 	}
-	http_response_header(req, "ETag", etag);
-	http_response_header(req, "Last-Modified", lastmod);
-	http_response_header(req, "Accept-Ranges", "bytes");
+	reply_header(req, "ETag", etag);
+	reply_header(req, "Last-Modified", lastmod);
+	reply_header(req, "Accept-Ranges", "bytes");
 	return 0;
 }
 
@@ -97,14 +97,14 @@ files_serve(struct http_request *req, const char *name)
  * comparison for If-None-Match is the weak one.
  */
 static int
-files_not_modified(struct http_request *req, const char *etag, time_t mtime)
+files_not_modified(struct request *req, const char *etag, time_t mtime)
 {
 	const char	*inm, *ims;
 	time_t		 since;
 
-	if ((inm = http_request_header(req, "If-None-Match")) != NULL)
+	if ((inm = request_header(req, "If-None-Match")) != NULL)
 		return files_etag_match(inm, etag);
-	if ((ims = http_request_header(req, "If-Modified-Since")) != NULL &&
+	if ((ims = request_header(req, "If-Modified-Since")) != NULL &&
 	    files_http_date(ims, &since) == 0)
 		return mtime <= since;
 	return 0;
@@ -138,12 +138,12 @@ files_etag_match(const char *list, const char *etag)
 /* Range applies when there is no If-Range, or it names this version
  * exactly (strong: the ETag, or the Last-Modified date as sent). */
 static int
-files_if_range(struct http_request *req, const char *etag,
+files_if_range(struct request *req, const char *etag,
     const char *lastmod)
 {
 	const char	*ir;
 
-	if ((ir = http_request_header(req, "If-Range")) == NULL)
+	if ((ir = request_header(req, "If-Range")) == NULL)
 		return 1;
 	return strcmp(ir, etag) == 0 || strcmp(ir, lastmod) == 0;
 }

@@ -12,16 +12,16 @@
  * Content-Range gives the size: "bytes *" + "/" + size); any other Range
  * (several ranges, other units, malformed) is ignored: 200 with the
  * whole file.  An If-Range that does not match the current ETag or date
- * also sends the whole file.  The file goes out with sendfile (http_response_file).
+ * also sends the whole file.  The file goes out with sendfile (reply_file).
  */
 #ifndef RUNTIME_FILES_H
 #define RUNTIME_FILES_H
 
-struct http_request;
+struct request;
 
 /* Always answers (404 when name, which may be NULL, is no stored file);
  * returns 0. */
-int	files_serve(struct http_request *, const char *name);
+int	files_serve(struct request *, const char *name);
 
 enum files_range {
 	FILES_RANGE_NONE,	/* send the whole file */

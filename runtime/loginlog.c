@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "config.h"
-#include "http.h"
+#include "request.h"
 #include "log.h"
 #include "loginlog.h"
 #include "reqlog.h"
@@ -29,7 +29,7 @@ static int	loginlog_write(void *);
 static void	loginlog_free(void *);
 
 void
-loginlog_task(struct http_request *req, const char *email, int success)
+loginlog_task(struct request *req, const char *email, int success)
 {
 	struct loginlog_line	*l;
 	struct tm		 tm;
@@ -42,7 +42,7 @@ loginlog_task(struct http_request *req, const char *email, int success)
 	localtime_r(&now, &tm);
 	strftime(stamp, sizeof(stamp), "%Y-%m-%d %H:%M:%S", &tm);
 	reqlog_escape(esc, sizeof(esc), email != NULL ? email : "");
-	reqlog_escape(ip, sizeof(ip), http_request_client_ip(req));
+	reqlog_escape(ip, sizeof(ip), request_client_ip(req));
 
 	l = xmalloc(sizeof(*l));
 	l->path = xstrdup(config.login_log);

@@ -7,7 +7,7 @@
 #ifndef RUNTIME_LOGINLOG_H
 #define RUNTIME_LOGINLOG_H
 
-struct http_request;
+struct request;
 
 /*
  * Queues the line for this attempt as a task of the request (the client
@@ -15,6 +15,6 @@ struct http_request;
  * and backslashes escaped (reqlog_escape) so no input can start a line
  * of its own.  Call it on failure too: the task runs whatever the status.
  */
-void	loginlog_task(struct http_request *, const char *email, int success);
+void	loginlog_task(struct request *, const char *email, int success);
 
 #endif

@@ -22,7 +22,7 @@
 #include <sodium.h>
 
 #include "config.h"
-#include "http.h"
+#include "request.h"
 #include "log.h"
 #include "mail.h"
 #include "tasks.h"
@@ -85,7 +85,7 @@ mail_cleanup(void)
 }
 
 int
-mail_welcome_task(struct http_request *req, const char *to,
+mail_welcome_task(struct request *req, const char *to,
     const char *name)
 {
 	struct mail	*m;

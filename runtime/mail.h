@@ -19,7 +19,7 @@
 #ifndef RUNTIME_MAIL_H
 #define RUNTIME_MAIL_H
 
-struct http_request;
+struct request;
 
 /* Process-wide set-up (libcurl), before any thread starts. */
 int	mail_init(void);
@@ -30,7 +30,7 @@ void	mail_cleanup(void);
  * to and name are copied.  -1 (logged, nothing queued) when to or
  * MAIL_FROM is not a usable address.
  */
-int	mail_welcome_task(struct http_request *, const char *to,
+int	mail_welcome_task(struct request *, const char *to,
 	    const char *name);
 
 #endif

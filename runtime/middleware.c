@@ -24,7 +24,7 @@ middleware_register(const struct middleware *mw)
 }
 
 int
-middleware_run_before(struct http_request *req)
+middleware_run_before(struct request *req)
 {
 	size_t	i;
 
@@ -36,7 +36,7 @@ middleware_run_before(struct http_request *req)
 }
 
 void
-middleware_run_after(struct http_request *req)
+middleware_run_after(struct request *req)
 {
 	size_t	i;
 

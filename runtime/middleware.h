@@ -11,17 +11,17 @@
 #ifndef RUNTIME_MIDDLEWARE_H
 #define RUNTIME_MIDDLEWARE_H
 
-struct http_request;
+struct request;
 
 struct middleware {
 	const char	*name;
-	int		(*before)(struct http_request *);	/* 1: answered */
-	void		(*after)(struct http_request *);
+	int		(*before)(struct request *);	/* 1: answered */
+	void		(*after)(struct request *);
 };
 
 void	middleware_register(const struct middleware *);
-int	middleware_run_before(struct http_request *);
-void	middleware_run_after(struct http_request *);
+int	middleware_run_before(struct request *);
+void	middleware_run_after(struct request *);
 void	middleware_cleanup(void);
 
 #endif

@@ -16,7 +16,7 @@
 
 #include <stddef.h>
 
-struct http_request;
+struct request;
 struct security;
 struct upload_spec;
 
@@ -33,9 +33,9 @@ enum http_method {
 	HTTP_METHOD_UNKNOWN = HTTP_METHOD_COUNT
 };
 
-/* A handler answers through the http_response_* helpers; 0 ok, -1 error
+/* A handler answers through the reply_* helpers; 0 ok, -1 error
  * (the runtime answers 500 if the handler set no response). */
-typedef int (*route_handler)(struct http_request *);
+typedef int (*route_handler)(struct request *);
 
 /* route_op.flags */
 #define ROUTE_INLINE	0x01	/* run on the I/O thread: never blocks (no DB) */

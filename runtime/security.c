@@ -3,7 +3,7 @@
  *
  * The 401 message follows FastAPI: "Not authenticated" when the caller
  * sent no credentials a requirement could use, otherwise the verifier's
- * message.  http_error adds "WWW-Authenticate: Bearer" to every 401.
+ * message.  reply_error adds "WWW-Authenticate: Bearer" to every 401.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -11,7 +11,7 @@
 
 #include <microhttpd.h>
 
-#include "http.h"
+#include "request.h"
 #include "log.h"
 #include "security.h"
 #include "util.h"
@@ -25,7 +25,7 @@ struct security_entry {
 static struct security_entry	*entries;
 static size_t			 nentries;
 
-static const char	*security_credential(struct http_request *,
+static const char	*security_credential(struct request *,
 			    const struct security_scheme *);
 static security_verifier security_find(const char *);
 
@@ -71,14 +71,14 @@ security_find(const char *name)
 
 /* The credential the scheme carries in this request, or NULL. */
 static const char *
-security_credential(struct http_request *req, const struct security_scheme *s)
+security_credential(struct request *req, const struct security_scheme *s)
 {
 	const char	*v;
 	size_t		 n;
 
 	switch (s->type) {
 	case SECURITY_HTTP:
-		v = http_request_header(req, MHD_HTTP_HEADER_AUTHORIZATION);
+		v = request_header(req, "Authorization");
 		if (v == NULL)
 			return NULL;
 		n = strlen(s->scheme);
@@ -90,10 +90,10 @@ security_credential(struct http_request *req, const struct security_scheme *s)
 	case SECURITY_APIKEY:
 		switch (s->in) {
 		case SECURITY_IN_HEADER:
-			v = http_request_header(req, s->param);
+			v = request_header(req, s->param);
 			break;
 		case SECURITY_IN_QUERY:
-			v = http_request_query(req, s->param);
+			v = request_query(req, s->param);
 			break;
 		default:
 			v = validate_cookie(req, s->param);
@@ -105,7 +105,7 @@ security_credential(struct http_request *req, const struct security_scheme *s)
 }
 
 int
-security_precheck(struct http_request *req, const struct security *sec)
+security_precheck(struct request *req, const struct security *sec)
 {
 	const struct security_req	*alt;
 	size_t				 i, j;
@@ -120,12 +120,12 @@ security_precheck(struct http_request *req, const struct security *sec)
 		if (j == alt->nschemes)
 			return 0;
 	}
-	http_error(req, 401, "Not authenticated");
+	reply_error(req, 401, "Not authenticated");
 	return -1;
 }
 
 int
-security_check(struct http_request *req, const struct security *sec)
+security_check(struct request *req, const struct security *sec)
 {
 	const struct security_req	*alt;
 	const struct security_scheme	*s;
@@ -172,6 +172,6 @@ security_check(struct http_request *req, const struct security *sec)
 	}
 	if (anonymous)
 		return 0;
-	http_error(req, 401, why != NULL ? why : "Not authenticated");
+	reply_error(req, 401, why != NULL ? why : "Not authenticated");
 	return -1;
 }

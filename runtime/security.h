@@ -20,7 +20,7 @@
 
 #include <stddef.h>
 
-struct http_request;
+struct request;
 
 enum security_type {
 	SECURITY_HTTP,		/* Authorization: <scheme> <credential> */
@@ -52,7 +52,7 @@ struct security {
 	size_t				 nalts;
 };
 
-typedef int (*security_verifier)(struct http_request *,
+typedef int (*security_verifier)(struct request *,
     const struct security_scheme *, const char *credential,
     void **principal, const char **message);
 
@@ -62,9 +62,9 @@ void	security_cleanup(void);
 
 /* Tries the alternatives in order; sets req->principal and returns 0, or
  * answers 401 (or the verifier's answer) and returns -1.  NULL: open. */
-int	security_check(struct http_request *, const struct security *);
+int	security_check(struct request *, const struct security *);
 /* Headers only, before the body is read: -1 after answering 401 when no
  * alternative can pass because credentials are missing. */
-int	security_precheck(struct http_request *, const struct security *);
+int	security_precheck(struct request *, const struct security *);
 
 #endif

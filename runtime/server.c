@@ -1,15 +1,30 @@
 /*
- * server.c - the libmicrohttpd adapter and the request lifecycle
- * (see server.h for the sequence, pool.h for the threading model).
+ * server.c - the Kore adapter and the request lifecycle (see server.h).
  *
- * libmicrohttpd calls server_access() several times per request: once
- * with the headers, once per body chunk, once more when the body is
- * complete, and once again after a suspended connection is resumed.  The
- * per-request state machine below (struct sreq) keeps track of where we
- * are; its memory, and the request's arena, are released in
- * server_completed() when libmicrohttpd is done with the request.
+ * Kore parses the request line and headers, reads the body (into memory,
+ * or into a temporary file past http_body_disk_offload) and then calls
+ * the one page handler of kore.conf, server_dispatch(), with the request
+ * complete.  From there on the request is ours: routing, middleware,
+ * security, the handler (as a coroutine on this worker's event loop, on a
+ * pool thread, or inline), and the reply, which is handed back to Kore
+ * with http_response().  A request that waits (for PostgreSQL, or for a
+ * pool thread) sleeps in Kore (http_request_sleep) and is woken when its
+ * reply is ready (http_request_wakeup), so the worker's event loop goes
+ * on with other connections meanwhile.
+ *
+ * Connections are ours before Kore's HTTP layer sees them: the listener's
+ * connect callback (server_connect, named by "bind" in kore.conf) counts
+ * them against CONNECTION_LIMIT and PER_IP_CONNECTION_LIMIT over all the
+ * workers, and puts our header check (server_header_recv) in front of
+ * Kore's parser, so a request with ambiguous framing, or one we refuse
+ * before its body (too large for its operation, no credentials), is
+ * answered with the envelope by us instead of Kore's empty page, and its
+ * connection closed gracefully (server_linger).
  */
+#include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/eventfd.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <errno.h>
@@ -20,453 +35,295 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
-#include <time.h>
 #include <unistd.h>
 
-#include <microhttpd.h>
+#include <kore/kore.h>
+#include <kore/http.h>
+
 #include <sodium.h>
 
 #include "accesslog.h"
 #include "arena.h"
 #include "config.h"
 #include "db.h"
-#include "http.h"
+#include "framing.h"
 #include "log.h"
 #include "loop.h"
 #include "middleware.h"
 #include "pool.h"
+#include "request.h"
 #include "router.h"
 #include "security.h"
 #include "server.h"
+#include "shared.h"
 #include "tasks.h"
 #include "upload.h"
 #include "util.h"
 
 enum sreq_state {
-	SREQ_BODY,		/* reading the body (or waiting for its end) */
-	SREQ_QUEUED,		/* suspended, on the worker pool */
-	SREQ_SENT		/* response queued */
+	SREQ_NEW,		/* not started */
+	SREQ_RUNNING,		/* the handler runs (coroutine or pool) */
+	SREQ_DONE		/* the reply is ready */
 };
 
 struct sreq {
-	struct http_request	 req;
-	struct pool_job		 job;		/* on a worker pool, or */
-	struct loop_job		 ljob;		/* on its I/O thread's loop */
-	struct loop		*loop;		/* that loop */
+	struct request		 req;
+	struct pool_job		 job;		/* on a pool thread, or */
+	struct loop_job		 ljob;		/* on this worker's loop */
 	enum sreq_state		 state;
 	int			 decided;	/* answered before the handler */
-	int			 has_body;
-	char			*body;
-	size_t			 body_len;
-	size_t			 body_cap;
+	int			 orphan;	/* Kore freed its request */
 	size_t			 body_max;
-	unsigned long long	 received;	/* body bytes seen, kept or not */
 	struct upload		*upload;	/* multipart body, or NULL */
+	struct sreq		*next_done;	/* pool completions */
 };
 
-static enum MHD_Result	server_access(void *, struct MHD_Connection *,
-			    const char *, const char *, const char *,
-			    const char *, size_t *, void **);
-static size_t		server_unescape(void *, struct MHD_Connection *, char *);
-static enum MHD_Result	server_accept(void *, const struct sockaddr *,
-			    socklen_t);
-static void		server_connection(void *, struct MHD_Connection *,
-			    void **, enum MHD_ConnectionNotificationCode);
-static void		server_completed(void *, struct MHD_Connection *,
-			    void **, enum MHD_RequestTerminationCode);
-static struct sreq	*server_sreq_new(struct MHD_Connection *,
-			    const char *, const char *);
-static struct sreq	*server_sreq_alloc(void);
-static void		server_sreq_free(struct sreq *);
-static void		server_prepare(struct sreq *);
-static void		server_request_id(struct sreq *);
-static void		server_random_id(unsigned char *);
-static int		server_body_append(struct sreq *, const char *, size_t);
-static void		server_run_handler(struct http_request *);
-static enum MHD_Result	server_send(struct sreq *);
-static void		server_job_run(struct pool_job *, struct db *);
-static void		server_job_cancel(struct pool_job *);
-static void		server_ljob_run(struct loop_job *, struct db *);
-static void		server_ljob_done(struct loop_job *);
-static void		server_ljob_cancel(struct loop_job *);
-static int		server_ip_add(const struct sockaddr *);
-static void		server_ip_remove(struct MHD_Connection *);
+/* Kore's event for the pool threads' completions (an eventfd). */
+struct server_wake {
+	struct kore_event	 evt;
+	int			 fd;
+};
 
-static struct MHD_Daemon	**daemons;	/* one per I/O thread (loop.h) */
-static int			 ndaemons;
-static MHD_socket		 listen_fd = MHD_INVALID_SOCKET;
+static void		 server_sreq_prepare(struct sreq *);
+static struct sreq	*server_sreq_new(struct http_request *);
+static void		 server_sreq_free(struct sreq *);
+static void		 server_request_id(struct sreq *);
+static void		 server_random_id(unsigned char *);
+static int		 server_body(struct sreq *);
+static int		 server_upload(struct sreq *);
+static void		 server_run_handler(struct request *);
+static int		 server_send(struct sreq *);
+static void		 server_finish(struct sreq *, int);
+static void		 server_onfree(struct http_request *);
+static void		 server_job_run(struct pool_job *, struct db *);
+static void		 server_job_cancel(struct pool_job *);
+static void		 server_ljob_run(struct loop_job *, struct db *);
+static void		 server_ljob_done(struct loop_job *);
+static void		 server_ljob_cancel(struct loop_job *);
+static void		 server_wake_handle(void *, int);
+static void		 server_ready(struct sreq *);
+static int		 server_header_recv(struct netbuf *);
+static int		 server_handle(struct connection *);
+static void		 server_disconnect(struct connection *);
+static void		 server_refuse(struct connection *, int, const char *);
+static int		 server_discard(struct netbuf *);
+static void		 server_linger(struct connection *);
+static char		*server_path_decode(struct arena *, const char *);
+
 static const struct route_node	*routes;
-static atomic_int		 inflight;
-static atomic_int		 open_conns;	/* connections started, not closed */
-static atomic_ullong		 refused, refused_logged_ns;
-static struct pool		*db_pool;	/* WORKERS */
-static struct pool		*cpu_pool;	/* CPU_WORKERS: x-cpu-bound ops */
+static int			 inflight;	/* this worker's requests */
+static struct pool		*db_pool;	/* WORKERS: uploads */
+static struct pool		*cpu_pool;	/* CPU_WORKERS: x-cpu-bound */
+static struct server_wake	 wake = { .fd = -1 };
+static pthread_mutex_t		 done_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct sreq		*done_head;	/* pool completions */
+static int			 draining;
 
-/*
- * libmicrohttpd's percent-decoding, except that a %00 would cut the path
- * short in C (/files/x.png%00.txt would name x.png): such a string is
- * left as it came, so no route or file name can match it.
- */
-static size_t
-server_unescape(void *cls, struct MHD_Connection *conn, char *s)
-{
-	if (strstr(s, "%00") != NULL)
-		return strlen(s);
-	return MHD_http_unescape(s);
-}
+/* Bytes of a refused body read and dropped before closing, and for how
+ * long: enough for a client to finish sending and read the answer. */
+#define SERVER_LINGER_BYTES	(16u * 1024 * 1024)
+#define SERVER_LINGER_MS	5000
 
-/*
- * CONNECTION_LIMIT is ours, not libmicrohttpd's: at its own limit
- * libmicrohttpd stops polling the listening socket, and the kernel then
- * completes new connections into the backlog, where their clients wait
- * (measured: 10 s and more) for a slot.  Here a connection over the limit
- * is closed as soon as it is accepted, so its client learns at once.
- * libmicrohttpd's limit is set above ours (SERVER_LIMIT_SLACK) as a
- * backstop; the check and the count race by at most a connection or two
- * per I/O thread.
- */
-#define SERVER_LIMIT_SLACK	64
-
-static enum MHD_Result
-server_accept(void *cls, const struct sockaddr *addr, socklen_t len)
-{
-	unsigned long long	now, last;
-
-	if (atomic_load(&open_conns) < config.connection_limit)
-		return server_ip_add(addr) == 0 ? MHD_YES : MHD_NO;
-	atomic_fetch_add(&refused, 1);
-	/* One line a second at most, with the count since the last. */
-	now = util_now_ns();
-	last = atomic_load(&refused_logged_ns);
-	if (now - last >= 1000000000ULL &&
-	    atomic_compare_exchange_strong(&refused_logged_ns, &last, now))
-		log_warn("CONNECTION_LIMIT (%d) reached: %llu connection(s) "
-		    "refused", config.connection_limit,
-		    atomic_exchange(&refused, 0));
-	return MHD_NO;
-}
-
-static void
-server_connection(void *cls, struct MHD_Connection *conn, void **ctx,
-    enum MHD_ConnectionNotificationCode code)
-{
-	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
-		atomic_fetch_add(&open_conns, 1);
-	} else if (code == MHD_CONNECTION_NOTIFY_CLOSED) {
-		atomic_fetch_sub(&open_conns, 1);
-		server_ip_remove(conn);
-	}
-}
-
-/*
- * PER_IP_CONNECTION_LIMIT over all the daemons (each daemon would only
- * count its own): open connections per IPv4 address, in an
- * open-addressing table.  Counted in server_accept, which libmicrohttpd
- * calls after its own checks, just before setting the connection up;
- * uncounted when it closes.  (A setup failing after that - out of memory
- * - would keep its count.)
- */
-#define SERVER_IP_SLOTS	4096		/* a power of two */
-
-struct server_ip {
-	uint32_t	addr;		/* network order; 0: free */
-	int		count;
-};
-
-static pthread_mutex_t	ip_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct server_ip	ip_table[SERVER_IP_SLOTS];
-
-static struct server_ip *
-server_ip_find(uint32_t addr, int insert)
-{
-	uint32_t	h = (addr * 2654435761u) & (SERVER_IP_SLOTS - 1);
-	size_t		i;
-
-	for (i = 0; i < SERVER_IP_SLOTS; i++, h = (h + 1) & (SERVER_IP_SLOTS - 1)) {
-		if (ip_table[h].addr == addr)
-			return (&ip_table[h]);
-		if (ip_table[h].addr == 0) {
-			if (!insert)
-				return (NULL);
-			ip_table[h].addr = addr;
-			ip_table[h].count = 0;
-			return (&ip_table[h]);
-		}
-	}
-	return (NULL);
-}
-
-/* Delete by moving later entries of the run back (no tombstones). */
-static void
-server_ip_delete(struct server_ip *e)
-{
-	size_t		i = (size_t)(e - ip_table), j = i, k;
-
-	for (;;) {
-		j = (j + 1) & (SERVER_IP_SLOTS - 1);
-		if (ip_table[j].addr == 0)
-			break;
-		k = (ip_table[j].addr * 2654435761u) & (SERVER_IP_SLOTS - 1);
-		/* Stays unless its home is cyclically in (i, j]. */
-		if (i <= j ? (i < k && k <= j) : (i < k || k <= j))
-			continue;
-		ip_table[i] = ip_table[j];
-		i = j;
-	}
-	ip_table[i].addr = 0;
-	ip_table[i].count = 0;
-}
-
-static int
-server_ip_add(const struct sockaddr *sa)
-{
-	struct server_ip	*e;
-	uint32_t		 addr;
-	int			 ret = 0;
-
-	if (config.per_ip_connection_limit == 0 || sa->sa_family != AF_INET)
-		return (0);
-	addr = ((const struct sockaddr_in *)(const void *)sa)->sin_addr.s_addr;
-	if (addr == 0)
-		return (0);
-	pthread_mutex_lock(&ip_lock);
-	if ((e = server_ip_find(addr, 1)) == NULL)
-		ret = -1;		/* 4096 addresses at once: refuse */
-	else if (e->count >= config.per_ip_connection_limit)
-		ret = -1;
-	else
-		e->count++;
-	pthread_mutex_unlock(&ip_lock);
-	return (ret);
-}
-
-static void
-server_ip_remove(struct MHD_Connection *conn)
-{
-	const union MHD_ConnectionInfo	*info;
-	struct server_ip		*e;
-	uint32_t			 addr;
-
-	if (config.per_ip_connection_limit == 0)
-		return;
-	info = MHD_get_connection_info(conn,
-	    MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-	if (info == NULL || info->client_addr == NULL ||
-	    info->client_addr->sa_family != AF_INET)
-		return;
-	addr = ((const struct sockaddr_in *)(const void *)
-	    info->client_addr)->sin_addr.s_addr;
-	pthread_mutex_lock(&ip_lock);
-	if ((e = server_ip_find(addr, 0)) != NULL && --e->count <= 0)
-		server_ip_delete(e);
-	pthread_mutex_unlock(&ip_lock);
-}
-
-/*
- * Every connection is a descriptor: raise the soft RLIMIT_NOFILE (often
- * 1024) towards what CONNECTION_LIMIT needs, up to the hard limit.
- */
-static void
-server_nofile(void)
-{
-	struct rlimit	rl;
-	rlim_t		need;
-
-	need = (rlim_t)config.connection_limit + SERVER_LIMIT_SLACK +
-	    (rlim_t)config.workers + (rlim_t)config.cpu_workers + 128;
-	if (getrlimit(RLIMIT_NOFILE, &rl) == -1 || rl.rlim_cur >= need)
-		return;
-	rl.rlim_cur = rl.rlim_max < need ? rl.rlim_max : need;
-	if (setrlimit(RLIMIT_NOFILE, &rl) == -1 || rl.rlim_cur < need)
-		log_warn("open files are limited to %llu (ulimit -n): fewer "
-		    "than CONNECTION_LIMIT %d connections may fit",
-		    (unsigned long long)rl.rlim_cur, config.connection_limit);
-}
-
-/* The listening socket the daemons share; -1 on error (logged). */
-static int
-server_listen(void)
-{
-	struct sockaddr_in	sin;
-	socklen_t		len;
-	int			fd, on = 1;
-
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_port = htons((unsigned short)config.port);
-	if (inet_pton(AF_INET, config.host, &sin.sin_addr) != 1) {
-		log_error(NULL, "HOST: not an IPv4 address: %s", config.host);
-		return (-1);
-	}
-	if ((fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
-	    0)) == -1) {
-		log_error(NULL, "socket: %s", strerror(errno));
-		return (-1);
-	}
-	(void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
-	if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) == -1 ||
-	    listen(fd, SOMAXCONN) == -1) {
-		log_error(NULL, "cannot listen on %s:%d: %s", config.host,
-		    config.port, strerror(errno));
-		close(fd);
-		return (-1);
-	}
-	len = sizeof(sin);
-	if (config.port == 0 &&
-	    getsockname(fd, (struct sockaddr *)&sin, &len) == 0)
-		config.port = ntohs(sin.sin_port);
-	return (fd);
-}
-
-/*
- * One daemon per I/O thread, in external epoll mode (loop.c runs it),
- * all on the same listening socket.  MHD_USE_ERROR_LOG sends
- * libmicrohttpd's own diagnostics to stderr.
- */
-static struct MHD_Daemon *
-server_daemon(int fd)
-{
-	return MHD_start_daemon(MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
-	    MHD_USE_ERROR_LOG, 0, server_accept, NULL,
-	    server_access, NULL,
-	    MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd,
-	    MHD_OPTION_CONNECTION_LIMIT,
-	    (unsigned int)config.connection_limit + SERVER_LIMIT_SLACK,
-	    MHD_OPTION_NOTIFY_CONNECTION, server_connection, NULL,
-	    MHD_OPTION_CONNECTION_TIMEOUT,
-	    (unsigned int)config.connection_timeout,
-	    MHD_OPTION_NOTIFY_COMPLETED, server_completed, NULL,
-	    MHD_OPTION_UNESCAPE_CALLBACK, server_unescape, NULL,
-	    MHD_OPTION_END);
-}
+/* --- the worker's start and stop (service.c calls these) --------------- */
 
 int
 server_start(const struct route_node *root)
 {
-	int	i, slots;
+	int	slots;
 
 	routes = root;
-	server_nofile();
-	if ((listen_fd = server_listen()) == -1)
-		return -1;
-	if ((db_pool = pool_start("database", config.workers)) == NULL ||
+	if ((wake.fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) == -1) {
+		log_error(NULL, "eventfd: %s", strerror(errno));
+		return (-1);
+	}
+	wake.evt.type = KORE_TYPE_TASK;
+	wake.evt.handle = server_wake_handle;
+	kore_platform_schedule_read(wake.fd, &wake);
+	if ((db_pool = pool_start("upload", config.workers)) == NULL ||
 	    (cpu_pool = pool_start("cpu", config.cpu_workers)) == NULL)
-		goto fail;
-	ndaemons = config.io_threads;
-	daemons = xcalloc((size_t)ndaemons, sizeof(*daemons));
-	for (i = 0; i < ndaemons; i++) {
-		if ((daemons[i] = server_daemon(listen_fd)) == NULL) {
-			log_error(NULL, "cannot start the HTTP daemon on "
-			    "%s:%d", config.host, config.port);
-			goto fail;
-		}
-	}
-	/* DB_CONNECTIONS spread over the loops, at least one each. */
-	slots = (config.db_connections + ndaemons - 1) / ndaemons;
-	if (loop_start(daemons, ndaemons, slots) == -1) {
-		daemons = NULL;	/* loop_stop stopped them */
-		goto fail;
-	}
-	return 0;
- fail:
-	for (i = 0; daemons != NULL && i < ndaemons; i++) {
-		if (daemons[i] != NULL) {
-			(void)MHD_quiesce_daemon(daemons[i]);
-			MHD_stop_daemon(daemons[i]);
-		}
-	}
-	free(daemons);
-	daemons = NULL;
-	pool_stop(cpu_pool);
-	pool_stop(db_pool);
-	cpu_pool = db_pool = NULL;
-	close(listen_fd);
-	listen_fd = MHD_INVALID_SOCKET;
-	return -1;
+		return (-1);
+	/* DB_CONNECTIONS spread over the workers, at least one each. */
+	slots = (config.db_connections + (int)worker_count - 1) /
+	    (int)worker_count;
+	return (loop_start(slots));
 }
 
-unsigned
-server_port(void)
-{
-	return (unsigned)config.port;
-}
-
+/*
+ * Kore leaves its event loop at once on SIGTERM; a graceful stop needs
+ * the requests in flight answered first.  So from the teardown hook we
+ * stop accepting and run Kore's loop a while longer ourselves, until
+ * nothing of ours is in flight or SHUTDOWN_TIMEOUT has passed.
+ */
 void
 server_stop(void)
 {
-	unsigned long long	deadline;
+	u_int64_t	deadline, now;
 
-	if (daemons == NULL)
-		return;
-	/* Stop accepting; established connections go on. */
-	loop_quiesce();
-	close(listen_fd);
-	listen_fd = MHD_INVALID_SOCKET;
-	deadline = util_now_ns() +
-	    (unsigned long long)config.shutdown_timeout * 1000000000ULL;
-	while (atomic_load(&inflight) > 0 && util_now_ns() < deadline)
-		usleep(10000);
-	if (atomic_load(&inflight) > 0)
+	draining = 1;
+	kore_platform_disable_accept();
+	deadline = kore_time_ms() + (u_int64_t)config.shutdown_timeout * 1000;
+	while (inflight > 0 && (now = kore_time_ms()) < deadline) {
+		kore_platform_event_wait(10);
+		http_process();
+		kore_connection_prune(KORE_CONNECTION_PRUNE_DISCONNECT);
+	}
+	if (inflight > 0)
 		log_warn("shutdown: %d request(s) still running after %ds",
-		    atomic_load(&inflight), config.shutdown_timeout);
+		    inflight, config.shutdown_timeout);
 	/* Running handlers finish; queued ones are answered 503. */
 	loop_cancel_queued();
 	pool_stop(cpu_pool);
 	pool_stop(db_pool);
 	cpu_pool = db_pool = NULL;
-	/* Resumed connections still need their I/O thread to send. */
-	deadline = util_now_ns() + 2000000000ULL;
-	while (atomic_load(&inflight) > 0 && util_now_ns() < deadline)
-		usleep(10000);
+	deadline = kore_time_ms() + 2000;
+	while (inflight > 0 && kore_time_ms() < deadline) {
+		kore_platform_event_wait(10);
+		http_process();
+		kore_connection_prune(KORE_CONNECTION_PRUNE_DISCONNECT);
+	}
 	loop_stop();
-	free(daemons);
-	daemons = NULL;
+	if (wake.fd != -1)
+		close(wake.fd);
+	wake.fd = -1;
+}
+
+/* --- the page handler --------------------------------------------------- */
+
+/*
+ * route ^/ server_dispatch: every request.  Kore calls it again after
+ * each http_request_wakeup until it answers KORE_RESULT_OK.
+ */
+int
+server_dispatch(struct http_request *http)
+{
+	struct sreq	*sr = http->hdlr_extra;
+
+	if (sr == NULL) {
+		sr = server_sreq_new(http);
+		server_sreq_prepare(sr);
+	}
+	switch (sr->state) {
+	case SREQ_NEW:
+		break;
+	case SREQ_RUNNING:
+		/* Woken by something else (Kore's timeouts): sleep on. */
+		http_request_sleep(http);
+		return (KORE_RESULT_RETRY);
+	case SREQ_DONE:
+		return (server_send(sr));
+	}
+
+	if (!sr->decided && server_body(sr) == -1)
+		sr->decided = 1;
+	if (sr->decided)
+		return (server_send(sr));
+	if (sr->req.op->flags & ROUTE_INLINE) {
+		server_run_handler(&sr->req);
+		return (server_send(sr));
+	}
+	if (draining) {
+		reply_error(&sr->req, 503, "Server is shutting down");
+		return (server_send(sr));
+	}
+	sr->state = SREQ_RUNNING;
+	/*
+	 * Password hashing on the CPU pool; uploads, which write and fsync
+	 * files, on the upload pool; the rest here, in a coroutine that
+	 * yields while PostgreSQL works.
+	 */
+	if ((sr->req.op->flags & ROUTE_CPU) || sr->req.op->upload != NULL) {
+		http_request_sleep(http);
+		pool_submit((sr->req.op->flags & ROUTE_CPU) ? cpu_pool :
+		    db_pool, &sr->job);
+		return (KORE_RESULT_RETRY);
+	}
+	if (loop_submit(&sr->ljob) == 1) {
+		sr->state = SREQ_DONE;
+		return (server_send(sr));
+	}
+	http_request_sleep(http);
+	return (KORE_RESULT_RETRY);
 }
 
 static struct sreq *
-server_sreq_new(struct MHD_Connection *conn, const char *url,
-    const char *method)
+server_sreq_new(struct http_request *http)
 {
-	struct sreq			*sr;
-	struct http_request		*req;
+	struct sreq	*sr;
+	struct request	*req;
 
-	sr = server_sreq_alloc();
+	sr = xcalloc(1, sizeof(*sr));
 	req = &sr->req;
-	req->conn = conn;
+	req->arena = arena_new(4096);
+	req->http = http;
 	req->start_ns = util_now_ns();
-	req->method = router_method(method);
-	req->method_name = arena_strdup(req->arena, method);
-	req->path = arena_strdup(req->arena, url);
+	req->method_name = http_method_text(http->method);
+	req->method = router_method(req->method_name);
+	req->path = server_path_decode(req->arena, http->path);
 	req->res.fd = -1;
 	sr->job.run = server_job_run;
 	sr->job.cancel = server_job_cancel;
 	sr->ljob.run = server_ljob_run;
 	sr->ljob.done = server_ljob_done;
 	sr->ljob.cancel = server_ljob_cancel;
-	sr->state = SREQ_BODY;
-
+	sr->state = SREQ_NEW;
+	http->hdlr_extra = sr;
+	http->onfree = server_onfree;
 	server_request_id(sr);
-	atomic_fetch_add(&inflight, 1);
-	return sr;
+	inflight++;
+	return (sr);
+}
+
+static void
+server_sreq_free(struct sreq *sr)
+{
+	arena_free(sr->req.arena);
+	free(sr);
+}
+
+/*
+ * Percent-decoded path for routing and the logs.  A %00 would cut the
+ * path short in C (/files/x.png%00.txt would name x.png): such a path is
+ * left as it came, so no route or file name can match it.
+ */
+static char *
+server_path_decode(struct arena *a, const char *s)
+{
+	char	*out, *d;
+	int	 hi, lo;
+
+	if (strstr(s, "%00") != NULL)
+		return (arena_strdup(a, s));
+	out = d = arena_alloc(a, strlen(s) + 1);
+	for (; *s != '\0'; s++) {
+		if (s[0] == '%' && s[1] != '\0' && s[2] != '\0' &&
+		    (hi = util_hexval((unsigned char)s[1])) >= 0 &&
+		    (lo = util_hexval((unsigned char)s[2])) >= 0) {
+			*d++ = (char)(hi * 16 + lo);
+			s += 2;
+		} else {
+			*d++ = *s;
+		}
+	}
+	*d = '\0';
+	return (out);
 }
 
 /*
  * 128 unpredictable bits per request without a system call: SipHash of a
- * per-thread counter under a per-thread random key (randombytes_buf asks
- * the kernel on every call, which showed in the benchmark).
+ * counter under a random key (randombytes_buf asks the kernel on every
+ * call, which showed in the benchmark).  Each worker keys its own.
  */
 static void
 server_random_id(unsigned char *raw)
 {
-	static _Thread_local unsigned char	key[crypto_shorthash_KEYBYTES];
-	static _Thread_local uint64_t		counter;
-	static _Thread_local int		keyed;
-	unsigned char				in[9];
+	static unsigned char	key[crypto_shorthash_KEYBYTES];
+	static uint64_t		counter;
+	static pid_t		keyed;
+	unsigned char		in[9];
 
-	if (!keyed) {
+	if (keyed != getpid()) {
 		randombytes_buf(key, sizeof(key));
-		keyed = 1;
+		keyed = getpid();
 	}
 	counter++;
 	memcpy(in, &counter, 8);
@@ -483,13 +340,13 @@ server_random_id(unsigned char *raw)
 static void
 server_request_id(struct sreq *sr)
 {
-	struct http_request	*req = &sr->req;
-	const char		*in;
-	unsigned char		 raw[16];
-	char			*hex;
-	size_t			 i, n;
+	struct request	*req = &sr->req;
+	const char	*in;
+	unsigned char	 raw[16];
+	char		*hex;
+	size_t		 i, n;
 
-	in = http_request_header(req, "X-Request-Id");
+	in = request_header(req, "X-Request-Id");
 	if (in != NULL && (n = strlen(in)) > 0 && n <= 128) {
 		for (i = 0; i < n; i++) {
 			if (!((in[i] >= 'a' && in[i] <= 'z') ||
@@ -511,41 +368,36 @@ server_request_id(struct sreq *sr)
 }
 
 /*
- * Everything that can be decided from the headers alone: middleware that
- * answers early, 404, 405, and a declared body over the limit.
+ * Everything that can be decided from the headers alone: ambiguous
+ * framing, middleware that answers early, 404, 405, a declared body over
+ * the operation's limit and missing credentials.  Runs as soon as the
+ * headers are in (server_header_recv) when a body is coming, else from
+ * server_dispatch.
  */
 static void
-server_prepare(struct sreq *sr)
+server_sreq_prepare(struct sreq *sr)
 {
-	struct http_request	*req = &sr->req;
-	const char		*cl, *te;
-	unsigned long long	 declared;
-	char			*end;
+	struct request	*req = &sr->req;
+	const char	*why;
 
-	cl = http_request_header(req, MHD_HTTP_HEADER_CONTENT_LENGTH);
-	te = http_request_header(req, MHD_HTTP_HEADER_TRANSFER_ENCODING);
-	declared = 0;
-	if (cl != NULL) {
-		declared = strtoull(cl, &end, 10);
-		if (declared > 0)
-			sr->has_body = 1;
+	if ((why = framing_check_headers(req->http)) != NULL) {
+		reply_error(req, 400, why);
+		sr->decided = 1;
+		return;
 	}
-	if (te != NULL)
-		sr->has_body = 1;
-
 	if (middleware_run_before(req) == 1) {
 		sr->decided = 1;
 		return;
 	}
 	if (router_match(routes, req->method, req->path, req->arena,
 	    &req->match) == -1) {
-		http_errorf(req, 404, "Route %s not found", req->path);
+		reply_errorf(req, 404, "Route %s not found", req->path);
 		sr->decided = 1;
 		return;
 	}
 	if (req->match.op == NULL) {
-		http_error(req, 405, "Method Not Allowed");
-		http_response_header(req, "Allow", req->match.node->allow);
+		reply_error(req, 405, "Method Not Allowed");
+		reply_header(req, "Allow", req->match.node->allow);
 		sr->decided = 1;
 		return;
 	}
@@ -555,46 +407,104 @@ server_prepare(struct sreq *sr)
 	/* A multipart body's limit is its parts' limits (upload.h). */
 	if (req->op->upload != NULL)
 		sr->body_max = upload_body_limit(req->op->upload);
-	if (declared > sr->body_max) {
-		http_errorf(req, 413,
+	if (req->http->http_body_length > sr->body_max) {
+		reply_errorf(req, 413,
 		    "Request body too large (limit %zu bytes)", sr->body_max);
 		sr->decided = 1;
 		return;
 	}
 	/* No credentials at all for a protected operation: 401 before the
 	 * body is read (or stored). */
-	if (security_precheck(req, req->op->security) == -1) {
-		sr->decided = 1;
-		return;
-	}
-	/* Streamed to files as it arrives, not buffered. */
-	if (req->op->upload != NULL && (sr->upload = upload_begin(req,
-	    http_request_header(req, MHD_HTTP_HEADER_CONTENT_TYPE))) == NULL)
+	if (security_precheck(req, req->op->security) == -1)
 		sr->decided = 1;
 }
 
+/*
+ * The body, now complete in Kore (memory or a temporary file): a JSON or
+ * form body is copied into the arena, NUL-terminated, for the decoders; a
+ * multipart body is left where it is for the upload pool, which streams
+ * it through the multipart parser.  -1 when answered.
+ */
 static int
-server_body_append(struct sreq *sr, const char *data, size_t len)
+server_body(struct sreq *sr)
 {
-	size_t	ncap;
+	struct request		*req = &sr->req;
+	struct http_request	*http = req->http;
+	char			*buf;
+	size_t			 len, off;
+	ssize_t			 n;
 
-	if (len > sr->body_max - sr->body_len)
-		return -1;
-	if (sr->body_len + len + 1 > sr->body_cap) {
-		ncap = sr->body_cap ? sr->body_cap : 4096;
-		while (ncap < sr->body_len + len + 1)
-			ncap *= 2;
-		sr->body = xrealloc(sr->body, ncap);
-		sr->body_cap = ncap;
+	len = http->http_body_length;
+	if (len == 0 || req->op->upload != NULL)
+		return (0);
+	if (len > sr->body_max) {
+		reply_errorf(req, 413, "Request body too large (limit %zu "
+		    "bytes)", sr->body_max);
+		return (-1);
 	}
-	memcpy(sr->body + sr->body_len, data, len);
-	sr->body_len += len;
-	sr->body[sr->body_len] = '\0';
-	return 0;
+	buf = arena_alloc(req->arena, len + 1);
+	if (http->http_body != NULL && http->http_body_fd == -1) {
+		memcpy(buf, http->http_body->data, len);
+	} else {
+		for (off = 0; off < len; off += (size_t)n) {
+			n = http_body_read(http, buf + off, len - off);
+			if (n <= 0) {
+				log_error(req->request_id, "cannot read the "
+				    "request body back");
+				reply_error(req, 500, "Internal server error");
+				return (-1);
+			}
+		}
+	}
+	buf[len] = '\0';
+	req->body = buf;
+	req->body_len = len;
+	return (0);
+}
+
+/*
+ * On the upload pool: the multipart body through the parser, 64 KiB at a
+ * time, from wherever Kore put it (a temporary file past
+ * http_body_disk_offload, so never the whole body in memory).  -1 when
+ * answered (upload.c answers its own 413/415/422/400).
+ */
+static int
+server_upload(struct sreq *sr)
+{
+	struct request		*req = &sr->req;
+	struct http_request	*http = req->http;
+	char			 buf[65536];
+	size_t			 off, len;
+	ssize_t			 n;
+
+	if ((sr->upload = upload_begin(req, request_header(req,
+	    "Content-Type"))) == NULL)
+		return (-1);
+	len = http->http_body_length;
+	if (http->http_body != NULL && http->http_body_fd == -1) {
+		if (len > 0 && upload_feed(sr->upload,
+		    (const char *)http->http_body->data, len) == -1)
+			return (-1);
+	} else {
+		for (off = 0; off < len; off += (size_t)n) {
+			n = pread(http->http_body_fd, buf,
+			    len - off < sizeof(buf) ? len - off : sizeof(buf),
+			    (off_t)off);
+			if (n <= 0) {
+				log_error(req->request_id, "cannot read the "
+				    "request body back: %s", strerror(errno));
+				reply_error(req, 500, "Internal server error");
+				return (-1);
+			}
+			if (upload_feed(sr->upload, buf, (size_t)n) == -1)
+				return (-1);
+		}
+	}
+	return (upload_finish(sr->upload));
 }
 
 static void
-server_run_handler(struct http_request *req)
+server_run_handler(struct request *req)
 {
 	int	rc;
 
@@ -602,15 +512,15 @@ server_run_handler(struct http_request *req)
 	if (req->res.status == 0) {
 		log_error(req->request_id, "%s returned %d without a response",
 		    req->op->operation_id, rc);
-		http_error(req, 500, "Internal server error");
+		reply_error(req, 500, "Internal server error");
 	} else if (rc == -1 && req->res.status < 500) {
 		log_error(req->request_id, "%s failed after answering %d",
 		    req->op->operation_id, req->res.status);
 	}
 }
 
-/* The handler with the connection db; a transaction it left open must
- * not reach the next request. */
+/* The handler with a connection; a transaction it left open must not
+ * reach the next request. */
 static void
 server_run_with_db(struct sreq *sr, struct db *db)
 {
@@ -620,40 +530,81 @@ server_run_with_db(struct sreq *sr, struct db *db)
 	sr->req.db = NULL;
 }
 
-/* Answer a suspended request: from here on its I/O thread owns sr, which
- * may already be freed; a pool worker also wakes the loop (loop.h). */
-static void
-server_resume(struct sreq *sr, int from_pool)
-{
-	struct loop	*l = sr->loop;
+/* --- completions ---------------------------------------------------------- */
 
-	MHD_resume_connection(sr->req.conn);
-	if (from_pool)
-		loop_wake(l);
+/* On the worker's thread: the reply is ready. */
+static void
+server_ready(struct sreq *sr)
+{
+	sr->state = SREQ_DONE;
+	if (sr->orphan) {
+		/* The client went away meanwhile: nobody to answer. */
+		server_finish(sr, 0);
+		return;
+	}
+	http_request_wakeup(sr->req.http);
 }
 
-/* On a pool worker (uploads, x-cpu-bound). */
+/* On a pool thread (uploads, x-cpu-bound). */
 static void
 server_job_run(struct pool_job *job, struct db *db)
 {
 	struct sreq	*sr;
+	uint64_t	 one = 1;
 
 	sr = (struct sreq *)((char *)job - offsetof(struct sreq, job));
-	server_run_with_db(sr, db);
-	server_resume(sr, 1);
+	if (sr->req.op->upload == NULL || server_upload(sr) == 0)
+		server_run_with_db(sr, db);
+	pthread_mutex_lock(&done_lock);
+	sr->next_done = done_head;
+	done_head = sr;
+	pthread_mutex_unlock(&done_lock);
+	if (write(wake.fd, &one, sizeof(one)) == -1 && errno != EAGAIN)
+		log_warn("eventfd: %s", strerror(errno));
 }
 
 static void
 server_job_cancel(struct pool_job *job)
 {
 	struct sreq	*sr;
+	uint64_t	 one = 1;
 
 	sr = (struct sreq *)((char *)job - offsetof(struct sreq, job));
-	http_error(&sr->req, 503, "Server is shutting down");
-	server_resume(sr, 1);
+	reply_error(&sr->req, 503, "Server is shutting down");
+	pthread_mutex_lock(&done_lock);
+	sr->next_done = done_head;
+	done_head = sr;
+	pthread_mutex_unlock(&done_lock);
+	if (write(wake.fd, &one, sizeof(one)) == -1 && errno != EAGAIN)
+		log_warn("eventfd: %s", strerror(errno));
 }
 
-/* In a coroutine on the request's own I/O thread (loop.h). */
+/* Kore's event: pool threads finished requests. */
+static void
+server_wake_handle(void *arg, int error)
+{
+	struct sreq	*sr, *next, *rev = NULL;
+	uint64_t	 v;
+
+	while (read(wake.fd, &v, sizeof(v)) > 0)
+		;
+	pthread_mutex_lock(&done_lock);
+	sr = done_head;
+	done_head = NULL;
+	pthread_mutex_unlock(&done_lock);
+	/* Oldest first. */
+	for (; sr != NULL; sr = next) {
+		next = sr->next_done;
+		sr->next_done = rev;
+		rev = sr;
+	}
+	for (sr = rev; sr != NULL; sr = next) {
+		next = sr->next_done;
+		server_ready(sr);
+	}
+}
+
+/* In a coroutine on this worker's loop (loop.h). */
 static void
 server_ljob_run(struct loop_job *job, struct db *db)
 {
@@ -664,8 +615,8 @@ server_ljob_run(struct loop_job *job, struct db *db)
 static void
 server_ljob_done(struct loop_job *job)
 {
-	server_resume((struct sreq *)((char *)job -
-	    offsetof(struct sreq, ljob)), 0);
+	server_ready((struct sreq *)((char *)job -
+	    offsetof(struct sreq, ljob)));
 }
 
 static void
@@ -674,151 +625,102 @@ server_ljob_cancel(struct loop_job *job)
 	struct sreq	*sr;
 
 	sr = (struct sreq *)((char *)job - offsetof(struct sreq, ljob));
-	http_error(&sr->req, 503, "Server is shutting down");
-	server_resume(sr, 0);
+	reply_error(&sr->req, 503, "Server is shutting down");
+	server_ready(sr);
 }
 
-static enum MHD_Result
-server_access(void *cls, struct MHD_Connection *conn, const char *url,
-    const char *method, const char *version, const char *upload_data,
-    size_t *upload_data_size, void **con_cls)
+/* --- the reply ---------------------------------------------------------- */
+
+/* Kore's stream callback: the mapped file range is sent. */
+static int
+server_file_sent(struct netbuf *nb)
 {
-	struct sreq	*sr = *con_cls;
-
-	if (sr == NULL) {
-		sr = server_sreq_new(conn, url, method);
-		*con_cls = sr;
-		server_prepare(sr);
-		/*
-		 * Answering now closes the connection after the response,
-		 * so only do it when there is a body we refuse to read.
-		 */
-		if (sr->decided && sr->has_body)
-			return server_send(sr);
-		return MHD_YES;
-	}
-
-	if (*upload_data_size > 0) {
-		sr->received += *upload_data_size;
-		if (!sr->decided && sr->upload != NULL) {
-			/* It answers its own 413/415/422/400. */
-			if (upload_feed(sr->upload, upload_data,
-			    *upload_data_size) == -1)
-				sr->decided = 1;
-		} else if (!sr->decided && server_body_append(sr, upload_data,
-		    *upload_data_size) == -1) {
-			http_errorf(&sr->req, 413,
-			    "Request body too large (limit %zu bytes)",
-			    sr->body_max);
-			sr->decided = 1;
-		}
-		/*
-		 * libmicrohttpd cannot queue a response in the middle of a
-		 * body, so a streamed (chunked) body over the limit is read
-		 * and dropped, then answered 413 - up to twice the limit;
-		 * past that the connection is closed without an answer.
-		 * (A declared Content-Length over the limit never gets here:
-		 * it is refused before reading.)
-		 */
-		if (sr->decided && sr->body_max > 0 &&
-		    sr->received > 2 * sr->body_max) {
-			log_error(sr->req.request_id, "body far over the "
-			    "limit, closing the connection");
-			return MHD_NO;
-		}
-		*upload_data_size = 0;
-		return MHD_YES;
-	}
-
-	switch (sr->state) {
-	case SREQ_BODY:
-		if (sr->decided)
-			return server_send(sr);
-		if (sr->upload != NULL && upload_finish(sr->upload) == -1)
-			return server_send(sr);
-		sr->req.body = sr->body;
-		sr->req.body_len = sr->body_len;
-		if (sr->req.op->flags & ROUTE_INLINE) {
-			server_run_handler(&sr->req);
-			return server_send(sr);
-		}
-		sr->state = SREQ_QUEUED;
-		/*
-		 * Password hashing on the CPU pool; uploads, which write
-		 * and fsync files, on the worker pool; the rest here, in a
-		 * coroutine that yields while PostgreSQL works.
-		 */
-		if ((sr->req.op->flags & ROUTE_CPU) || sr->upload != NULL) {
-			sr->loop = loop_current();
-			MHD_suspend_connection(conn);
-			pool_submit((sr->req.op->flags & ROUTE_CPU) ?
-			    cpu_pool : db_pool, &sr->job);
-			return MHD_YES;
-		}
-		if (loop_submit(&sr->ljob) == 1)
-			return server_send(sr);
-		/* Waiting: loop.c resumes it once the handler returned. */
-		MHD_suspend_connection(conn);
-		return MHD_YES;
-	case SREQ_QUEUED:
-		/* Resumed: the worker has set the response. */
-		return server_send(sr);
-	case SREQ_SENT:
-		return MHD_YES;
-	}
-	return MHD_NO;
+	munmap(nb->extra, nb->b_len);
+	return (KORE_RESULT_OK);
 }
 
-static enum MHD_Result
+static int
 server_send(struct sreq *sr)
 {
-	struct http_request	*req = &sr->req;
-	struct http_response	*res = &req->res;
-	struct MHD_Response	*resp;
-	struct http_header	*h;
-	enum MHD_Result		 ret;
+	struct request		*req = &sr->req;
+	struct reply		*res = &req->res;
+	struct http_request	*http = req->http;
+	struct reply_header	*h;
+	void			*map;
+	long			 page;
+	off_t			 start;
 
-	if (sr->state == SREQ_SENT)
-		return MHD_YES;
-	sr->state = SREQ_SENT;
 	if (res->status == 0)
-		http_error(req, 500, "Internal server error");
-	http_response_header(req, "X-Request-Id", req->request_id);
+		reply_error(req, 500, "Internal server error");
+	reply_header(req, "X-Request-Id", req->request_id);
 	middleware_run_after(req);
 
-	if (res->fd >= 0) {
-		resp = MHD_create_response_from_fd_at_offset64(res->fd_len,
-		    res->fd, res->fd_offset);
-		res->fd = -1;	/* the response closes it */
-	} else {
-		/* The arena outlives the response: freed on completion. */
-		resp = MHD_create_response_from_buffer(res->body_len,
-		    (void *)res->body, MHD_RESPMEM_PERSISTENT);
-	}
-	if (resp == NULL) {
-		log_error(req->request_id, "cannot create response");
-		return MHD_NO;
-	}
 	if (res->content_type != NULL)
-		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
-		    res->content_type);
+		http_response_header(http, "content-type", res->content_type);
 	for (h = res->headers; h != NULL; h = h->next)
-		MHD_add_response_header(resp, h->name, h->value);
-	ret = MHD_queue_response(req->conn, (unsigned int)res->status, resp);
-	MHD_destroy_response(resp);
-	return ret;
+		http_response_header(http, h->name, h->value);
+	if (res->fd >= 0) {
+		/*
+		 * A file range: mapped and streamed by Kore without a copy,
+		 * unmapped once sent (server_file_sent).
+		 */
+		map = MAP_FAILED;
+		page = sysconf(_SC_PAGESIZE);
+		start = (off_t)(res->fd_offset - res->fd_offset %
+		    (unsigned long long)page);
+		if (res->fd_len > 0)
+			map = mmap(NULL, res->fd_len + (res->fd_offset -
+			    (unsigned long long)start), PROT_READ, MAP_SHARED,
+			    res->fd, start);
+		close(res->fd);
+		res->fd = -1;
+		if (res->fd_len == 0) {
+			http_response(http, res->status, NULL, 0);
+		} else if (map == MAP_FAILED) {
+			log_error(req->request_id, "mmap: %s", strerror(errno));
+			http->flags |= HTTP_REQUEST_NO_CONTENT_LENGTH;
+			http->owner->flags |= CONN_CLOSE_EMPTY;
+			http_response(http, 500, NULL, 0);
+		} else {
+			http_response_stream(http, res->status,
+			    (char *)map + (res->fd_offset -
+			    (unsigned long long)start), res->fd_len,
+			    server_file_sent, map);
+		}
+	} else {
+		http_response(http, res->status, res->body, res->body_len);
+	}
+	return (KORE_RESULT_OK);
 }
 
+/*
+ * Kore frees its request (answered, or its connection gone).  A handler
+ * still running keeps our half alive until it returns (orphan).
+ */
 static void
-server_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
-    enum MHD_RequestTerminationCode toe)
+server_onfree(struct http_request *http)
 {
-	struct sreq	*sr = *con_cls;
+	struct sreq	*sr = http->hdlr_extra;
 
+	/* Ours, not Kore's allocation: Kore must not kore_free it. */
+	http->hdlr_extra = NULL;
+	http->onfree = NULL;
 	if (sr == NULL)
 		return;
-	*con_cls = NULL;
-	accesslog_request(&sr->req, toe == MHD_REQUEST_TERMINATED_COMPLETED_OK);
+	sr->req.http = NULL;
+	if (sr->state == SREQ_RUNNING) {
+		sr->orphan = 1;
+		return;
+	}
+	server_finish(sr, sr->state == SREQ_DONE || sr->decided ||
+	    sr->req.op == NULL || (sr->req.op->flags & ROUTE_INLINE));
+}
+
+/* The request is over: log it, queue its tasks, release it. */
+static void
+server_finish(struct sreq *sr, int completed)
+{
+	accesslog_request(&sr->req, completed && !sr->orphan);
 	/* Background tasks run once the response is out (or the client
 	 * gone): a failed login is logged all the same. */
 	tasks_submit(&sr->req);
@@ -826,85 +728,171 @@ server_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 		close(sr->req.res.fd);
 	/* Temporaries the handler did not keep, even if the client left. */
 	upload_end(sr->upload);
-	free(sr->body);
 	server_sreq_free(sr);
-	atomic_fetch_sub(&inflight, 1);
+	inflight--;
+}
+
+/* --- connections ---------------------------------------------------------- */
+
+/*
+ * bind ... server_connect: every accepted plain-text connection (TLS
+ * ones after their handshake).  Counted against the limits, then set up
+ * as Kore would, with our header check in front of Kore's parser.
+ */
+void
+server_connect(struct connection *c)
+{
+	if (shared_conn_add(c->family == AF_INET ?
+	    (const struct sockaddr *)&c->addr.ipv4 :
+	    (const struct sockaddr *)&c->addr.ipv6) == -1) {
+		kore_connection_disconnect(c);
+		return;
+	}
+	c->disconnect = server_disconnect;
+	c->handle = server_handle;
+	c->proto = CONN_PROTO_HTTP;
+	if (http_keepalive_time != 0)
+		c->idle_timer.length = http_keepalive_time * 1000;
+	net_recv_queue(c, http_header_max, NETBUF_CALL_CB_ALWAYS,
+	    server_header_recv);
+}
+
+static void
+server_disconnect(struct connection *c)
+{
+	shared_conn_remove(c->family == AF_INET ?
+	    (const struct sockaddr *)&c->addr.ipv4 :
+	    (const struct sockaddr *)&c->addr.ipv6);
 }
 
 /*
- * Request objects, each with its arena, are kept for reuse by the thread
- * that finished them (a connection's requests start and complete on its
- * I/O thread): a malloc/free pair and the arena's first chunk less per
- * request (bench/RESULTS.md).  At most SREQ_CACHE per thread, arenas
- * reset to their first chunk, so a large request gives back what it grew.
+ * Kore puts its own header parser back after every response
+ * (http_start_recv); ours goes in front of it again before each read.
  */
-#define SREQ_CACHE	64
-
-struct sreq_cache {
-	struct sreq	*free[SREQ_CACHE];
-	int		 n;
-};
-
-static pthread_once_t			 sreq_once = PTHREAD_ONCE_INIT;
-static pthread_key_t			 sreq_key;
-static _Thread_local struct sreq_cache	*sreq_cache;
-
-static void
-server_sreq_destroy(struct sreq *sr)
+static int
+server_handle(struct connection *c)
 {
-	arena_free(sr->req.arena);
-	free(sr);
+	if (c->rnb != NULL && c->rnb->cb == http_header_recv)
+		c->rnb->cb = server_header_recv;
+	return (kore_connection_handle(c));
 }
 
-/* At the exit of a thread that cached requests (libmicrohttpd's). */
-static void
-server_sreq_cache_free(void *arg)
+/*
+ * The request's head, before Kore parses it: what Kore would answer with
+ * an empty page, or accept though it is ambiguous (framing_check), is
+ * answered here with the envelope and the connection closed.  Once Kore
+ * has made the request, one with a body still to come is prepared at
+ * once, so a body we would refuse is refused before it is read.
+ */
+static int
+server_header_recv(struct netbuf *nb)
 {
-	struct sreq_cache	*c = arg;
+	struct connection	*c = nb->owner;
+	struct http_request	*http, *last;
+	struct sreq		*sr;
+	const char		*why;
+	int			 status, ret;
 
-	while (c->n > 0)
-		server_sreq_destroy(c->free[--c->n]);
-	free(c);
-}
-
-static void
-server_sreq_key(void)
-{
-	if (pthread_key_create(&sreq_key, server_sreq_cache_free) != 0)
-		fatal("pthread_key_create");
-}
-
-static struct sreq *
-server_sreq_alloc(void)
-{
-	struct sreq	*sr;
-	struct arena	*a;
-
-	if (sreq_cache == NULL || sreq_cache->n == 0) {
-		sr = xcalloc(1, sizeof(*sr));
-		sr->req.arena = arena_new(4096);
-		return sr;
+	status = framing_check_raw(nb->buf, nb->s_off, nb->b_len, &why);
+	if (status == 0)
+		return (KORE_RESULT_OK);	/* more to come */
+	if (status > 0) {
+		server_refuse(c, status, why);
+		return (KORE_RESULT_OK);
 	}
-	sr = sreq_cache->free[--sreq_cache->n];
-	a = sr->req.arena;
-	memset(sr, 0, sizeof(*sr));
-	sr->req.arena = a;
-	return sr;
+	ret = http_header_recv(nb);
+	/* The request Kore just made is the connection's last. */
+	last = NULL;
+	TAILQ_FOREACH(http, &c->http_requests, olist)
+		last = http;
+	http = last;
+	if (ret != KORE_RESULT_OK || http == NULL ||
+	    !(http->flags & HTTP_REQUEST_EXPECT_BODY) ||
+	    http->hdlr_extra != NULL)
+		return (ret);
+	sr = server_sreq_new(http);
+	server_sreq_prepare(sr);
+	if (!sr->decided)
+		return (ret);
+	/*
+	 * Refused before its body: answered now, with "connection: close"
+	 * (and Kore not told to read a next request); Kore must neither read
+	 * the body nor run the request.
+	 */
+	c->flags |= CONN_CLOSE_EMPTY;
+	http->flags |= HTTP_REQUEST_DELETE;
+	http->flags &= ~HTTP_REQUEST_EXPECT_BODY;
+	http_request_wakeup(http);
+	server_send(sr);
+	server_linger(c);
+	return (KORE_RESULT_OK);
 }
 
+/* An answer for a connection without a request (framing errors). */
 static void
-server_sreq_free(struct sreq *sr)
+server_refuse(struct connection *c, int status, const char *why)
 {
-	if (sreq_cache == NULL) {
-		pthread_once(&sreq_once, server_sreq_key);
-		sreq_cache = xcalloc(1, sizeof(*sreq_cache));
-		if (pthread_setspecific(sreq_key, sreq_cache) != 0)
-			fatal("pthread_setspecific");
-	}
-	if (sreq_cache->n == SREQ_CACHE) {
-		server_sreq_destroy(sr);
+	struct kore_buf	buf;
+	char		*msg;
+	json_t		*body;
+
+	body = json_object();
+	json_object_set_new(body, "success", json_false());
+	json_object_set_new(body, "message", json_string(why));
+	msg = json_dumps(body, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_decref(body);
+	kore_buf_init(&buf, 512);
+	kore_buf_appendf(&buf, "HTTP/1.1 %d %s\r\ncontent-type: "
+	    "application/json\r\ncontent-length: %zu\r\nconnection: close\r\n"
+	    "x-content-type-options: nosniff\r\nx-frame-options: DENY\r\n\r\n"
+	    "%s", status, reply_status_text(status), strlen(msg), msg);
+	free(msg);
+	net_send_queue(c, buf.data, buf.offset);
+	kore_buf_cleanup(&buf);
+	log_info("refused a request from %s: %d %s", c->family == AF_INET ?
+	    inet_ntoa(c->addr.ipv4.sin_addr) : "-", status, why);
+	server_linger(c);
+}
+
+/*
+ * Close after an answer the client may not be reading yet because it is
+ * still sending: closing with unread data makes the kernel send a reset,
+ * which can destroy the answer before the client reads it.  So the
+ * answer is flushed, our side shut for writing, and what the client
+ * still sends is read and dropped until it closes (or SERVER_LINGER_*
+ * runs out).
+ */
+static void
+server_linger(struct connection *c)
+{
+	c->flags &= ~CONN_CLOSE_EMPTY;
+	c->hdlr_extra = NULL;
+	net_recv_reset(c, NETBUF_SEND_PAYLOAD_MAX, server_discard);
+	c->rnb->extra = (void *)(uintptr_t)0;
+	/* Kore's header timer would answer 408 after ours: the idle timer
+	 * ends the linger instead. */
+	c->http_timeout = 0;
+	c->idle_timer.length = SERVER_LINGER_MS;
+	if (net_send_flush(c) == KORE_RESULT_ERROR) {
+		kore_connection_disconnect(c);
 		return;
 	}
-	arena_reset(sr->req.arena);
-	sreq_cache->free[sreq_cache->n++] = sr;
+	if (TAILQ_EMPTY(&c->send_queue))
+		(void)shutdown(c->fd, SHUT_WR);
+	else
+		c->flags |= CONN_CLOSE_EMPTY;
+}
+
+static int
+server_discard(struct netbuf *nb)
+{
+	uintptr_t	seen = (uintptr_t)nb->extra + nb->s_off;
+
+	if (seen > SERVER_LINGER_BYTES)
+		return (KORE_RESULT_ERROR);
+	if (TAILQ_EMPTY(&nb->owner->send_queue))
+		(void)shutdown(nb->owner->fd, SHUT_WR);
+	net_recv_reset(nb->owner, NETBUF_SEND_PAYLOAD_MAX, server_discard);
+	nb->owner->rnb->extra = (void *)seen;
+	return (KORE_RESULT_OK);
 }

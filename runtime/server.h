@@ -1,32 +1,37 @@
 /*
- * server.h - the HTTP server: libmicrohttpd underneath, our request
- * lifecycle on top.
+ * server.h - the request lifecycle on Kore.
  *
- * One request goes: headers arrive -> request id, middleware "before"
- * hooks, routing (404 / 405 decided here, before any body is read) ->
- * body read into memory up to the route's limit (413 beyond it, and at
- * once when Content-Length already says so) -> the handler runs: a plain
- * call on the I/O thread for operations marked x-inline, on the CPU pool
- * for those marked x-cpu-bound, on the worker pool (pool.h) for uploads,
- * otherwise as a coroutine on its I/O thread's event loop with one of the
- * loop's database connections (loop.h) ->
- * middleware "after" hooks -> response -> access
- * log line.  Answers are queued on the final access-handler call, never
- * the first, so keep-alive connections stay open; only a request whose
- * body we refuse is answered early (and its connection closed).
+ * One request goes: Kore reads the head (server_header_recv checks its
+ * framing first and, when a body is coming, prepares the request at once:
+ * request id, middleware "before" hooks, routing (404 / 405), the
+ * operation's body limit by Content-Length (413) and missing credentials
+ * (401), all before a byte of the body is read) -> Kore reads the body ->
+ * server_dispatch, Kore's page handler for every path: the same checks
+ * for a request without a body, the body checked against the operation,
+ * then the handler: a plain call for operations marked x-inline, on the
+ * CPU pool for those marked x-cpu-bound, on the upload pool (pool.h) for
+ * multipart uploads, otherwise as a coroutine on the worker's event loop
+ * with one of its database connections (loop.h) -> middleware "after"
+ * hooks -> the reply through Kore -> the access log line and the
+ * request's background tasks once Kore frees the request.
  */
 #ifndef RUNTIME_SERVER_H
 #define RUNTIME_SERVER_H
 
+struct connection;
+struct http_request;
 struct route_node;
 
-/* Starts the worker pools, binds, starts one daemon and event loop per
- * I/O thread; 0 ok, -1 error (logged). */
-int		server_start(const struct route_node *);
-/* The port actually bound (PORT=0 picks a free one). */
-unsigned	server_port(void);
-/* Graceful: stop accepting, let in-flight requests finish (at most
- * SHUTDOWN_TIMEOUT seconds), stop the worker pools, close. */
-void		server_stop(void);
+/* In each worker (service.c): the pools and the database slots; 0 ok,
+ * -1 error (logged). */
+int	server_start(const struct route_node *);
+/* Graceful, from Kore's worker teardown: stop accepting, let in-flight
+ * requests finish (at most SHUTDOWN_TIMEOUT seconds), stop the pools. */
+void	server_stop(void);
+
+/* Named in kore.conf: the page handler of every route, and the connect
+ * callback of every bind. */
+int	server_dispatch(struct http_request *);
+void	server_connect(struct connection *);
 
 #endif

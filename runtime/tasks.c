@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <time.h>
 
-#include "http.h"
+#include "request.h"
 #include "log.h"
 #include "tasks.h"
 #include "util.h"
@@ -88,7 +88,7 @@ tasks_start(int nworkers)
 }
 
 void
-tasks_add(struct http_request *req, const char *name, task_fn fn,
+tasks_add(struct request *req, const char *name, task_fn fn,
     void *arg, void (*free_arg)(void *))
 {
 	struct task	*t, **tailp;
@@ -104,7 +104,7 @@ tasks_add(struct http_request *req, const char *name, task_fn fn,
 }
 
 void
-tasks_submit(struct http_request *req)
+tasks_submit(struct request *req)
 {
 	struct task_batch	*b;
 

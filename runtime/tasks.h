@@ -21,18 +21,18 @@
 #ifndef RUNTIME_TASKS_H
 #define RUNTIME_TASKS_H
 
-struct http_request;
+struct request;
 
 /* 0 ok, -1 failed (logged by the runtime with the task's name). */
 typedef int	(*task_fn)(void *arg);
 
 int	tasks_start(int nworkers);
 /* name is copied; it names the task in the logs. */
-void	tasks_add(struct http_request *, const char *name, task_fn,
+void	tasks_add(struct request *, const char *name, task_fn,
 	    void *arg, void (*free_arg)(void *));
 /* The response is done: queue the request's tasks (the server calls
  * this).  Never waits for them. */
-void	tasks_submit(struct http_request *);
+void	tasks_submit(struct request *);
 /* Lets queued and running tasks finish, at most timeout_s seconds, then
  * logs by name what could not run and releases it.  0 when every task
  * ran, -1 otherwise. */

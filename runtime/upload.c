@@ -31,7 +31,7 @@
 
 #include "arena.h"
 #include "config.h"
-#include "http.h"
+#include "request.h"
 #include "log.h"
 #include "magic.h"
 #include "multipart.h"
@@ -52,7 +52,7 @@ enum upload_part {
 #define UPLOAD_WBUF	(64 * 1024)
 
 struct upload {
-	struct http_request		*req;
+	struct request		*req;
 	const struct upload_spec	*spec;
 	struct multipart		*mp;		/* NULL: no Content-Type */
 	unsigned long long		 received;
@@ -198,7 +198,7 @@ upload_body_limit(const struct upload_spec *spec)
 }
 
 struct upload *
-upload_begin(struct http_request *req, const char *ct)
+upload_begin(struct request *req, const char *ct)
 {
 	struct upload	*up;
 	char		 boundary[MULTIPART_MAX_BOUNDARY + 1];
@@ -217,7 +217,7 @@ upload_begin(struct http_request *req, const char *ct)
 	if (ct == NULL)
 		return up;
 	if (multipart_boundary(ct, boundary) == -1) {
-		http_error(req, 415, "Unsupported media type: expected "
+		reply_error(req, 415, "Unsupported media type: expected "
 		    "multipart/form-data with a boundary");
 		return NULL;
 	}
@@ -228,16 +228,16 @@ upload_begin(struct http_request *req, const char *ct)
 int
 upload_feed(struct upload *up, const char *data, size_t len)
 {
-	struct http_request	*req = up->req;
+	struct request	*req = up->req;
 
 	up->received += len;
 	if (up->received > up->limit) {
-		http_errorf(req, 413, "Request body too large (limit %zu bytes)",
+		reply_errorf(req, 413, "Request body too large (limit %zu bytes)",
 		    up->limit);
 		return -1;
 	}
 	if (up->mp == NULL) {
-		http_error(req, 415, "Unsupported media type: expected "
+		reply_error(req, 415, "Unsupported media type: expected "
 		    "multipart/form-data with a boundary");
 		return -1;
 	}
@@ -246,7 +246,7 @@ upload_feed(struct upload *up, const char *data, size_t len)
 		return upload_feed_end(up, 0);
 	/* A refusing callback has answered already. */
 	if (multipart_errno(up->mp) != MULTIPART_ECALLBACK)
-		http_errorf(req, 400, "Malformed multipart body: %s",
+		reply_errorf(req, 400, "Malformed multipart body: %s",
 		    multipart_strerror(multipart_errno(up->mp)));
 	return upload_feed_end(up, -1);
 }
@@ -263,7 +263,7 @@ upload_feed_end(struct upload *up, int rc)
 	if (rc == 0 && up->fd != -1 && upload_flush(up) == -1) {
 		log_error(up->req->request_id, "upload: write %s: %s",
 		    up->file->tmp_path, strerror(errno));
-		http_error(up->req, 500, "Internal server error");
+		reply_error(up->req, 500, "Internal server error");
 		rc = -1;
 	}
 	up->wlen = 0;
@@ -280,7 +280,7 @@ upload_finish(struct upload *up)
 	/* An empty body is an empty form: the field checks below answer. */
 	up->wbuf = upload_thread_buf();
 	if (up->received > 0 && multipart_finish(up->mp) == -1) {
-		http_errorf(up->req, 400, "Malformed multipart body: %s",
+		reply_errorf(up->req, 400, "Malformed multipart body: %s",
 		    multipart_strerror(multipart_errno(up->mp)));
 		return upload_feed_end(up, -1);
 	}
@@ -387,7 +387,7 @@ upload_part_data(void *arg, const char *p, size_t n)
 		return 0;
 	case PART_TEXT:
 		if (n > UPLOAD_MAX_TEXT - up->text_len) {
-			http_errorf(up->req, 413, "Form field %s too large "
+			reply_errorf(up->req, 413, "Form field %s too large "
 			    "(limit %d bytes)", up->field->name, UPLOAD_MAX_TEXT);
 			return -1;
 		}
@@ -406,7 +406,7 @@ upload_part_data(void *arg, const char *p, size_t n)
 		up->fd = -1;
 		up->wlen = 0;
 		upload_tmp_remove(up->file);
-		http_errorf(up->req, 413, "File too large. Maximum size is %zu "
+		reply_errorf(up->req, 413, "File too large. Maximum size is %zu "
 		    "bytes", upload_file_limit(up->field));
 		return -1;
 	}
@@ -426,7 +426,7 @@ upload_part_data(void *arg, const char *p, size_t n)
 	if (n > 0 && upload_out(up, p, n) == -1) {
 		log_error(up->req->request_id, "upload: write %s: %s",
 		    up->file->tmp_path, strerror(errno));
-		http_error(up->req, 500, "Internal server error");
+		reply_error(up->req, 500, "Internal server error");
 		return -1;
 	}
 	return 0;
@@ -476,14 +476,14 @@ upload_part_end(void *arg)
 	if (upload_flush(up) == -1) {
 		log_error(up->req->request_id, "upload: write %s: %s",
 		    up->file->tmp_path, strerror(errno));
-		http_error(up->req, 500, "Internal server error");
+		reply_error(up->req, 500, "Internal server error");
 		return -1;
 	}
 	if (close(up->fd) == -1) {
 		up->fd = -1;
 		log_error(up->req->request_id, "upload: close %s: %s",
 		    up->file->tmp_path, strerror(errno));
-		http_error(up->req, 500, "Internal server error");
+		reply_error(up->req, 500, "Internal server error");
 		return -1;
 	}
 	up->fd = -1;
@@ -523,7 +523,7 @@ upload_decide(struct upload *up)
 		for (i = 0; i < f->ntypes; i++)
 			msg = arena_sprintf(up->req->arena, "%s%s%s", msg,
 			    i > 0 ? ", " : "", sorted[i]);
-		http_error(up->req, 415, msg);
+		reply_error(up->req, 415, msg);
 		return -1;
 	}
 	up->file->content_type = real->mime;
@@ -534,7 +534,7 @@ upload_decide(struct upload *up)
 	if (upload_out(up, up->head, up->head_len) == -1) {
 		log_error(up->req->request_id, "upload: write %s: %s",
 		    up->file->tmp_path, strerror(errno));
-		http_error(up->req, 500, "Internal server error");
+		reply_error(up->req, 500, "Internal server error");
 		return -1;
 	}
 	return 0;
@@ -560,7 +560,7 @@ upload_tmp_create(struct upload *up)
 	if (up->fd == -1) {
 		log_error(up->req->request_id, "upload: cannot create a "
 		    "temporary in UPLOAD_DIR: %s", strerror(errno));
-		http_error(up->req, 500, "Internal server error");
+		reply_error(up->req, 500, "Internal server error");
 		return -1;
 	}
 	up->file->tmp_path = arena_strdup(up->req->arena, name);
@@ -675,7 +675,7 @@ upload_field_error(struct upload *up, const char *field, const char *type,
 static int
 upload_invalid(struct upload *up)
 {
-	http_error_errors(up->req, 422, "Validation failed", up->errors);
+	reply_error_errors(up->req, 422, "Validation failed", up->errors);
 	up->errors = NULL;
 	return -1;
 }
@@ -761,7 +761,7 @@ upload_utf8_repair(struct arena *a, const char *s)
 }
 
 struct upload_file *
-upload_file_get(struct http_request *req, const char *field)
+upload_file_get(struct request *req, const char *field)
 {
 	struct upload_file	*f;
 
@@ -772,7 +772,7 @@ upload_file_get(struct http_request *req, const char *field)
 }
 
 const char *
-upload_text_get(struct http_request *req, const char *field)
+upload_text_get(struct request *req, const char *field)
 {
 	struct upload_text	*t;
 
@@ -804,7 +804,7 @@ upload_sync_dir(void)
 }
 
 int
-upload_commit(struct http_request *req, const struct upload_file *file)
+upload_commit(struct request *req, const struct upload_file *file)
 {
 	struct upload_file	*f;
 	char			 name[UPLOAD_UUID_LEN + 1 + 8];

@@ -39,7 +39,7 @@
 
 #include <stddef.h>
 
-struct http_request;
+struct request;
 
 /* Largest text part (a form field that is not a file). */
 #define UPLOAD_MAX_TEXT		65536
@@ -104,21 +104,21 @@ size_t	upload_body_limit(const struct upload_spec *);
  * NULL when the request is answered already (415).  upload_feed, upload_finish: -1 when the request is answered
  * (see above); after upload_finish succeeds, req->uploads and req->texts
  * hold the parts in the order received.  upload_end accepts NULL. */
-struct upload	*upload_begin(struct http_request *, const char *);
+struct upload	*upload_begin(struct request *, const char *);
 int		 upload_feed(struct upload *, const char *, size_t);
 int		 upload_finish(struct upload *);
 void		 upload_end(struct upload *);
 
 /* Handlers. */
 /* The first file / text part of a field, or NULL. */
-struct upload_file	*upload_file_get(struct http_request *, const char *);
-const char		*upload_text_get(struct http_request *, const char *);
+struct upload_file	*upload_file_get(struct request *, const char *);
+const char		*upload_text_get(struct request *, const char *);
 /* Keeps a file of this request (req->uploads): fsync, rename to
  * <uuid>.<ext>, fsync the directory; sets its stored_name.  Call it once
  * the request is sure to succeed; if the handler fails afterwards it
  * removes the file with upload_remove.  0 ok, -1 error (logged; the
  * temporary is left to upload_end). */
-int	upload_commit(struct http_request *, const struct upload_file *);
+int	upload_commit(struct request *, const struct upload_file *);
 /* Removes a stored file by its stored name ("<uuid>.<ext>", or the
  * "/files/<name>" URL of one); a name not of that form, or no such file,
  * is not an error.  0 ok, -1 error (logged). */

@@ -152,3 +152,15 @@ util_oom(const char *who, size_t len)
 	    who, len);
 	abort();
 }
+
+int
+util_hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return (c - '0');
+	if (c >= 'a' && c <= 'f')
+		return (c - 'a' + 10);
+	if (c >= 'A' && c <= 'F')
+		return (c - 'A' + 10);
+	return (-1);
+}

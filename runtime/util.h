@@ -28,6 +28,8 @@ size_t	util_fmt_ms(char *dst, unsigned long long ns);
 size_t	util_fmt_u(char *dst, unsigned long long v);
 /* A signed decimal into dst (at least 21 bytes); returns the length. */
 size_t	util_fmt_i(char *dst, long long v);
+/* The value of a hex digit, or -1. */
+int	util_hexval(int c);
 
 #define nitems(a)	(sizeof(a) / sizeof((a)[0]))
 

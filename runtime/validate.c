@@ -28,11 +28,10 @@
 #include <string.h>
 #include <strings.h>
 
-#include <microhttpd.h>
 #include <pcre2.h>
 
 #include "arena.h"
-#include "http.h"
+#include "request.h"
 #include "log.h"
 #include "util.h"
 #include "validate.h"
@@ -55,8 +54,7 @@ static void	validate_append(struct arena *, const char ***, size_t *,
 		    size_t *, const char *);
 static void	validate_add_split(struct arena *, const char ***, size_t *,
 		    size_t *, const char *, char);
-static enum MHD_Result validate_query_iter(void *, enum MHD_ValueKind,
-		    const char *, const char *);
+static void	validate_query_one(struct validate_qctx *, const char *);
 static int	validate_digits(const char *, int, int *);
 static int	validate_ymd(const char *);
 static int	validate_hms(const char *, const char **);
@@ -190,9 +188,9 @@ validate_errors_json(const struct validate *v)
 }
 
 int
-validate_answer(struct http_request *req, struct validate *v)
+validate_answer(struct request *req, struct validate *v)
 {
-	http_error_errors(req, 422, "Validation failed",
+	reply_error_errors(req, 422, "Validation failed",
 	    validate_errors_json(v));
 	return 0;
 }
@@ -712,39 +710,35 @@ validate_add_split(struct arena *a, const char ***v, size_t *n, size_t *cap,
 	}
 }
 
-static enum MHD_Result
-validate_query_iter(void *cls, enum MHD_ValueKind kind, const char *key,
-    const char *value)
+static void
+validate_query_one(struct validate_qctx *q, const char *value)
 {
-	struct validate_qctx	*q = cls;
-
-	if (key == NULL || strcmp(key, q->name) != 0)
-		return MHD_YES;
-	if (value == NULL)
-		value = "";
 	if (q->split)
 		validate_add_split(q->arena, &q->v, &q->n, &q->cap, value,
 		    q->sep);
 	else
 		validate_append(q->arena, &q->v, &q->n, &q->cap, value);
-	return MHD_YES;
 }
 
 size_t
-validate_query(struct http_request *req, const char *name, char sep,
+validate_query(struct request *req, const char *name, char sep,
     int split, const char ***out)
 {
-	struct validate_qctx	q;
-	const char		*one;
+	struct validate_qctx		 q;
+	const struct request_pair	*pairs;
+	const char			*one;
+	size_t				 i, np;
 
 	memset(&q, 0, sizeof(q));
 	q.arena = req->arena;
 	q.name = name;
 	q.sep = sep;
 	q.split = split;
-	if (req->conn != NULL)
-		MHD_get_connection_values(req->conn, MHD_GET_ARGUMENT_KIND,
-		    validate_query_iter, &q);
+	np = request_query_pairs(req, &pairs);
+	for (i = 0; i < np; i++) {
+		if (strcmp(pairs[i].name, name) == 0)
+			validate_query_one(&q, pairs[i].value);
+	}
 	/* explode=true still takes a lone "a,b" as two values. */
 	if (!split && q.n == 1 && strchr(q.v[0], sep) != NULL) {
 		one = q.v[0];
@@ -768,11 +762,9 @@ validate_split(struct arena *a, const char *s, char sep, const char ***out)
 }
 
 const char *
-validate_cookie(struct http_request *req, const char *name)
+validate_cookie(struct request *req, const char *name)
 {
-	if (req->conn == NULL)
-		return NULL;
-	return MHD_lookup_connection_value(req->conn, MHD_COOKIE_KIND, name);
+	return request_cookie(req, name);
 }
 
 static int
@@ -858,14 +850,14 @@ validate_form_values(struct arena *a, const struct validate_form *f,
 }
 
 int
-validate_media(struct http_request *req, const char *const *types,
+validate_media(struct request *req, const char *const *types,
     size_t ntypes, size_t *which)
 {
 	const char	*ct;
 	size_t		 i, len, tlen;
 
 	*which = 0;
-	ct = http_request_header(req, MHD_HTTP_HEADER_CONTENT_TYPE);
+	ct = request_header(req, "Content-Type");
 	if (ct == NULL)
 		return 0;
 	while (*ct == ' ' || *ct == '\t')
@@ -884,12 +876,12 @@ validate_media(struct http_request *req, const char *const *types,
 			return 0;
 		}
 	}
-	http_errorf(req, 415, "Unsupported media type: %.*s", (int)len, ct);
+	reply_errorf(req, 415, "Unsupported media type: %.*s", (int)len, ct);
 	return -1;
 }
 
 json_t *
-validate_json_body(struct http_request *req)
+validate_json_body(struct request *req)
 {
 	json_error_t	 err;
 	json_t		*j;
@@ -897,7 +889,7 @@ validate_json_body(struct http_request *req)
 	j = json_loadb(req->body != NULL ? req->body : "", req->body_len,
 	    JSON_DECODE_ANY, &err);
 	if (j == NULL)
-		http_errorf(req, 400, "Malformed JSON: %s at line %d column %d",
+		reply_errorf(req, 400, "Malformed JSON: %s at line %d column %d",
 		    err.text, err.line, err.column);
 	return j;
 }
@@ -1142,7 +1134,7 @@ validate_values(const char *const *v, size_t n, unsigned kind)
 }
 
 json_t *
-validate_reply_parse(struct http_request *req, const char *text, size_t len)
+validate_reply_parse(struct request *req, const char *text, size_t len)
 {
 	json_error_t	 err;
 	json_t		*j;
@@ -1151,13 +1143,13 @@ validate_reply_parse(struct http_request *req, const char *text, size_t len)
 	if (j == NULL) {
 		log_error(req->request_id, "response does not match schema: "
 		    "not JSON: %s", err.text);
-		http_error(req, 500, "Internal server error");
+		reply_error(req, 500, "Internal server error");
 	}
 	return j;
 }
 
 int
-validate_reply_verdict(struct http_request *req, struct validate *v)
+validate_reply_verdict(struct request *req, struct validate *v)
 {
 	const struct validate_error	*e;
 
@@ -1166,6 +1158,6 @@ validate_reply_verdict(struct http_request *req, struct validate *v)
 	for (e = v->errors; e != NULL; e = e->next)
 		log_error(req->request_id, "response does not match schema: "
 		    "%s: %s", e->field, e->message);
-	http_error(req, 500, "Internal server error");
+	reply_error(req, 500, "Internal server error");
 	return -1;
 }

@@ -22,7 +22,7 @@
 #include <jansson.h>
 
 struct arena;
-struct http_request;
+struct request;
 
 /* Location parts kept per error; deeper paths end in "…". */
 #define VALIDATE_MAX_DEPTH	32
@@ -69,7 +69,7 @@ int	validate_ok(const struct validate *);
 /* The errors as the envelope's array (new reference). */
 json_t	*validate_errors_json(const struct validate *);
 /* Answers 422 "Validation failed" with every error; returns 0. */
-int	validate_answer(struct http_request *, struct validate *);
+int	validate_answer(struct request *, struct validate *);
 
 /* The common failures, pydantic's words. */
 void	validate_missing(struct validate *);
@@ -119,8 +119,8 @@ json_t	*validate_values(const char *const *, size_t, unsigned kind);
 /* Debug builds: a reply checked against its schema.  Logs
  * "response does not match schema: <field>: <message>" and answers 500
  * when it does not; 0 when it does. */
-json_t	*validate_reply_parse(struct http_request *, const char *, size_t);
-int	 validate_reply_verdict(struct http_request *, struct validate *);
+json_t	*validate_reply_parse(struct request *, const char *, size_t);
+int	 validate_reply_verdict(struct request *, struct validate *);
 
 /* Strings. */
 /* Code points in s[0..len), or -1 when it is not valid UTF-8. */
@@ -159,12 +159,12 @@ const char	*validate_dump(struct validate *, json_t *);
  * a lone comma list when explode is true), sep the separator for
  * spaceDelimited/pipeDelimited.  *out is arena memory; returns the count.
  */
-size_t		 validate_query(struct http_request *, const char *, char sep,
+size_t		 validate_query(struct request *, const char *, char sep,
 		    int split, const char ***out);
 /* Splits a simple-style value (path, header) at sep. */
 size_t		 validate_split(struct arena *, const char *, char sep,
 		    const char ***out);
-const char	*validate_cookie(struct http_request *, const char *);
+const char	*validate_cookie(struct request *, const char *);
 
 /* An application/x-www-form-urlencoded body as pairs. */
 struct validate_form {
@@ -186,9 +186,9 @@ size_t	validate_form_values(struct arena *, const struct validate_form *,
  * matches.  A missing Content-Type is taken as the first type.  It sets
  * *which to the index of the type matched.
  */
-int	validate_media(struct http_request *, const char *const *, size_t,
+int	validate_media(struct request *, const char *const *, size_t,
 	    size_t *which);
 /* The body as JSON: NULL after answering 400 "Malformed JSON: ...". */
-json_t	*validate_json_body(struct http_request *);
+json_t	*validate_json_body(struct request *);
 
 #endif

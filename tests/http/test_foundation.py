@@ -12,7 +12,7 @@ import unittest
 
 import yaml
 
-from harness import REPO, SERVER_BIN, Server, ServerCase, db_url_for, direct_only, psql
+from harness import REPO, SERVER_BIN, Server, ServerCase, config_check, db_url_for, direct_only, psql
 
 SPEC_PATH = os.path.join(REPO, "openapi.yaml")
 with open(SPEC_PATH, "rb") as f:
@@ -400,8 +400,7 @@ class LifecycleTest(unittest.TestCase):
         with tempfile.NamedTemporaryFile("w", suffix=".conf", delete=False) as f:
             f.write("# comment\nNO_SUCH_KEY = 1\nPORT = seventy\nWORKERS = 4\n")
         try:
-            p = subprocess.run([SERVER_BIN, "-c", f.name], capture_output=True, text=True,
-                               env={"PATH": os.environ["PATH"]}, cwd="/", timeout=30)
+            p = config_check({}, conf=f.name)
             self.assertNotEqual(p.returncode, 0)
             self.assertIn(f"{f.name}:2:", p.stderr)
             self.assertIn(f"{f.name}:3:", p.stderr)

@@ -14,7 +14,7 @@
 
 #include "capture.h"
 #include "config.h"
-#include "http.h"
+#include "request.h"
 #include "loginlog.h"
 #include "tasks.h"
 
@@ -47,7 +47,7 @@ teardown(void **state)
 static void
 attempt(const char *ip, const char *email, int success)
 {
-	struct http_request	req;
+	struct request	req;
 
 	memset(&req, 0, sizeof(req));
 	req.request_id = "rid-login";
@@ -136,7 +136,7 @@ test_concurrent(void **state)
 static void
 test_disabled(void **state)
 {
-	struct http_request	req;
+	struct request	req;
 
 	free(config.login_log);
 	config.login_log = xstrdup("");

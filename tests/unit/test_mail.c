@@ -23,7 +23,7 @@
 
 #include "capture.h"
 #include "config.h"
-#include "http.h"
+#include "request.h"
 #include "mail.h"
 #include "tasks.h"
 
@@ -81,7 +81,7 @@ teardown(void **state)
 }
 
 static void
-req_init(struct http_request *req, const char *rid)
+req_init(struct request *req, const char *rid)
 {
 	memset(req, 0, sizeof(*req));
 	req->request_id = rid;
@@ -92,7 +92,7 @@ req_init(struct http_request *req, const char *rid)
 static void
 send_one(const char *to, const char *name, int timeout_s)
 {
-	struct http_request	req;
+	struct request	req;
 
 	req_init(&req, "rid-mail");
 	assert_int_equal(mail_welcome_task(&req, to, name), 0);
@@ -200,7 +200,7 @@ test_header_injection(void **state)
 		"@b.c", "a@", "a@b@c", "\"a\"@b.c", "a@b.c\x7f", "",
 		"\xc3\xa9@b.c",
 	};
-	struct http_request	 req;
+	struct request	 req;
 	char			*text, *err, *h;
 	size_t			 i;
 
@@ -379,7 +379,7 @@ test_smtp_delivery(void **state)
 static void
 test_smtp_retry(void **state)
 {
-	struct http_request	 req;
+	struct request	 req;
 	char			*msg, *err;
 	long long		 t0;
 	int			 port;
@@ -414,7 +414,7 @@ test_smtp_retry(void **state)
 static void
 test_smtp_down(void **state)
 {
-	struct http_request	 req;
+	struct request	 req;
 	char			*err, *text;
 	long long		 t0, dt;
 

@@ -16,7 +16,7 @@
 
 #include "arena.h"
 #include "capture.h"
-#include "http.h"
+#include "request.h"
 #include "tasks.h"
 
 /* What the test tasks did, in order. */
@@ -77,7 +77,7 @@ targ(int id, int sleep_ms, int fail)
 }
 
 static void
-req_init(struct http_request *req, const char *rid)
+req_init(struct request *req, const char *rid)
 {
 	memset(req, 0, sizeof(*req));
 	req->request_id = rid;
@@ -95,7 +95,7 @@ setup(void **state)
 static void
 test_order(void **state)
 {
-	struct http_request	req;
+	struct request	req;
 	char			name[16];
 	int			i;
 
@@ -121,7 +121,7 @@ test_order(void **state)
 static void
 test_failure_isolated(void **state)
 {
-	struct http_request	 req;
+	struct request	 req;
 	char			*err;
 
 	assert_int_equal(tasks_start(1), 0);
@@ -147,7 +147,7 @@ test_failure_isolated(void **state)
 static void
 test_submit_does_not_wait(void **state)
 {
-	struct http_request	req;
+	struct request	req;
 	long long		t0, dt;
 
 	assert_int_equal(tasks_start(2), 0);
@@ -171,7 +171,7 @@ test_submit_does_not_wait(void **state)
 static void
 test_stop_drains(void **state)
 {
-	struct http_request	req;
+	struct request	req;
 	int			i, seen[30], j;
 
 	assert_int_equal(tasks_start(2), 0);
@@ -199,7 +199,7 @@ test_stop_drains(void **state)
 static void
 test_stop_time_limit(void **state)
 {
-	struct http_request	 req;
+	struct request	 req;
 	char			*err;
 	long long		 t0, dt;
 	int			 i;
@@ -244,7 +244,7 @@ test_stop_time_limit(void **state)
 static void
 test_not_started(void **state)
 {
-	struct http_request	 req;
+	struct request	 req;
 	char			*err;
 
 	req_init(&req, "rid-none");

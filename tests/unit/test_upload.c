@@ -26,7 +26,7 @@
 
 #include "arena.h"
 #include "config.h"
-#include "http.h"
+#include "request.h"
 #include "magic.h"
 #include "router.h"
 #include "upload.h"
@@ -79,7 +79,7 @@ static const struct upload_spec multi_spec = { multi_fields, 1 };
 static char	dir[256];
 
 struct t_req {
-	struct http_request	 req;
+	struct request	 req;
 	struct route_op		 op;
 	struct upload		*up;
 };

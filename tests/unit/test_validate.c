@@ -14,7 +14,7 @@
 
 #include "api.h"
 #include "arena.h"
-#include "http.h"
+#include "request.h"
 #include "jsonw.h"
 #include "security.h"
 #include "util.h"
@@ -197,7 +197,7 @@ test_jsonw(void **state)
 }
 
 static int
-verify_ok(struct http_request *req, const struct security_scheme *s,
+verify_ok(struct request *req, const struct security_scheme *s,
     const char *cred, void **principal, const char **message)
 {
 	*principal = (void *)"someone";
@@ -220,7 +220,7 @@ test_security(void **state)
 	};
 	static const struct security		 only = { req_only, 1 };
 	static const struct security		 or_anon = { req_or_anon, 2 };
-	struct http_request			 req;
+	struct request			 req;
 
 	security_register("bearerAuth", verify_ok);
 	memset(&req, 0, sizeof(req));
@@ -248,7 +248,7 @@ test_reply_checked(void **state)
 	struct api_RootResponse	 good = { .message = "API is running",
 				    .docs = "/docs" };
 	struct api_RootResponse	 bad = { .message = NULL, .docs = "/docs" };
-	struct http_request	 req;
+	struct request	 req;
 
 	memset(&req, 0, sizeof(req));
 	req.arena = arena_new(1024);

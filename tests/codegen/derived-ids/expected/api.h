@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "http.h"
+#include "request.h"
 #include "model.h"
 #include "security.h"
 #include "upload.h"
@@ -27,33 +27,33 @@
 struct api_get_root_in {
 	void *principal;	/* from security */
 };
-int	api_get_root(struct http_request *, const struct api_get_root_in *);
-int	api_get_root_reply_200(struct http_request *);
-int	glue_get_root(struct http_request *);
+int	api_get_root(struct request *, const struct api_get_root_in *);
+int	api_get_root_reply_200(struct request *);
+int	glue_get_root(struct request *);
 
 /* POST /2fa */
 struct api_op_2fa_verify_in {
 	void *principal;	/* from security */
 };
-int	api_op_2fa_verify(struct http_request *, const struct api_op_2fa_verify_in *);
-int	api_op_2fa_verify_reply_200(struct http_request *);
-int	glue_op_2fa_verify(struct http_request *);
+int	api_op_2fa_verify(struct request *, const struct api_op_2fa_verify_in *);
+int	api_op_2fa_verify_reply_200(struct request *);
+int	glue_op_2fa_verify(struct request *);
 
 /* GET /a-b */
 struct api_a_b_in {
 	void *principal;	/* from security */
 };
-int	api_a_b(struct http_request *, const struct api_a_b_in *);
-int	api_a_b_reply_200(struct http_request *);
-int	glue_a_b(struct http_request *);
+int	api_a_b(struct request *, const struct api_a_b_in *);
+int	api_a_b_reply_200(struct request *);
+int	glue_a_b(struct request *);
 
 /* GET /a_b */
 struct api_a_b_get_in {
 	void *principal;	/* from security */
 };
-int	api_a_b_get(struct http_request *, const struct api_a_b_get_in *);
-int	api_a_b_get_reply_200(struct http_request *);
-int	glue_a_b_get(struct http_request *);
+int	api_a_b_get(struct request *, const struct api_a_b_get_in *);
+int	api_a_b_get_reply_200(struct request *);
+int	glue_a_b_get(struct request *);
 
 /* GET /posts/{post_id} */
 struct api_get_posts_post_id_in {
@@ -62,9 +62,9 @@ struct api_get_posts_post_id_in {
 	} path;
 	void *principal;	/* from security */
 };
-int	api_get_posts_post_id(struct http_request *, const struct api_get_posts_post_id_in *);
-int	api_get_posts_post_id_reply_200(struct http_request *);
-int	glue_get_posts_post_id(struct http_request *);
+int	api_get_posts_post_id(struct request *, const struct api_get_posts_post_id_in *);
+int	api_get_posts_post_id_reply_200(struct request *);
+int	glue_get_posts_post_id(struct request *);
 
 /* DELETE /posts/{post_id} */
 struct api_posts_delete_in {
@@ -73,9 +73,9 @@ struct api_posts_delete_in {
 	} path;
 	void *principal;	/* from security */
 };
-int	api_posts_delete(struct http_request *, const struct api_posts_delete_in *);
-int	api_posts_delete_reply_204(struct http_request *);
-int	glue_posts_delete(struct http_request *);
+int	api_posts_delete(struct request *, const struct api_posts_delete_in *);
+int	api_posts_delete_reply_204(struct request *);
+int	glue_posts_delete(struct request *);
 
 /* GET /user-profiles/{id}/avatar.png */
 struct api_get_user_profiles_id_avatar_png_in {
@@ -84,9 +84,9 @@ struct api_get_user_profiles_id_avatar_png_in {
 	} path;
 	void *principal;	/* from security */
 };
-int	api_get_user_profiles_id_avatar_png(struct http_request *, const struct api_get_user_profiles_id_avatar_png_in *);
-int	api_get_user_profiles_id_avatar_png_reply_200(struct http_request *);
-int	glue_get_user_profiles_id_avatar_png(struct http_request *);
+int	api_get_user_profiles_id_avatar_png(struct request *, const struct api_get_user_profiles_id_avatar_png_in *);
+int	api_get_user_profiles_id_avatar_png_reply_200(struct request *);
+int	glue_get_user_profiles_id_avatar_png(struct request *);
 
 /* Compiles what validation needs (patterns); call once. */
 void	api_init(void);

@@ -9,7 +9,7 @@
 
 #include "api.h"
 #include "arena.h"
-#include "http.h"
+#include "request.h"
 #include "jsonw.h"
 #include "model.h"
 #include "security.h"
@@ -24,7 +24,7 @@ api_init(void)
 
 /* GET / */
 int
-glue_get_root(struct http_request *req)
+glue_get_root(struct request *req)
 {
 	struct api_get_root_in	*in;
 	struct validate		 vs, *v = &vs;
@@ -40,15 +40,15 @@ glue_get_root(struct http_request *req)
 }
 
 int
-api_get_root_reply_200(struct http_request *req)
+api_get_root_reply_200(struct request *req)
 {
-	http_response_empty(req, 200);
+	reply_empty(req, 200);
 	return 0;
 }
 
 /* POST /2fa */
 int
-glue_op_2fa_verify(struct http_request *req)
+glue_op_2fa_verify(struct request *req)
 {
 	struct api_op_2fa_verify_in	*in;
 	struct validate		 vs, *v = &vs;
@@ -64,15 +64,15 @@ glue_op_2fa_verify(struct http_request *req)
 }
 
 int
-api_op_2fa_verify_reply_200(struct http_request *req)
+api_op_2fa_verify_reply_200(struct request *req)
 {
-	http_response_empty(req, 200);
+	reply_empty(req, 200);
 	return 0;
 }
 
 /* GET /a-b */
 int
-glue_a_b(struct http_request *req)
+glue_a_b(struct request *req)
 {
 	struct api_a_b_in	*in;
 	struct validate		 vs, *v = &vs;
@@ -88,15 +88,15 @@ glue_a_b(struct http_request *req)
 }
 
 int
-api_a_b_reply_200(struct http_request *req)
+api_a_b_reply_200(struct request *req)
 {
-	http_response_empty(req, 200);
+	reply_empty(req, 200);
 	return 0;
 }
 
 /* GET /a_b */
 int
-glue_a_b_get(struct http_request *req)
+glue_a_b_get(struct request *req)
 {
 	struct api_a_b_get_in	*in;
 	struct validate		 vs, *v = &vs;
@@ -112,15 +112,15 @@ glue_a_b_get(struct http_request *req)
 }
 
 int
-api_a_b_get_reply_200(struct http_request *req)
+api_a_b_get_reply_200(struct request *req)
 {
-	http_response_empty(req, 200);
+	reply_empty(req, 200);
 	return 0;
 }
 
 /* GET /posts/{post_id} */
 int
-glue_get_posts_post_id(struct http_request *req)
+glue_get_posts_post_id(struct request *req)
 {
 	struct api_get_posts_post_id_in	*in;
 	struct validate		 vs, *v = &vs;
@@ -135,7 +135,7 @@ glue_get_posts_post_id(struct http_request *req)
 	/* path post_id */
 	validate_push(v, "path");
 	validate_push(v, "post_id");
-	s = http_request_param(req, "post_id");
+	s = request_param(req, "post_id");
 	if (s == NULL) {
 		validate_missing(v);
 		rc = -1;
@@ -154,15 +154,15 @@ glue_get_posts_post_id(struct http_request *req)
 }
 
 int
-api_get_posts_post_id_reply_200(struct http_request *req)
+api_get_posts_post_id_reply_200(struct request *req)
 {
-	http_response_empty(req, 200);
+	reply_empty(req, 200);
 	return 0;
 }
 
 /* DELETE /posts/{post_id} */
 int
-glue_posts_delete(struct http_request *req)
+glue_posts_delete(struct request *req)
 {
 	struct api_posts_delete_in	*in;
 	struct validate		 vs, *v = &vs;
@@ -177,7 +177,7 @@ glue_posts_delete(struct http_request *req)
 	/* path post_id */
 	validate_push(v, "path");
 	validate_push(v, "post_id");
-	s = http_request_param(req, "post_id");
+	s = request_param(req, "post_id");
 	if (s == NULL) {
 		validate_missing(v);
 		rc = -1;
@@ -196,15 +196,15 @@ glue_posts_delete(struct http_request *req)
 }
 
 int
-api_posts_delete_reply_204(struct http_request *req)
+api_posts_delete_reply_204(struct request *req)
 {
-	http_response_empty(req, 204);
+	reply_empty(req, 204);
 	return 0;
 }
 
 /* GET /user-profiles/{id}/avatar.png */
 int
-glue_get_user_profiles_id_avatar_png(struct http_request *req)
+glue_get_user_profiles_id_avatar_png(struct request *req)
 {
 	struct api_get_user_profiles_id_avatar_png_in	*in;
 	struct validate		 vs, *v = &vs;
@@ -219,7 +219,7 @@ glue_get_user_profiles_id_avatar_png(struct http_request *req)
 	/* path id */
 	validate_push(v, "path");
 	validate_push(v, "id");
-	s = http_request_param(req, "id");
+	s = request_param(req, "id");
 	if (s == NULL) {
 		validate_missing(v);
 		rc = -1;
@@ -238,8 +238,8 @@ glue_get_user_profiles_id_avatar_png(struct http_request *req)
 }
 
 int
-api_get_user_profiles_id_avatar_png_reply_200(struct http_request *req)
+api_get_user_profiles_id_avatar_png_reply_200(struct request *req)
 {
-	http_response_empty(req, 200);
+	reply_empty(req, 200);
 	return 0;
 }

@@ -9,63 +9,63 @@
 
 /* GET /a-b */
 __attribute__((weak)) int
-api_a_b(struct http_request *req, const struct api_a_b_in *in)
+api_a_b(struct request *req, const struct api_a_b_in *in)
 {
-	http_errorf(req, 501, "Operation %s is not implemented",
+	reply_errorf(req, 501, "Operation %s is not implemented",
 	    "a-b");
 	return (0);
 }
 
 /* GET /a_b */
 __attribute__((weak)) int
-api_a_b_get(struct http_request *req, const struct api_a_b_get_in *in)
+api_a_b_get(struct request *req, const struct api_a_b_get_in *in)
 {
-	http_errorf(req, 501, "Operation %s is not implemented",
+	reply_errorf(req, 501, "Operation %s is not implemented",
 	    "a_b_get");
 	return (0);
 }
 
 /* GET /posts/{post_id} */
 __attribute__((weak)) int
-api_get_posts_post_id(struct http_request *req, const struct api_get_posts_post_id_in *in)
+api_get_posts_post_id(struct request *req, const struct api_get_posts_post_id_in *in)
 {
-	http_errorf(req, 501, "Operation %s is not implemented",
+	reply_errorf(req, 501, "Operation %s is not implemented",
 	    "get_posts_post_id");
 	return (0);
 }
 
 /* GET / */
 __attribute__((weak)) int
-api_get_root(struct http_request *req, const struct api_get_root_in *in)
+api_get_root(struct request *req, const struct api_get_root_in *in)
 {
-	http_errorf(req, 501, "Operation %s is not implemented",
+	reply_errorf(req, 501, "Operation %s is not implemented",
 	    "get_root");
 	return (0);
 }
 
 /* GET /user-profiles/{id}/avatar.png */
 __attribute__((weak)) int
-api_get_user_profiles_id_avatar_png(struct http_request *req, const struct api_get_user_profiles_id_avatar_png_in *in)
+api_get_user_profiles_id_avatar_png(struct request *req, const struct api_get_user_profiles_id_avatar_png_in *in)
 {
-	http_errorf(req, 501, "Operation %s is not implemented",
+	reply_errorf(req, 501, "Operation %s is not implemented",
 	    "get_user_profiles_id_avatar_png");
 	return (0);
 }
 
 /* POST /2fa */
 __attribute__((weak)) int
-api_op_2fa_verify(struct http_request *req, const struct api_op_2fa_verify_in *in)
+api_op_2fa_verify(struct request *req, const struct api_op_2fa_verify_in *in)
 {
-	http_errorf(req, 501, "Operation %s is not implemented",
+	reply_errorf(req, 501, "Operation %s is not implemented",
 	    "2fa-verify");
 	return (0);
 }
 
 /* DELETE /posts/{post_id} */
 __attribute__((weak)) int
-api_posts_delete(struct http_request *req, const struct api_posts_delete_in *in)
+api_posts_delete(struct request *req, const struct api_posts_delete_in *in)
 {
-	http_errorf(req, 501, "Operation %s is not implemented",
+	reply_errorf(req, 501, "Operation %s is not implemented",
 	    "posts.delete");
 	return (0);
 }

@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "http.h"
+#include "request.h"
 #include "model.h"
 #include "security.h"
 #include "upload.h"
@@ -27,60 +27,60 @@
 struct api_hash_in {
 	void *principal;	/* from security */
 };
-int	api_hash(struct http_request *, const struct api_hash_in *);
-int	api_hash_reply_200(struct http_request *);
-int	glue_hash(struct http_request *);
+int	api_hash(struct request *, const struct api_hash_in *);
+int	api_hash_reply_200(struct request *);
+int	glue_hash(struct request *);
 extern const struct security glue_security_hash;
 
 /* POST /hash-public */
 struct api_hash_public_in {
 	void *principal;	/* from security */
 };
-int	api_hash_public(struct http_request *, const struct api_hash_public_in *);
-int	api_hash_public_reply_200(struct http_request *);
-int	glue_hash_public(struct http_request *);
+int	api_hash_public(struct request *, const struct api_hash_public_in *);
+int	api_hash_public_reply_200(struct request *);
+int	glue_hash_public(struct request *);
 
 /* GET /health */
 struct api_health_in {
 	void *principal;	/* from security */
 };
-int	api_health(struct http_request *, const struct api_health_in *);
-int	api_health_reply_200(struct http_request *);
-int	glue_health(struct http_request *);
+int	api_health(struct request *, const struct api_health_in *);
+int	api_health_reply_200(struct request *);
+int	glue_health(struct request *);
 
 /* POST /login */
 struct api_login_in {
 	void *principal;	/* from security */
 };
-int	api_login(struct http_request *, const struct api_login_in *);
-int	api_login_reply_200(struct http_request *);
-int	glue_login(struct http_request *);
+int	api_login(struct request *, const struct api_login_in *);
+int	api_login_reply_200(struct request *);
+int	glue_login(struct request *);
 
 /* GET /maybe */
 struct api_maybe_in {
 	void *principal;	/* from security */
 };
-int	api_maybe(struct http_request *, const struct api_maybe_in *);
-int	api_maybe_reply_200(struct http_request *);
-int	glue_maybe(struct http_request *);
+int	api_maybe(struct request *, const struct api_maybe_in *);
+int	api_maybe_reply_200(struct request *);
+int	glue_maybe(struct request *);
 extern const struct security glue_security_maybe;
 
 /* GET /me */
 struct api_me_in {
 	void *principal;	/* from security */
 };
-int	api_me(struct http_request *, const struct api_me_in *);
-int	api_me_reply_200(struct http_request *);
-int	glue_me(struct http_request *);
+int	api_me(struct request *, const struct api_me_in *);
+int	api_me_reply_200(struct request *);
+int	glue_me(struct request *);
 extern const struct security glue_security_me;
 
 /* POST /upload */
 struct api_upload_in {
 	void *principal;	/* from security */
 };
-int	api_upload(struct http_request *, const struct api_upload_in *);
-int	api_upload_reply_201(struct http_request *);
-int	glue_upload(struct http_request *);
+int	api_upload(struct request *, const struct api_upload_in *);
+int	api_upload_reply_201(struct request *);
+int	glue_upload(struct request *);
 extern const struct security glue_security_upload;
 
 /* Compiles what validation needs (patterns); call once. */

@@ -9,7 +9,7 @@
 
 #include "api.h"
 #include "arena.h"
-#include "http.h"
+#include "request.h"
 #include "jsonw.h"
 #include "model.h"
 #include "security.h"
@@ -82,7 +82,7 @@ api_init(void)
 
 /* POST /hash */
 int
-glue_hash(struct http_request *req)
+glue_hash(struct request *req)
 {
 	struct api_hash_in	*in;
 	struct validate		 vs, *v = &vs;
@@ -100,15 +100,15 @@ glue_hash(struct http_request *req)
 }
 
 int
-api_hash_reply_200(struct http_request *req)
+api_hash_reply_200(struct request *req)
 {
-	http_response_empty(req, 200);
+	reply_empty(req, 200);
 	return 0;
 }
 
 /* POST /hash-public */
 int
-glue_hash_public(struct http_request *req)
+glue_hash_public(struct request *req)
 {
 	struct api_hash_public_in	*in;
 	struct validate		 vs, *v = &vs;
@@ -124,15 +124,15 @@ glue_hash_public(struct http_request *req)
 }
 
 int
-api_hash_public_reply_200(struct http_request *req)
+api_hash_public_reply_200(struct request *req)
 {
-	http_response_empty(req, 200);
+	reply_empty(req, 200);
 	return 0;
 }
 
 /* GET /health */
 int
-glue_health(struct http_request *req)
+glue_health(struct request *req)
 {
 	struct api_health_in	*in;
 	struct validate		 vs, *v = &vs;
@@ -148,15 +148,15 @@ glue_health(struct http_request *req)
 }
 
 int
-api_health_reply_200(struct http_request *req)
+api_health_reply_200(struct request *req)
 {
-	http_response_empty(req, 200);
+	reply_empty(req, 200);
 	return 0;
 }
 
 /* POST /login */
 int
-glue_login(struct http_request *req)
+glue_login(struct request *req)
 {
 	struct api_login_in	*in;
 	struct validate		 vs, *v = &vs;
@@ -172,15 +172,15 @@ glue_login(struct http_request *req)
 }
 
 int
-api_login_reply_200(struct http_request *req)
+api_login_reply_200(struct request *req)
 {
-	http_response_empty(req, 200);
+	reply_empty(req, 200);
 	return 0;
 }
 
 /* GET /maybe */
 int
-glue_maybe(struct http_request *req)
+glue_maybe(struct request *req)
 {
 	struct api_maybe_in	*in;
 	struct validate		 vs, *v = &vs;
@@ -198,15 +198,15 @@ glue_maybe(struct http_request *req)
 }
 
 int
-api_maybe_reply_200(struct http_request *req)
+api_maybe_reply_200(struct request *req)
 {
-	http_response_empty(req, 200);
+	reply_empty(req, 200);
 	return 0;
 }
 
 /* GET /me */
 int
-glue_me(struct http_request *req)
+glue_me(struct request *req)
 {
 	struct api_me_in	*in;
 	struct validate		 vs, *v = &vs;
@@ -224,15 +224,15 @@ glue_me(struct http_request *req)
 }
 
 int
-api_me_reply_200(struct http_request *req)
+api_me_reply_200(struct request *req)
 {
-	http_response_empty(req, 200);
+	reply_empty(req, 200);
 	return 0;
 }
 
 /* POST /upload */
 int
-glue_upload(struct http_request *req)
+glue_upload(struct request *req)
 {
 	struct api_upload_in	*in;
 	struct validate		 vs, *v = &vs;
@@ -250,8 +250,8 @@ glue_upload(struct http_request *req)
 }
 
 int
-api_upload_reply_201(struct http_request *req)
+api_upload_reply_201(struct request *req)
 {
-	http_response_empty(req, 201);
+	reply_empty(req, 201);
 	return 0;
 }

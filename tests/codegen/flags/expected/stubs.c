@@ -9,63 +9,63 @@
 
 /* POST /hash */
 __attribute__((weak)) int
-api_hash(struct http_request *req, const struct api_hash_in *in)
+api_hash(struct request *req, const struct api_hash_in *in)
 {
-	http_errorf(req, 501, "Operation %s is not implemented",
+	reply_errorf(req, 501, "Operation %s is not implemented",
 	    "hash");
 	return (0);
 }
 
 /* POST /hash-public */
 __attribute__((weak)) int
-api_hash_public(struct http_request *req, const struct api_hash_public_in *in)
+api_hash_public(struct request *req, const struct api_hash_public_in *in)
 {
-	http_errorf(req, 501, "Operation %s is not implemented",
+	reply_errorf(req, 501, "Operation %s is not implemented",
 	    "hash_public");
 	return (0);
 }
 
 /* GET /health */
 __attribute__((weak)) int
-api_health(struct http_request *req, const struct api_health_in *in)
+api_health(struct request *req, const struct api_health_in *in)
 {
-	http_errorf(req, 501, "Operation %s is not implemented",
+	reply_errorf(req, 501, "Operation %s is not implemented",
 	    "health");
 	return (0);
 }
 
 /* POST /login */
 __attribute__((weak)) int
-api_login(struct http_request *req, const struct api_login_in *in)
+api_login(struct request *req, const struct api_login_in *in)
 {
-	http_errorf(req, 501, "Operation %s is not implemented",
+	reply_errorf(req, 501, "Operation %s is not implemented",
 	    "login");
 	return (0);
 }
 
 /* GET /maybe */
 __attribute__((weak)) int
-api_maybe(struct http_request *req, const struct api_maybe_in *in)
+api_maybe(struct request *req, const struct api_maybe_in *in)
 {
-	http_errorf(req, 501, "Operation %s is not implemented",
+	reply_errorf(req, 501, "Operation %s is not implemented",
 	    "maybe");
 	return (0);
 }
 
 /* GET /me */
 __attribute__((weak)) int
-api_me(struct http_request *req, const struct api_me_in *in)
+api_me(struct request *req, const struct api_me_in *in)
 {
-	http_errorf(req, 501, "Operation %s is not implemented",
+	reply_errorf(req, 501, "Operation %s is not implemented",
 	    "me");
 	return (0);
 }
 
 /* POST /upload */
 __attribute__((weak)) int
-api_upload(struct http_request *req, const struct api_upload_in *in)
+api_upload(struct request *req, const struct api_upload_in *in)
 {
-	http_errorf(req, 501, "Operation %s is not implemented",
+	reply_errorf(req, 501, "Operation %s is not implemented",
 	    "upload");
 	return (0);
 }

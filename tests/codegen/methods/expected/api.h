@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "http.h"
+#include "request.h"
 #include "model.h"
 #include "security.h"
 #include "upload.h"
@@ -27,65 +27,65 @@
 struct api_listItems_in {
 	void *principal;	/* from security */
 };
-int	api_listItems(struct http_request *, const struct api_listItems_in *);
-int	api_listItems_reply_200(struct http_request *);
-int	glue_listItems(struct http_request *);
+int	api_listItems(struct request *, const struct api_listItems_in *);
+int	api_listItems_reply_200(struct request *);
+int	glue_listItems(struct request *);
 
 /* HEAD /items */
 struct api_headItems_in {
 	void *principal;	/* from security */
 };
-int	api_headItems(struct http_request *, const struct api_headItems_in *);
-int	api_headItems_reply_200(struct http_request *);
-int	glue_headItems(struct http_request *);
+int	api_headItems(struct request *, const struct api_headItems_in *);
+int	api_headItems_reply_200(struct request *);
+int	glue_headItems(struct request *);
 
 /* POST /items */
 struct api_createItem_in {
 	void *principal;	/* from security */
 };
-int	api_createItem(struct http_request *, const struct api_createItem_in *);
-int	api_createItem_reply_201(struct http_request *);
-int	glue_createItem(struct http_request *);
+int	api_createItem(struct request *, const struct api_createItem_in *);
+int	api_createItem_reply_201(struct request *);
+int	glue_createItem(struct request *);
 
 /* PUT /items */
 struct api_putItems_in {
 	void *principal;	/* from security */
 };
-int	api_putItems(struct http_request *, const struct api_putItems_in *);
-int	api_putItems_reply_200(struct http_request *);
-int	glue_putItems(struct http_request *);
+int	api_putItems(struct request *, const struct api_putItems_in *);
+int	api_putItems_reply_200(struct request *);
+int	glue_putItems(struct request *);
 
 /* PATCH /items */
 struct api_patchItems_in {
 	void *principal;	/* from security */
 };
-int	api_patchItems(struct http_request *, const struct api_patchItems_in *);
-int	api_patchItems_reply_200(struct http_request *);
-int	glue_patchItems(struct http_request *);
+int	api_patchItems(struct request *, const struct api_patchItems_in *);
+int	api_patchItems_reply_200(struct request *);
+int	glue_patchItems(struct request *);
 
 /* DELETE /items */
 struct api_deleteItems_in {
 	void *principal;	/* from security */
 };
-int	api_deleteItems(struct http_request *, const struct api_deleteItems_in *);
-int	api_deleteItems_reply_204(struct http_request *);
-int	glue_deleteItems(struct http_request *);
+int	api_deleteItems(struct request *, const struct api_deleteItems_in *);
+int	api_deleteItems_reply_204(struct request *);
+int	glue_deleteItems(struct request *);
 
 /* OPTIONS /items */
 struct api_optionsItems_in {
 	void *principal;	/* from security */
 };
-int	api_optionsItems(struct http_request *, const struct api_optionsItems_in *);
-int	api_optionsItems_reply_204(struct http_request *);
-int	glue_optionsItems(struct http_request *);
+int	api_optionsItems(struct request *, const struct api_optionsItems_in *);
+int	api_optionsItems_reply_204(struct request *);
+int	glue_optionsItems(struct request *);
 
 /* TRACE /items */
 struct api_traceItems_in {
 	void *principal;	/* from security */
 };
-int	api_traceItems(struct http_request *, const struct api_traceItems_in *);
-int	api_traceItems_reply_200(struct http_request *);
-int	glue_traceItems(struct http_request *);
+int	api_traceItems(struct request *, const struct api_traceItems_in *);
+int	api_traceItems_reply_200(struct request *);
+int	glue_traceItems(struct request *);
 
 /* GET /items/{id} */
 struct api_getItem_in {
@@ -94,9 +94,9 @@ struct api_getItem_in {
 	} path;
 	void *principal;	/* from security */
 };
-int	api_getItem(struct http_request *, const struct api_getItem_in *);
-int	api_getItem_reply_200(struct http_request *);
-int	glue_getItem(struct http_request *);
+int	api_getItem(struct request *, const struct api_getItem_in *);
+int	api_getItem_reply_200(struct request *);
+int	glue_getItem(struct request *);
 
 /* PATCH /items/{id} */
 struct api_updateItem_in {
@@ -105,9 +105,9 @@ struct api_updateItem_in {
 	} path;
 	void *principal;	/* from security */
 };
-int	api_updateItem(struct http_request *, const struct api_updateItem_in *);
-int	api_updateItem_reply_200(struct http_request *);
-int	glue_updateItem(struct http_request *);
+int	api_updateItem(struct request *, const struct api_updateItem_in *);
+int	api_updateItem_reply_200(struct request *);
+int	glue_updateItem(struct request *);
 
 /* DELETE /items/{id} */
 struct api_deleteItem_in {
@@ -116,9 +116,9 @@ struct api_deleteItem_in {
 	} path;
 	void *principal;	/* from security */
 };
-int	api_deleteItem(struct http_request *, const struct api_deleteItem_in *);
-int	api_deleteItem_reply_204(struct http_request *);
-int	glue_deleteItem(struct http_request *);
+int	api_deleteItem(struct request *, const struct api_deleteItem_in *);
+int	api_deleteItem_reply_204(struct request *);
+int	glue_deleteItem(struct request *);
 
 /* Compiles what validation needs (patterns); call once. */
 void	api_init(void);

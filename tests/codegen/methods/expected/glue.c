@@ -9,7 +9,7 @@
 
 #include "api.h"
 #include "arena.h"
-#include "http.h"
+#include "request.h"
 #include "jsonw.h"
 #include "model.h"
 #include "security.h"
@@ -24,7 +24,7 @@ api_init(void)
 
 /* GET /items */
 int
-glue_listItems(struct http_request *req)
+glue_listItems(struct request *req)
 {
 	struct api_listItems_in	*in;
 	struct validate		 vs, *v = &vs;
@@ -40,15 +40,15 @@ glue_listItems(struct http_request *req)
 }
 
 int
-api_listItems_reply_200(struct http_request *req)
+api_listItems_reply_200(struct request *req)
 {
-	http_response_empty(req, 200);
+	reply_empty(req, 200);
 	return 0;
 }
 
 /* HEAD /items */
 int
-glue_headItems(struct http_request *req)
+glue_headItems(struct request *req)
 {
 	struct api_headItems_in	*in;
 	struct validate		 vs, *v = &vs;
@@ -64,15 +64,15 @@ glue_headItems(struct http_request *req)
 }
 
 int
-api_headItems_reply_200(struct http_request *req)
+api_headItems_reply_200(struct request *req)
 {
-	http_response_empty(req, 200);
+	reply_empty(req, 200);
 	return 0;
 }
 
 /* POST /items */
 int
-glue_createItem(struct http_request *req)
+glue_createItem(struct request *req)
 {
 	struct api_createItem_in	*in;
 	struct validate		 vs, *v = &vs;
@@ -88,15 +88,15 @@ glue_createItem(struct http_request *req)
 }
 
 int
-api_createItem_reply_201(struct http_request *req)
+api_createItem_reply_201(struct request *req)
 {
-	http_response_empty(req, 201);
+	reply_empty(req, 201);
 	return 0;
 }
 
 /* PUT /items */
 int
-glue_putItems(struct http_request *req)
+glue_putItems(struct request *req)
 {
 	struct api_putItems_in	*in;
 	struct validate		 vs, *v = &vs;
@@ -112,15 +112,15 @@ glue_putItems(struct http_request *req)
 }
 
 int
-api_putItems_reply_200(struct http_request *req)
+api_putItems_reply_200(struct request *req)
 {
-	http_response_empty(req, 200);
+	reply_empty(req, 200);
 	return 0;
 }
 
 /* PATCH /items */
 int
-glue_patchItems(struct http_request *req)
+glue_patchItems(struct request *req)
 {
 	struct api_patchItems_in	*in;
 	struct validate		 vs, *v = &vs;
@@ -136,15 +136,15 @@ glue_patchItems(struct http_request *req)
 }
 
 int
-api_patchItems_reply_200(struct http_request *req)
+api_patchItems_reply_200(struct request *req)
 {
-	http_response_empty(req, 200);
+	reply_empty(req, 200);
 	return 0;
 }
 
 /* DELETE /items */
 int
-glue_deleteItems(struct http_request *req)
+glue_deleteItems(struct request *req)
 {
 	struct api_deleteItems_in	*in;
 	struct validate		 vs, *v = &vs;
@@ -160,15 +160,15 @@ glue_deleteItems(struct http_request *req)
 }
 
 int
-api_deleteItems_reply_204(struct http_request *req)
+api_deleteItems_reply_204(struct request *req)
 {
-	http_response_empty(req, 204);
+	reply_empty(req, 204);
 	return 0;
 }
 
 /* OPTIONS /items */
 int
-glue_optionsItems(struct http_request *req)
+glue_optionsItems(struct request *req)
 {
 	struct api_optionsItems_in	*in;
 	struct validate		 vs, *v = &vs;
@@ -184,15 +184,15 @@ glue_optionsItems(struct http_request *req)
 }
 
 int
-api_optionsItems_reply_204(struct http_request *req)
+api_optionsItems_reply_204(struct request *req)
 {
-	http_response_empty(req, 204);
+	reply_empty(req, 204);
 	return 0;
 }
 
 /* TRACE /items */
 int
-glue_traceItems(struct http_request *req)
+glue_traceItems(struct request *req)
 {
 	struct api_traceItems_in	*in;
 	struct validate		 vs, *v = &vs;
@@ -208,15 +208,15 @@ glue_traceItems(struct http_request *req)
 }
 
 int
-api_traceItems_reply_200(struct http_request *req)
+api_traceItems_reply_200(struct request *req)
 {
-	http_response_empty(req, 200);
+	reply_empty(req, 200);
 	return 0;
 }
 
 /* GET /items/{id} */
 int
-glue_getItem(struct http_request *req)
+glue_getItem(struct request *req)
 {
 	struct api_getItem_in	*in;
 	struct validate		 vs, *v = &vs;
@@ -231,7 +231,7 @@ glue_getItem(struct http_request *req)
 	/* path id */
 	validate_push(v, "path");
 	validate_push(v, "id");
-	s = http_request_param(req, "id");
+	s = request_param(req, "id");
 	if (s == NULL) {
 		validate_missing(v);
 		rc = -1;
@@ -250,15 +250,15 @@ glue_getItem(struct http_request *req)
 }
 
 int
-api_getItem_reply_200(struct http_request *req)
+api_getItem_reply_200(struct request *req)
 {
-	http_response_empty(req, 200);
+	reply_empty(req, 200);
 	return 0;
 }
 
 /* PATCH /items/{id} */
 int
-glue_updateItem(struct http_request *req)
+glue_updateItem(struct request *req)
 {
 	struct api_updateItem_in	*in;
 	struct validate		 vs, *v = &vs;
@@ -273,7 +273,7 @@ glue_updateItem(struct http_request *req)
 	/* path id */
 	validate_push(v, "path");
 	validate_push(v, "id");
-	s = http_request_param(req, "id");
+	s = request_param(req, "id");
 	if (s == NULL) {
 		validate_missing(v);
 		rc = -1;
@@ -292,15 +292,15 @@ glue_updateItem(struct http_request *req)
 }
 
 int
-api_updateItem_reply_200(struct http_request *req)
+api_updateItem_reply_200(struct request *req)
 {
-	http_response_empty(req, 200);
+	reply_empty(req, 200);
 	return 0;
 }
 
 /* DELETE /items/{id} */
 int
-glue_deleteItem(struct http_request *req)
+glue_deleteItem(struct request *req)
 {
 	struct api_deleteItem_in	*in;
 	struct validate		 vs, *v = &vs;
@@ -315,7 +315,7 @@ glue_deleteItem(struct http_request *req)
 	/* path id */
 	validate_push(v, "path");
 	validate_push(v, "id");
-	s = http_request_param(req, "id");
+	s = request_param(req, "id");
 	if (s == NULL) {
 		validate_missing(v);
 		rc = -1;
@@ -334,8 +334,8 @@ glue_deleteItem(struct http_request *req)
 }
 
 int
-api_deleteItem_reply_204(struct http_request *req)
+api_deleteItem_reply_204(struct request *req)
 {
-	http_response_empty(req, 204);
+	reply_empty(req, 204);
 	return 0;
 }

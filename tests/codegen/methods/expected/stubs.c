@@ -9,99 +9,99 @@
 
 /* POST /items */
 __attribute__((weak)) int
-api_createItem(struct http_request *req, const struct api_createItem_in *in)
+api_createItem(struct request *req, const struct api_createItem_in *in)
 {
-	http_errorf(req, 501, "Operation %s is not implemented",
+	reply_errorf(req, 501, "Operation %s is not implemented",
 	    "createItem");
 	return (0);
 }
 
 /* DELETE /items/{id} */
 __attribute__((weak)) int
-api_deleteItem(struct http_request *req, const struct api_deleteItem_in *in)
+api_deleteItem(struct request *req, const struct api_deleteItem_in *in)
 {
-	http_errorf(req, 501, "Operation %s is not implemented",
+	reply_errorf(req, 501, "Operation %s is not implemented",
 	    "deleteItem");
 	return (0);
 }
 
 /* DELETE /items */
 __attribute__((weak)) int
-api_deleteItems(struct http_request *req, const struct api_deleteItems_in *in)
+api_deleteItems(struct request *req, const struct api_deleteItems_in *in)
 {
-	http_errorf(req, 501, "Operation %s is not implemented",
+	reply_errorf(req, 501, "Operation %s is not implemented",
 	    "deleteItems");
 	return (0);
 }
 
 /* GET /items/{id} */
 __attribute__((weak)) int
-api_getItem(struct http_request *req, const struct api_getItem_in *in)
+api_getItem(struct request *req, const struct api_getItem_in *in)
 {
-	http_errorf(req, 501, "Operation %s is not implemented",
+	reply_errorf(req, 501, "Operation %s is not implemented",
 	    "getItem");
 	return (0);
 }
 
 /* HEAD /items */
 __attribute__((weak)) int
-api_headItems(struct http_request *req, const struct api_headItems_in *in)
+api_headItems(struct request *req, const struct api_headItems_in *in)
 {
-	http_errorf(req, 501, "Operation %s is not implemented",
+	reply_errorf(req, 501, "Operation %s is not implemented",
 	    "headItems");
 	return (0);
 }
 
 /* GET /items - List the items */
 __attribute__((weak)) int
-api_listItems(struct http_request *req, const struct api_listItems_in *in)
+api_listItems(struct request *req, const struct api_listItems_in *in)
 {
-	http_errorf(req, 501, "Operation %s is not implemented",
+	reply_errorf(req, 501, "Operation %s is not implemented",
 	    "listItems");
 	return (0);
 }
 
 /* OPTIONS /items */
 __attribute__((weak)) int
-api_optionsItems(struct http_request *req, const struct api_optionsItems_in *in)
+api_optionsItems(struct request *req, const struct api_optionsItems_in *in)
 {
-	http_errorf(req, 501, "Operation %s is not implemented",
+	reply_errorf(req, 501, "Operation %s is not implemented",
 	    "optionsItems");
 	return (0);
 }
 
 /* PATCH /items */
 __attribute__((weak)) int
-api_patchItems(struct http_request *req, const struct api_patchItems_in *in)
+api_patchItems(struct request *req, const struct api_patchItems_in *in)
 {
-	http_errorf(req, 501, "Operation %s is not implemented",
+	reply_errorf(req, 501, "Operation %s is not implemented",
 	    "patchItems");
 	return (0);
 }
 
 /* PUT /items */
 __attribute__((weak)) int
-api_putItems(struct http_request *req, const struct api_putItems_in *in)
+api_putItems(struct request *req, const struct api_putItems_in *in)
 {
-	http_errorf(req, 501, "Operation %s is not implemented",
+	reply_errorf(req, 501, "Operation %s is not implemented",
 	    "putItems");
 	return (0);
 }
 
 /* TRACE /items */
 __attribute__((weak)) int
-api_traceItems(struct http_request *req, const struct api_traceItems_in *in)
+api_traceItems(struct request *req, const struct api_traceItems_in *in)
 {
-	http_errorf(req, 501, "Operation %s is not implemented",
+	reply_errorf(req, 501, "Operation %s is not implemented",
 	    "traceItems");
 	return (0);
 }
 
 /* PATCH /items/{id} */
 __attribute__((weak)) int
-api_updateItem(struct http_request *req, const struct api_updateItem_in *in)
+api_updateItem(struct request *req, const struct api_updateItem_in *in)
 {
-	http_errorf(req, 501, "Operation %s is not implemented",
+	reply_errorf(req, 501, "Operation %s is not implemented",
 	    "updateItem");
 	return (0);
 }

@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "http.h"
+#include "request.h"
 #include "model.h"
 #include "security.h"
 #include "upload.h"
@@ -27,9 +27,9 @@
 struct api_root_in {
 	void *principal;	/* from security */
 };
-int	api_root(struct http_request *, const struct api_root_in *);
-int	api_root_reply_200(struct http_request *);
-int	glue_root(struct http_request *);
+int	api_root(struct request *, const struct api_root_in *);
+int	api_root_reply_200(struct request *);
+int	glue_root(struct request *);
 
 /* Compiles what validation needs (patterns); call once. */
 void	api_init(void);

@@ -9,7 +9,7 @@
 
 #include "api.h"
 #include "arena.h"
-#include "http.h"
+#include "request.h"
 #include "jsonw.h"
 #include "model.h"
 #include "security.h"
@@ -24,7 +24,7 @@ api_init(void)
 
 /* GET / */
 int
-glue_root(struct http_request *req)
+glue_root(struct request *req)
 {
 	struct api_root_in	*in;
 	struct validate		 vs, *v = &vs;
@@ -40,8 +40,8 @@ glue_root(struct http_request *req)
 }
 
 int
-api_root_reply_200(struct http_request *req)
+api_root_reply_200(struct request *req)
 {
-	http_response_empty(req, 200);
+	reply_empty(req, 200);
 	return 0;
 }

@@ -9,9 +9,9 @@
 
 /* GET / - Say the API is running */
 __attribute__((weak)) int
-api_root(struct http_request *req, const struct api_root_in *in)
+api_root(struct request *req, const struct api_root_in *in)
 {
-	http_errorf(req, 501, "Operation %s is not implemented",
+	reply_errorf(req, 501, "Operation %s is not implemented",
 	    "root");
 	return (0);
 }

@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "http.h"
+#include "request.h"
 #include "model.h"
 #include "security.h"
 #include "upload.h"
@@ -31,18 +31,18 @@ struct api_listPets_in {
 	} query;
 	void *principal;	/* from security */
 };
-int	api_listPets(struct http_request *, const struct api_listPets_in *);
-int	api_listPets_reply_200(struct http_request *, struct api_Pets const *);
-int	glue_listPets(struct http_request *);
+int	api_listPets(struct request *, const struct api_listPets_in *);
+int	api_listPets_reply_200(struct request *, struct api_Pets const *);
+int	glue_listPets(struct request *);
 
 /* POST /pets - Create a pet */
 struct api_createPets_in {
 	struct api_Pet const *body;	/* NULL when absent */
 	void *principal;	/* from security */
 };
-int	api_createPets(struct http_request *, const struct api_createPets_in *);
-int	api_createPets_reply_201(struct http_request *);
-int	glue_createPets(struct http_request *);
+int	api_createPets(struct request *, const struct api_createPets_in *);
+int	api_createPets_reply_201(struct request *);
+int	glue_createPets(struct request *);
 
 /* GET /pets/{petId} - Info for a specific pet */
 struct api_showPetById_in {
@@ -51,9 +51,9 @@ struct api_showPetById_in {
 	} path;
 	void *principal;	/* from security */
 };
-int	api_showPetById(struct http_request *, const struct api_showPetById_in *);
-int	api_showPetById_reply_200(struct http_request *);
-int	glue_showPetById(struct http_request *);
+int	api_showPetById(struct request *, const struct api_showPetById_in *);
+int	api_showPetById_reply_200(struct request *);
+int	glue_showPetById(struct request *);
 
 /* Compiles what validation needs (patterns); call once. */
 void	api_init(void);

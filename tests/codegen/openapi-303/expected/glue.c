@@ -9,7 +9,7 @@
 
 #include "api.h"
 #include "arena.h"
-#include "http.h"
+#include "request.h"
 #include "jsonw.h"
 #include "model.h"
 #include "security.h"
@@ -24,7 +24,7 @@ api_init(void)
 
 /* GET /pets */
 int
-glue_listPets(struct http_request *req)
+glue_listPets(struct request *req)
 {
 	struct api_listPets_in	*in;
 	struct validate		 vs, *v = &vs;
@@ -39,7 +39,7 @@ glue_listPets(struct http_request *req)
 	/* query limit */
 	validate_push(v, "query");
 	validate_push(v, "limit");
-	s = http_request_query(req, "limit");
+	s = request_query(req, "limit");
 	if (s == NULL) {
 		/* optional */
 	} else {
@@ -58,7 +58,7 @@ glue_listPets(struct http_request *req)
 }
 
 int
-api_listPets_reply_200(struct http_request *req, struct api_Pets const *body)
+api_listPets_reply_200(struct request *req, struct api_Pets const *body)
 {
 	struct jsonw	ws, *w = &ws;
 
@@ -89,13 +89,13 @@ api_listPets_reply_200(struct http_request *req, struct api_Pets const *body)
 			return 0;
 	}
 #endif
-	http_response_static(req, 200, "application/json", w->buf, w->len);
+	reply_static(req, 200, "application/json", w->buf, w->len);
 	return 0;
 }
 
 /* POST /pets */
 int
-glue_createPets(struct http_request *req)
+glue_createPets(struct request *req)
 {
 	struct api_createPets_in	*in;
 	struct validate		 vs, *v = &vs;
@@ -140,15 +140,15 @@ glue_createPets(struct http_request *req)
 }
 
 int
-api_createPets_reply_201(struct http_request *req)
+api_createPets_reply_201(struct request *req)
 {
-	http_response_empty(req, 201);
+	reply_empty(req, 201);
 	return 0;
 }
 
 /* GET /pets/{petId} */
 int
-glue_showPetById(struct http_request *req)
+glue_showPetById(struct request *req)
 {
 	struct api_showPetById_in	*in;
 	struct validate		 vs, *v = &vs;
@@ -163,7 +163,7 @@ glue_showPetById(struct http_request *req)
 	/* path petId */
 	validate_push(v, "path");
 	validate_push(v, "petId");
-	s = http_request_param(req, "petId");
+	s = request_param(req, "petId");
 	if (s == NULL) {
 		validate_missing(v);
 		rc = -1;
@@ -182,8 +182,8 @@ glue_showPetById(struct http_request *req)
 }
 
 int
-api_showPetById_reply_200(struct http_request *req)
+api_showPetById_reply_200(struct request *req)
 {
-	http_response_empty(req, 200);
+	reply_empty(req, 200);
 	return 0;
 }

@@ -9,27 +9,27 @@
 
 /* POST /pets - Create a pet */
 __attribute__((weak)) int
-api_createPets(struct http_request *req, const struct api_createPets_in *in)
+api_createPets(struct request *req, const struct api_createPets_in *in)
 {
-	http_errorf(req, 501, "Operation %s is not implemented",
+	reply_errorf(req, 501, "Operation %s is not implemented",
 	    "createPets");
 	return (0);
 }
 
 /* GET /pets - List all pets */
 __attribute__((weak)) int
-api_listPets(struct http_request *req, const struct api_listPets_in *in)
+api_listPets(struct request *req, const struct api_listPets_in *in)
 {
-	http_errorf(req, 501, "Operation %s is not implemented",
+	reply_errorf(req, 501, "Operation %s is not implemented",
 	    "listPets");
 	return (0);
 }
 
 /* GET /pets/{petId} - Info for a specific pet */
 __attribute__((weak)) int
-api_showPetById(struct http_request *req, const struct api_showPetById_in *in)
+api_showPetById(struct request *req, const struct api_showPetById_in *in)
 {
-	http_errorf(req, 501, "Operation %s is not implemented",
+	reply_errorf(req, 501, "Operation %s is not implemented",
 	    "showPetById");
 	return (0);
 }

@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "http.h"
+#include "request.h"
 #include "model.h"
 #include "security.h"
 #include "upload.h"
@@ -59,9 +59,9 @@ struct api_getItem_in {
 	} cookie;
 	void *principal;	/* from security */
 };
-int	api_getItem(struct http_request *, const struct api_getItem_in *);
-int	api_getItem_reply_200(struct http_request *, struct api_getItem_response_200 const *);
-int	glue_getItem(struct http_request *);
+int	api_getItem(struct request *, const struct api_getItem_in *);
+int	api_getItem_reply_200(struct request *, struct api_getItem_response_200 const *);
+int	glue_getItem(struct request *);
 extern const struct security glue_security_getItem;
 
 /* Compiles what validation needs (patterns); call once. */

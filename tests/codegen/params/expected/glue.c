@@ -9,7 +9,7 @@
 
 #include "api.h"
 #include "arena.h"
-#include "http.h"
+#include "request.h"
 #include "jsonw.h"
 #include "model.h"
 #include "security.h"
@@ -61,7 +61,7 @@ api_init(void)
 
 /* GET /items/{item_id}/tags/{tags} */
 int
-glue_getItem(struct http_request *req)
+glue_getItem(struct request *req)
 {
 	struct api_getItem_in	*in;
 	struct validate		 vs, *v = &vs;
@@ -80,7 +80,7 @@ glue_getItem(struct http_request *req)
 	/* path item_id */
 	validate_push(v, "path");
 	validate_push(v, "item_id");
-	s = http_request_param(req, "item_id");
+	s = request_param(req, "item_id");
 	if (s == NULL) {
 		validate_missing(v);
 		rc = -1;
@@ -96,7 +96,7 @@ glue_getItem(struct http_request *req)
 	/* path tags */
 	validate_push(v, "path");
 	validate_push(v, "tags");
-	s = http_request_param(req, "tags");
+	s = request_param(req, "tags");
 	n = s != NULL ? validate_split(req->arena, s, ',', &vals) : 0;
 	if (n == 0) {
 		validate_missing(v);
@@ -113,7 +113,7 @@ glue_getItem(struct http_request *req)
 	/* query page */
 	validate_push(v, "query");
 	validate_push(v, "page");
-	s = http_request_query(req, "page");
+	s = request_query(req, "page");
 	if (s == NULL) {
 		in->query.page = 1LL;
 	} else {
@@ -128,7 +128,7 @@ glue_getItem(struct http_request *req)
 	/* query q */
 	validate_push(v, "query");
 	validate_push(v, "q");
-	s = http_request_query(req, "q");
+	s = request_query(req, "q");
 	if (s == NULL) {
 		/* optional */
 	} else {
@@ -192,7 +192,7 @@ glue_getItem(struct http_request *req)
 	/* query ratio */
 	validate_push(v, "query");
 	validate_push(v, "ratio");
-	s = http_request_query(req, "ratio");
+	s = request_query(req, "ratio");
 	if (s == NULL) {
 		/* optional */
 	} else {
@@ -208,7 +208,7 @@ glue_getItem(struct http_request *req)
 	/* query on */
 	validate_push(v, "query");
 	validate_push(v, "on");
-	s = http_request_query(req, "on");
+	s = request_query(req, "on");
 	if (s == NULL) {
 		/* optional */
 	} else {
@@ -224,7 +224,7 @@ glue_getItem(struct http_request *req)
 	/* header X-Request-Mode */
 	validate_push(v, "header");
 	validate_push(v, "X-Request-Mode");
-	s = http_request_header(req, "X-Request-Mode");
+	s = request_header(req, "X-Request-Mode");
 	if (s == NULL) {
 		/* optional */
 	} else {
@@ -255,7 +255,7 @@ glue_getItem(struct http_request *req)
 	/* query ref */
 	validate_push(v, "query");
 	validate_push(v, "ref");
-	s = http_request_query(req, "ref");
+	s = request_query(req, "ref");
 	if (s == NULL) {
 		/* optional */
 	} else {
@@ -291,7 +291,7 @@ glue_getItem(struct http_request *req)
 }
 
 int
-api_getItem_reply_200(struct http_request *req, struct api_getItem_response_200 const *body)
+api_getItem_reply_200(struct request *req, struct api_getItem_response_200 const *body)
 {
 	struct jsonw	ws, *w = &ws;
 
@@ -322,6 +322,6 @@ api_getItem_reply_200(struct http_request *req, struct api_getItem_response_200 
 			return 0;
 	}
 #endif
-	http_response_static(req, 200, "application/json", w->buf, w->len);
+	reply_static(req, 200, "application/json", w->buf, w->len);
 	return 0;
 }

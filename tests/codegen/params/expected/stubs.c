@@ -9,9 +9,9 @@
 
 /* GET /items/{item_id}/tags/{tags} */
 __attribute__((weak)) int
-api_getItem(struct http_request *req, const struct api_getItem_in *in)
+api_getItem(struct request *req, const struct api_getItem_in *in)
 {
-	http_errorf(req, 501, "Operation %s is not implemented",
+	reply_errorf(req, 501, "Operation %s is not implemented",
 	    "getItem");
 	return (0);
 }

@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "http.h"
+#include "request.h"
 #include "model.h"
 #include "security.h"
 #include "upload.h"
@@ -27,17 +27,17 @@
 struct api_listPosts_in {
 	void *principal;	/* from security */
 };
-int	api_listPosts(struct http_request *, const struct api_listPosts_in *);
-int	api_listPosts_reply_200(struct http_request *);
-int	glue_listPosts(struct http_request *);
+int	api_listPosts(struct request *, const struct api_listPosts_in *);
+int	api_listPosts_reply_200(struct request *);
+int	glue_listPosts(struct request *);
 
 /* GET /posts/my */
 struct api_listMyPosts_in {
 	void *principal;	/* from security */
 };
-int	api_listMyPosts(struct http_request *, const struct api_listMyPosts_in *);
-int	api_listMyPosts_reply_200(struct http_request *);
-int	glue_listMyPosts(struct http_request *);
+int	api_listMyPosts(struct request *, const struct api_listMyPosts_in *);
+int	api_listMyPosts_reply_200(struct request *);
+int	glue_listMyPosts(struct request *);
 
 /* PATCH /posts/{id}/cover */
 struct api_setCover_in {
@@ -46,9 +46,9 @@ struct api_setCover_in {
 	} path;
 	void *principal;	/* from security */
 };
-int	api_setCover(struct http_request *, const struct api_setCover_in *);
-int	api_setCover_reply_200(struct http_request *);
-int	glue_setCover(struct http_request *);
+int	api_setCover(struct request *, const struct api_setCover_in *);
+int	api_setCover_reply_200(struct request *);
+int	glue_setCover(struct request *);
 
 /* GET /posts/{post_id} */
 struct api_getPost_in {
@@ -57,17 +57,17 @@ struct api_getPost_in {
 	} path;
 	void *principal;	/* from security */
 };
-int	api_getPost(struct http_request *, const struct api_getPost_in *);
-int	api_getPost_reply_200(struct http_request *);
-int	glue_getPost(struct http_request *);
+int	api_getPost(struct request *, const struct api_getPost_in *);
+int	api_getPost_reply_200(struct request *);
+int	glue_getPost(struct request *);
 
 /* GET /users/me */
 struct api_getMe_in {
 	void *principal;	/* from security */
 };
-int	api_getMe(struct http_request *, const struct api_getMe_in *);
-int	api_getMe_reply_200(struct http_request *);
-int	glue_getMe(struct http_request *);
+int	api_getMe(struct request *, const struct api_getMe_in *);
+int	api_getMe_reply_200(struct request *);
+int	glue_getMe(struct request *);
 
 /* GET /users/{user_id} */
 struct api_getUser_in {
@@ -76,9 +76,9 @@ struct api_getUser_in {
 	} path;
 	void *principal;	/* from security */
 };
-int	api_getUser(struct http_request *, const struct api_getUser_in *);
-int	api_getUser_reply_200(struct http_request *);
-int	glue_getUser(struct http_request *);
+int	api_getUser(struct request *, const struct api_getUser_in *);
+int	api_getUser_reply_200(struct request *);
+int	glue_getUser(struct request *);
 
 /* GET /users/{user_id}/posts/{post_id}/comments/{comment_id} */
 struct api_getComment_in {
@@ -93,9 +93,9 @@ struct api_getComment_in {
 	} query;
 	void *principal;	/* from security */
 };
-int	api_getComment(struct http_request *, const struct api_getComment_in *);
-int	api_getComment_reply_200(struct http_request *);
-int	glue_getComment(struct http_request *);
+int	api_getComment(struct request *, const struct api_getComment_in *);
+int	api_getComment_reply_200(struct request *);
+int	glue_getComment(struct request *);
 
 /* Compiles what validation needs (patterns); call once. */
 void	api_init(void);

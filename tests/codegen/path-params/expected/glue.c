@@ -9,7 +9,7 @@
 
 #include "api.h"
 #include "arena.h"
-#include "http.h"
+#include "request.h"
 #include "jsonw.h"
 #include "model.h"
 #include "security.h"
@@ -24,7 +24,7 @@ api_init(void)
 
 /* GET /posts */
 int
-glue_listPosts(struct http_request *req)
+glue_listPosts(struct request *req)
 {
 	struct api_listPosts_in	*in;
 	struct validate		 vs, *v = &vs;
@@ -40,15 +40,15 @@ glue_listPosts(struct http_request *req)
 }
 
 int
-api_listPosts_reply_200(struct http_request *req)
+api_listPosts_reply_200(struct request *req)
 {
-	http_response_empty(req, 200);
+	reply_empty(req, 200);
 	return 0;
 }
 
 /* GET /posts/my */
 int
-glue_listMyPosts(struct http_request *req)
+glue_listMyPosts(struct request *req)
 {
 	struct api_listMyPosts_in	*in;
 	struct validate		 vs, *v = &vs;
@@ -64,15 +64,15 @@ glue_listMyPosts(struct http_request *req)
 }
 
 int
-api_listMyPosts_reply_200(struct http_request *req)
+api_listMyPosts_reply_200(struct request *req)
 {
-	http_response_empty(req, 200);
+	reply_empty(req, 200);
 	return 0;
 }
 
 /* PATCH /posts/{id}/cover */
 int
-glue_setCover(struct http_request *req)
+glue_setCover(struct request *req)
 {
 	struct api_setCover_in	*in;
 	struct validate		 vs, *v = &vs;
@@ -87,7 +87,7 @@ glue_setCover(struct http_request *req)
 	/* path id */
 	validate_push(v, "path");
 	validate_push(v, "id");
-	s = http_request_param(req, "id");
+	s = request_param(req, "id");
 	if (s == NULL) {
 		validate_missing(v);
 		rc = -1;
@@ -106,15 +106,15 @@ glue_setCover(struct http_request *req)
 }
 
 int
-api_setCover_reply_200(struct http_request *req)
+api_setCover_reply_200(struct request *req)
 {
-	http_response_empty(req, 200);
+	reply_empty(req, 200);
 	return 0;
 }
 
 /* GET /posts/{post_id} */
 int
-glue_getPost(struct http_request *req)
+glue_getPost(struct request *req)
 {
 	struct api_getPost_in	*in;
 	struct validate		 vs, *v = &vs;
@@ -129,7 +129,7 @@ glue_getPost(struct http_request *req)
 	/* path post_id */
 	validate_push(v, "path");
 	validate_push(v, "post_id");
-	s = http_request_param(req, "post_id");
+	s = request_param(req, "post_id");
 	if (s == NULL) {
 		validate_missing(v);
 		rc = -1;
@@ -148,15 +148,15 @@ glue_getPost(struct http_request *req)
 }
 
 int
-api_getPost_reply_200(struct http_request *req)
+api_getPost_reply_200(struct request *req)
 {
-	http_response_empty(req, 200);
+	reply_empty(req, 200);
 	return 0;
 }
 
 /* GET /users/me */
 int
-glue_getMe(struct http_request *req)
+glue_getMe(struct request *req)
 {
 	struct api_getMe_in	*in;
 	struct validate		 vs, *v = &vs;
@@ -172,15 +172,15 @@ glue_getMe(struct http_request *req)
 }
 
 int
-api_getMe_reply_200(struct http_request *req)
+api_getMe_reply_200(struct request *req)
 {
-	http_response_empty(req, 200);
+	reply_empty(req, 200);
 	return 0;
 }
 
 /* GET /users/{user_id} */
 int
-glue_getUser(struct http_request *req)
+glue_getUser(struct request *req)
 {
 	struct api_getUser_in	*in;
 	struct validate		 vs, *v = &vs;
@@ -195,7 +195,7 @@ glue_getUser(struct http_request *req)
 	/* path user_id */
 	validate_push(v, "path");
 	validate_push(v, "user_id");
-	s = http_request_param(req, "user_id");
+	s = request_param(req, "user_id");
 	if (s == NULL) {
 		validate_missing(v);
 		rc = -1;
@@ -214,15 +214,15 @@ glue_getUser(struct http_request *req)
 }
 
 int
-api_getUser_reply_200(struct http_request *req)
+api_getUser_reply_200(struct request *req)
 {
-	http_response_empty(req, 200);
+	reply_empty(req, 200);
 	return 0;
 }
 
 /* GET /users/{user_id}/posts/{post_id}/comments/{comment_id} */
 int
-glue_getComment(struct http_request *req)
+glue_getComment(struct request *req)
 {
 	struct api_getComment_in	*in;
 	struct validate		 vs, *v = &vs;
@@ -237,7 +237,7 @@ glue_getComment(struct http_request *req)
 	/* path comment_id */
 	validate_push(v, "path");
 	validate_push(v, "comment_id");
-	s = http_request_param(req, "comment_id");
+	s = request_param(req, "comment_id");
 	if (s == NULL) {
 		validate_missing(v);
 		rc = -1;
@@ -253,7 +253,7 @@ glue_getComment(struct http_request *req)
 	/* path post_id */
 	validate_push(v, "path");
 	validate_push(v, "post_id");
-	s = http_request_param(req, "post_id");
+	s = request_param(req, "post_id");
 	if (s == NULL) {
 		validate_missing(v);
 		rc = -1;
@@ -269,7 +269,7 @@ glue_getComment(struct http_request *req)
 	/* query post_id */
 	validate_push(v, "query");
 	validate_push(v, "post_id");
-	s = http_request_query(req, "post_id");
+	s = request_query(req, "post_id");
 	if (s == NULL) {
 		/* optional */
 	} else {
@@ -285,7 +285,7 @@ glue_getComment(struct http_request *req)
 	/* path user_id */
 	validate_push(v, "path");
 	validate_push(v, "user_id");
-	s = http_request_param(req, "user_id");
+	s = request_param(req, "user_id");
 	if (s == NULL) {
 		validate_missing(v);
 		rc = -1;
@@ -304,8 +304,8 @@ glue_getComment(struct http_request *req)
 }
 
 int
-api_getComment_reply_200(struct http_request *req)
+api_getComment_reply_200(struct request *req)
 {
-	http_response_empty(req, 200);
+	reply_empty(req, 200);
 	return 0;
 }

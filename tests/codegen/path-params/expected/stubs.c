@@ -9,63 +9,63 @@
 
 /* GET /users/{user_id}/posts/{post_id}/comments/{comment_id} */
 __attribute__((weak)) int
-api_getComment(struct http_request *req, const struct api_getComment_in *in)
+api_getComment(struct request *req, const struct api_getComment_in *in)
 {
-	http_errorf(req, 501, "Operation %s is not implemented",
+	reply_errorf(req, 501, "Operation %s is not implemented",
 	    "getComment");
 	return (0);
 }
 
 /* GET /users/me */
 __attribute__((weak)) int
-api_getMe(struct http_request *req, const struct api_getMe_in *in)
+api_getMe(struct request *req, const struct api_getMe_in *in)
 {
-	http_errorf(req, 501, "Operation %s is not implemented",
+	reply_errorf(req, 501, "Operation %s is not implemented",
 	    "getMe");
 	return (0);
 }
 
 /* GET /posts/{post_id} */
 __attribute__((weak)) int
-api_getPost(struct http_request *req, const struct api_getPost_in *in)
+api_getPost(struct request *req, const struct api_getPost_in *in)
 {
-	http_errorf(req, 501, "Operation %s is not implemented",
+	reply_errorf(req, 501, "Operation %s is not implemented",
 	    "getPost");
 	return (0);
 }
 
 /* GET /users/{user_id} */
 __attribute__((weak)) int
-api_getUser(struct http_request *req, const struct api_getUser_in *in)
+api_getUser(struct request *req, const struct api_getUser_in *in)
 {
-	http_errorf(req, 501, "Operation %s is not implemented",
+	reply_errorf(req, 501, "Operation %s is not implemented",
 	    "getUser");
 	return (0);
 }
 
 /* GET /posts/my */
 __attribute__((weak)) int
-api_listMyPosts(struct http_request *req, const struct api_listMyPosts_in *in)
+api_listMyPosts(struct request *req, const struct api_listMyPosts_in *in)
 {
-	http_errorf(req, 501, "Operation %s is not implemented",
+	reply_errorf(req, 501, "Operation %s is not implemented",
 	    "listMyPosts");
 	return (0);
 }
 
 /* GET /posts */
 __attribute__((weak)) int
-api_listPosts(struct http_request *req, const struct api_listPosts_in *in)
+api_listPosts(struct request *req, const struct api_listPosts_in *in)
 {
-	http_errorf(req, 501, "Operation %s is not implemented",
+	reply_errorf(req, 501, "Operation %s is not implemented",
 	    "listPosts");
 	return (0);
 }
 
 /* PATCH /posts/{id}/cover */
 __attribute__((weak)) int
-api_setCover(struct http_request *req, const struct api_setCover_in *in)
+api_setCover(struct request *req, const struct api_setCover_in *in)
 {
-	http_errorf(req, 501, "Operation %s is not implemented",
+	reply_errorf(req, 501, "Operation %s is not implemented",
 	    "setCover");
 	return (0);
 }

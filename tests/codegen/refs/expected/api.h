@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "http.h"
+#include "request.h"
 #include "model.h"
 #include "security.h"
 #include "upload.h"
@@ -34,9 +34,9 @@ struct api_getNode_in {
 	} query;
 	void *principal;	/* from security */
 };
-int	api_getNode(struct http_request *, const struct api_getNode_in *);
-int	api_getNode_reply_200(struct http_request *, struct api_Node const *);
-int	glue_getNode(struct http_request *);
+int	api_getNode(struct request *, const struct api_getNode_in *);
+int	api_getNode_reply_200(struct request *, struct api_Node const *);
+int	glue_getNode(struct request *);
 
 /* GET /nodes/{node_id}/children/{child_id} */
 struct api_getChild_in {
@@ -46,17 +46,17 @@ struct api_getChild_in {
 	} path;
 	void *principal;	/* from security */
 };
-int	api_getChild(struct http_request *, const struct api_getChild_in *);
-int	api_getChild_reply_200(struct http_request *, const char *const *);
-int	glue_getChild(struct http_request *);
+int	api_getChild(struct request *, const struct api_getChild_in *);
+int	api_getChild_reply_200(struct request *, const char *const *);
+int	glue_getChild(struct request *);
 
 /* GET /pets */
 struct api_listPets_in {
 	void *principal;	/* from security */
 };
-int	api_listPets(struct http_request *, const struct api_listPets_in *);
-int	api_listPets_reply_200(struct http_request *);
-int	glue_listPets(struct http_request *);
+int	api_listPets(struct request *, const struct api_listPets_in *);
+int	api_listPets_reply_200(struct request *);
+int	glue_listPets(struct request *);
 
 /* Compiles what validation needs (patterns); call once. */
 void	api_init(void);

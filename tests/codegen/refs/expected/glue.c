@@ -9,7 +9,7 @@
 
 #include "api.h"
 #include "arena.h"
-#include "http.h"
+#include "request.h"
 #include "jsonw.h"
 #include "model.h"
 #include "security.h"
@@ -24,7 +24,7 @@ api_init(void)
 
 /* GET /nodes/{node_id} */
 int
-glue_getNode(struct http_request *req)
+glue_getNode(struct request *req)
 {
 	struct api_getNode_in	*in;
 	struct validate		 vs, *v = &vs;
@@ -39,7 +39,7 @@ glue_getNode(struct http_request *req)
 	/* query depth */
 	validate_push(v, "query");
 	validate_push(v, "depth");
-	s = http_request_query(req, "depth");
+	s = request_query(req, "depth");
 	if (s == NULL) {
 		/* optional */
 	} else {
@@ -55,7 +55,7 @@ glue_getNode(struct http_request *req)
 	/* path node_id */
 	validate_push(v, "path");
 	validate_push(v, "node_id");
-	s = http_request_param(req, "node_id");
+	s = request_param(req, "node_id");
 	if (s == NULL) {
 		validate_missing(v);
 		rc = -1;
@@ -74,7 +74,7 @@ glue_getNode(struct http_request *req)
 }
 
 int
-api_getNode_reply_200(struct http_request *req, struct api_Node const *body)
+api_getNode_reply_200(struct request *req, struct api_Node const *body)
 {
 	struct jsonw	ws, *w = &ws;
 
@@ -105,13 +105,13 @@ api_getNode_reply_200(struct http_request *req, struct api_Node const *body)
 			return 0;
 	}
 #endif
-	http_response_static(req, 200, "application/json", w->buf, w->len);
+	reply_static(req, 200, "application/json", w->buf, w->len);
 	return 0;
 }
 
 /* GET /nodes/{node_id}/children/{child_id} */
 int
-glue_getChild(struct http_request *req)
+glue_getChild(struct request *req)
 {
 	struct api_getChild_in	*in;
 	struct validate		 vs, *v = &vs;
@@ -126,7 +126,7 @@ glue_getChild(struct http_request *req)
 	/* path node_id */
 	validate_push(v, "path");
 	validate_push(v, "node_id");
-	s = http_request_param(req, "node_id");
+	s = request_param(req, "node_id");
 	if (s == NULL) {
 		validate_missing(v);
 		rc = -1;
@@ -142,7 +142,7 @@ glue_getChild(struct http_request *req)
 	/* path child_id */
 	validate_push(v, "path");
 	validate_push(v, "child_id");
-	s = http_request_param(req, "child_id");
+	s = request_param(req, "child_id");
 	if (s == NULL) {
 		validate_missing(v);
 		rc = -1;
@@ -161,7 +161,7 @@ glue_getChild(struct http_request *req)
 }
 
 int
-api_getChild_reply_200(struct http_request *req, const char *const *body)
+api_getChild_reply_200(struct request *req, const char *const *body)
 {
 	struct jsonw	ws, *w = &ws;
 
@@ -195,13 +195,13 @@ api_getChild_reply_200(struct http_request *req, const char *const *body)
 			return 0;
 	}
 #endif
-	http_response_static(req, 200, "application/json", w->buf, w->len);
+	reply_static(req, 200, "application/json", w->buf, w->len);
 	return 0;
 }
 
 /* GET /pets */
 int
-glue_listPets(struct http_request *req)
+glue_listPets(struct request *req)
 {
 	struct api_listPets_in	*in;
 	struct validate		 vs, *v = &vs;
@@ -217,8 +217,8 @@ glue_listPets(struct http_request *req)
 }
 
 int
-api_listPets_reply_200(struct http_request *req)
+api_listPets_reply_200(struct request *req)
 {
-	http_response_empty(req, 200);
+	reply_empty(req, 200);
 	return 0;
 }

@@ -9,27 +9,27 @@
 
 /* GET /nodes/{node_id}/children/{child_id} */
 __attribute__((weak)) int
-api_getChild(struct http_request *req, const struct api_getChild_in *in)
+api_getChild(struct request *req, const struct api_getChild_in *in)
 {
-	http_errorf(req, 501, "Operation %s is not implemented",
+	reply_errorf(req, 501, "Operation %s is not implemented",
 	    "getChild");
 	return (0);
 }
 
 /* GET /nodes/{node_id} */
 __attribute__((weak)) int
-api_getNode(struct http_request *req, const struct api_getNode_in *in)
+api_getNode(struct request *req, const struct api_getNode_in *in)
 {
-	http_errorf(req, 501, "Operation %s is not implemented",
+	reply_errorf(req, 501, "Operation %s is not implemented",
 	    "getNode");
 	return (0);
 }
 
 /* GET /pets */
 __attribute__((weak)) int
-api_listPets(struct http_request *req, const struct api_listPets_in *in)
+api_listPets(struct request *req, const struct api_listPets_in *in)
 {
-	http_errorf(req, 501, "Operation %s is not implemented",
+	reply_errorf(req, 501, "Operation %s is not implemented",
 	    "listPets");
 	return (0);
 }

@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "http.h"
+#include "request.h"
 #include "model.h"
 #include "security.h"
 #include "upload.h"

@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "http.h"
+#include "request.h"
 #include "model.h"
 #include "security.h"
 #include "upload.h"
@@ -28,9 +28,9 @@ struct api_strings_in {
 	struct api_Strings const *body;	/* NULL when absent */
 	void *principal;	/* from security */
 };
-int	api_strings(struct http_request *, const struct api_strings_in *);
-int	api_strings_reply_204(struct http_request *);
-int	glue_strings(struct http_request *);
+int	api_strings(struct request *, const struct api_strings_in *);
+int	api_strings_reply_204(struct request *);
+int	glue_strings(struct request *);
 
 /* Compiles what validation needs (patterns); call once. */
 void	api_init(void);

@@ -9,7 +9,7 @@
 
 #include "api.h"
 #include "arena.h"
-#include "http.h"
+#include "request.h"
 #include "jsonw.h"
 #include "model.h"
 #include "security.h"
@@ -24,7 +24,7 @@ api_init(void)
 
 /* POST /s */
 int
-glue_strings(struct http_request *req)
+glue_strings(struct request *req)
 {
 	struct api_strings_in	*in;
 	struct validate		 vs, *v = &vs;
@@ -69,8 +69,8 @@ glue_strings(struct http_request *req)
 }
 
 int
-api_strings_reply_204(struct http_request *req)
+api_strings_reply_204(struct request *req)
 {
-	http_response_empty(req, 204);
+	reply_empty(req, 204);
 	return 0;
 }

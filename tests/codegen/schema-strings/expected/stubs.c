@@ -9,9 +9,9 @@
 
 /* POST /s */
 __attribute__((weak)) int
-api_strings(struct http_request *req, const struct api_strings_in *in)
+api_strings(struct request *req, const struct api_strings_in *in)
 {
-	http_errorf(req, 501, "Operation %s is not implemented",
+	reply_errorf(req, 501, "Operation %s is not implemented",
 	    "strings");
 	return (0);
 }

@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "http.h"
+#include "request.h"
 #include "model.h"
 #include "security.h"
 #include "upload.h"
@@ -27,9 +27,9 @@
 struct api_compareLatest_in {
 	void *principal;	/* from security */
 };
-int	api_compareLatest(struct http_request *, const struct api_compareLatest_in *);
-int	api_compareLatest_reply_200(struct http_request *);
-int	glue_compareLatest(struct http_request *);
+int	api_compareLatest(struct request *, const struct api_compareLatest_in *);
+int	api_compareLatest_reply_200(struct request *);
+int	glue_compareLatest(struct request *);
 
 /* GET /compare/{base}...{head} */
 struct api_compareRange_in {
@@ -39,9 +39,9 @@ struct api_compareRange_in {
 	} path;
 	void *principal;	/* from security */
 };
-int	api_compareRange(struct http_request *, const struct api_compareRange_in *);
-int	api_compareRange_reply_200(struct http_request *);
-int	glue_compareRange(struct http_request *);
+int	api_compareRange(struct request *, const struct api_compareRange_in *);
+int	api_compareRange_reply_200(struct request *);
+int	glue_compareRange(struct request *);
 
 /* GET /compare/{ref} */
 struct api_compareRef_in {
@@ -50,9 +50,9 @@ struct api_compareRef_in {
 	} path;
 	void *principal;	/* from security */
 };
-int	api_compareRef(struct http_request *, const struct api_compareRef_in *);
-int	api_compareRef_reply_200(struct http_request *);
-int	glue_compareRef(struct http_request *);
+int	api_compareRef(struct request *, const struct api_compareRef_in *);
+int	api_compareRef_reply_200(struct request *);
+int	glue_compareRef(struct request *);
 
 /* GET /files/{name}.{ext} */
 struct api_getFile_in {
@@ -62,9 +62,9 @@ struct api_getFile_in {
 	} path;
 	void *principal;	/* from security */
 };
-int	api_getFile(struct http_request *, const struct api_getFile_in *);
-int	api_getFile_reply_200(struct http_request *);
-int	glue_getFile(struct http_request *);
+int	api_getFile(struct request *, const struct api_getFile_in *);
+int	api_getFile_reply_200(struct request *);
+int	glue_getFile(struct request *);
 
 /* Compiles what validation needs (patterns); call once. */
 void	api_init(void);

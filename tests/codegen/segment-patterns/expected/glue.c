@@ -9,7 +9,7 @@
 
 #include "api.h"
 #include "arena.h"
-#include "http.h"
+#include "request.h"
 #include "jsonw.h"
 #include "model.h"
 #include "security.h"
@@ -24,7 +24,7 @@ api_init(void)
 
 /* GET /compare/latest */
 int
-glue_compareLatest(struct http_request *req)
+glue_compareLatest(struct request *req)
 {
 	struct api_compareLatest_in	*in;
 	struct validate		 vs, *v = &vs;
@@ -40,15 +40,15 @@ glue_compareLatest(struct http_request *req)
 }
 
 int
-api_compareLatest_reply_200(struct http_request *req)
+api_compareLatest_reply_200(struct request *req)
 {
-	http_response_empty(req, 200);
+	reply_empty(req, 200);
 	return 0;
 }
 
 /* GET /compare/{base}...{head} */
 int
-glue_compareRange(struct http_request *req)
+glue_compareRange(struct request *req)
 {
 	struct api_compareRange_in	*in;
 	struct validate		 vs, *v = &vs;
@@ -63,7 +63,7 @@ glue_compareRange(struct http_request *req)
 	/* path base */
 	validate_push(v, "path");
 	validate_push(v, "base");
-	s = http_request_param(req, "base");
+	s = request_param(req, "base");
 	if (s == NULL) {
 		validate_missing(v);
 		rc = -1;
@@ -79,7 +79,7 @@ glue_compareRange(struct http_request *req)
 	/* path head */
 	validate_push(v, "path");
 	validate_push(v, "head");
-	s = http_request_param(req, "head");
+	s = request_param(req, "head");
 	if (s == NULL) {
 		validate_missing(v);
 		rc = -1;
@@ -98,15 +98,15 @@ glue_compareRange(struct http_request *req)
 }
 
 int
-api_compareRange_reply_200(struct http_request *req)
+api_compareRange_reply_200(struct request *req)
 {
-	http_response_empty(req, 200);
+	reply_empty(req, 200);
 	return 0;
 }
 
 /* GET /compare/{ref} */
 int
-glue_compareRef(struct http_request *req)
+glue_compareRef(struct request *req)
 {
 	struct api_compareRef_in	*in;
 	struct validate		 vs, *v = &vs;
@@ -121,7 +121,7 @@ glue_compareRef(struct http_request *req)
 	/* path ref */
 	validate_push(v, "path");
 	validate_push(v, "ref");
-	s = http_request_param(req, "ref");
+	s = request_param(req, "ref");
 	if (s == NULL) {
 		validate_missing(v);
 		rc = -1;
@@ -140,15 +140,15 @@ glue_compareRef(struct http_request *req)
 }
 
 int
-api_compareRef_reply_200(struct http_request *req)
+api_compareRef_reply_200(struct request *req)
 {
-	http_response_empty(req, 200);
+	reply_empty(req, 200);
 	return 0;
 }
 
 /* GET /files/{name}.{ext} */
 int
-glue_getFile(struct http_request *req)
+glue_getFile(struct request *req)
 {
 	struct api_getFile_in	*in;
 	struct validate		 vs, *v = &vs;
@@ -163,7 +163,7 @@ glue_getFile(struct http_request *req)
 	/* path name */
 	validate_push(v, "path");
 	validate_push(v, "name");
-	s = http_request_param(req, "name");
+	s = request_param(req, "name");
 	if (s == NULL) {
 		validate_missing(v);
 		rc = -1;
@@ -179,7 +179,7 @@ glue_getFile(struct http_request *req)
 	/* path ext */
 	validate_push(v, "path");
 	validate_push(v, "ext");
-	s = http_request_param(req, "ext");
+	s = request_param(req, "ext");
 	if (s == NULL) {
 		validate_missing(v);
 		rc = -1;
@@ -198,8 +198,8 @@ glue_getFile(struct http_request *req)
 }
 
 int
-api_getFile_reply_200(struct http_request *req)
+api_getFile_reply_200(struct request *req)
 {
-	http_response_empty(req, 200);
+	reply_empty(req, 200);
 	return 0;
 }

@@ -9,36 +9,36 @@
 
 /* GET /compare/latest */
 __attribute__((weak)) int
-api_compareLatest(struct http_request *req, const struct api_compareLatest_in *in)
+api_compareLatest(struct request *req, const struct api_compareLatest_in *in)
 {
-	http_errorf(req, 501, "Operation %s is not implemented",
+	reply_errorf(req, 501, "Operation %s is not implemented",
 	    "compareLatest");
 	return (0);
 }
 
 /* GET /compare/{base}...{head} */
 __attribute__((weak)) int
-api_compareRange(struct http_request *req, const struct api_compareRange_in *in)
+api_compareRange(struct request *req, const struct api_compareRange_in *in)
 {
-	http_errorf(req, 501, "Operation %s is not implemented",
+	reply_errorf(req, 501, "Operation %s is not implemented",
 	    "compareRange");
 	return (0);
 }
 
 /* GET /compare/{ref} */
 __attribute__((weak)) int
-api_compareRef(struct http_request *req, const struct api_compareRef_in *in)
+api_compareRef(struct request *req, const struct api_compareRef_in *in)
 {
-	http_errorf(req, 501, "Operation %s is not implemented",
+	reply_errorf(req, 501, "Operation %s is not implemented",
 	    "compareRef");
 	return (0);
 }
 
 /* GET /files/{name}.{ext} */
 __attribute__((weak)) int
-api_getFile(struct http_request *req, const struct api_getFile_in *in)
+api_getFile(struct request *req, const struct api_getFile_in *in)
 {
-	http_errorf(req, 501, "Operation %s is not implemented",
+	reply_errorf(req, 501, "Operation %s is not implemented",
 	    "getFile");
 	return (0);
 }

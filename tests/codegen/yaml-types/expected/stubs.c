@@ -9,9 +9,9 @@
 
 /* GET /a - Summary with * / and ? ?= and newline */
 __attribute__((weak)) int
-api_a(struct http_request *req, const struct api_a_in *in)
+api_a(struct request *req, const struct api_a_in *in)
 {
-	http_errorf(req, 501, "Operation %s is not implemented",
+	reply_errorf(req, 501, "Operation %s is not implemented",
 	    "a");
 	return (0);
 }
