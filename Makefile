@@ -116,9 +116,10 @@ test: deps
 unit: $(UNIT_BIN)
 	@scripts/run-unit.sh $(UNIT_BIN)
 
-codegen-test: $(CODEGEN) $(B)/libruntime.a
+codegen-test: $(CODEGEN) $(B)/libruntime.a $(B)/tests/kore_stub.o
 	@scripts/codegen-fixtures.sh $(CODEGEN) tests/codegen
-	@CC="$(CC)" CFLAGS="$(CFLAGS)" LIBS="$(PKG_LIBS) -lcmocka" \
+	@CC="$(CC)" CFLAGS="$(CFLAGS)" \
+	    LIBS="$(abspath $(B)/tests/kore_stub.o) $(PKG_LIBS) -lcmocka" \
 	    scripts/schema-cases.sh $(CODEGEN) $(B)/libruntime.a \
 	    $(B)/schema-cases
 
@@ -244,7 +245,7 @@ deps:
 
 run: deps
 	@$(MAKE) --no-print-directory MODE=release all
-	@scripts/run.sh build/release/app.so
+	@scripts/run.sh kore.conf
 
 bench: deps
 	@$(MAKE) --no-print-directory MODE=release all

@@ -74,7 +74,7 @@ genapi_header(struct buf *b, const struct model *m, const char *spec)
 	    "#include <stddef.h>\n"
 	    "#include <stdint.h>\n"
 	    "\n"
-	    "#include \"http.h\"\n"
+	    "#include \"request.h\"\n"
 	    "#include \"model.h\"\n"
 	    "#include \"security.h\"\n"
 	    "#include \"upload.h\"\n"

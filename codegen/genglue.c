@@ -661,7 +661,7 @@ genglue_emit(struct buf *b, const struct model *m, const char *spec)
 	    " * typed replies into responses (see codegen/genglue.c).\n"
 	    " */\n"
 	    "#include <stdbool.h>\n#include <stdint.h>\n#include <string.h>\n\n"
-	    "#include \"api.h\"\n#include \"arena.h\"\n#include \"http.h\"\n"
+	    "#include \"api.h\"\n#include \"arena.h\"\n#include \"request.h\"\n"
 	    "#include \"jsonw.h\"\n#include \"model.h\"\n"
 	    "#include \"security.h\"\n#include \"upload.h\"\n"
 	    "#include \"validate.h\"\n\n");

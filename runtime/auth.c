@@ -165,7 +165,7 @@ auth_token_verify(const char *token, int64_t now, int64_t *user_id)
 {
 	const char	*dot1, *dot2, *alg, *sub;
 	unsigned char	 mac[32], got[32];
-	json_t		*header = NULL, *claims = NULL, *exp, *uid;
+	json_t		*header = NULL, *claims = NULL, *exp, *nbf, *uid;
 	size_t		 len, n;
 	int64_t		 id = 0;
 	char		*end;
@@ -198,6 +198,11 @@ auth_token_verify(const char *token, int64_t now, int64_t *user_id)
 		goto out;
 	exp = json_object_get(claims, "exp");
 	if (!json_is_integer(exp) || json_integer_value(exp) <= now)
+		goto out;
+	/* RFC 7519 4.1.5: not before "nbf"; a non-numeric one is refused. */
+	nbf = json_object_get(claims, "nbf");
+	if (nbf != NULL && (!json_is_number(nbf) ||
+	    json_number_value(nbf) > (double)now))
 		goto out;
 	uid = json_object_get(claims, "user_id");
 	sub = json_string_value(json_object_get(claims, "sub"));

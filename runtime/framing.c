@@ -70,13 +70,12 @@ framing_length(const char *v, size_t n, size_t *out)
 }
 
 int
-framing_check_raw(const uint8_t *buf, size_t len, size_t cap,
-    const char **why)
+framing_check_raw(uint8_t *buf, size_t *lenp, size_t cap, const char **why)
 {
 	const struct framing_method	*m = NULL;
 	const char	*p, *end, *line, *eol, *sp1, *sp2, *colon, *v, *ve;
 	size_t		 i, nfields = 0, clen = 0, ncl = 0, nhost = 0, nte = 0;
-	size_t		 head;
+	size_t		 head, len = *lenp, cut;
 	int		 http10;
 
 	p = (const char *)buf;
@@ -192,8 +191,19 @@ framing_check_raw(const uint8_t *buf, size_t len, size_t cap,
 		while (ve > v && (ve[-1] == ' ' || ve[-1] == '\t'))
 			ve--;
 		if (v == ve) {
-			*why = "Invalid header field: empty value";
-			return (400);
+			/*
+			 * An empty value is allowed (If-None-Match: ""), but
+			 * Kore refuses it; as it says nothing, the field goes.
+			 */
+			cut = (size_t)(eol + 1 - line);
+			memmove((char *)(uintptr_t)line, eol + 1,
+			    len - (size_t)(eol + 1 - p));
+			len -= cut;
+			end -= cut;
+			*lenp = len;
+			nfields--;
+			eol = line - 1;
+			continue;
 		}
 		for (i = 0; i < (size_t)(ve - v); i++) {
 			if ((unsigned char)v[i] >= 0x7f ||
@@ -248,10 +258,8 @@ framing_check_raw(const uint8_t *buf, size_t len, size_t cap,
 		    "(chunked request bodies are not supported)";
 		return (411);
 	}
-	if (clen > http_body_max) {
-		*why = "Request body too large";
-		return (413);
-	}
+	/* A body's size is the operation's to judge (server.c), from the
+	 * head, before a byte of it is read. */
 	return (-1);
 }
 

@@ -20,11 +20,12 @@
 struct http_request;
 
 /*
- * buf holds len bytes of a request, in a buffer of cap bytes.  0: the
+ * buf holds *len bytes of a request, in a buffer of cap bytes.  0: the
  * head is not complete yet; -1: the head is fine, let Kore parse it;
- * else the status to refuse with, *why the message.
+ * else the status to refuse with, *why the message.  Fields with an
+ * empty value, which Kore would refuse, are removed (*len shrinks).
  */
-int		 framing_check_raw(const uint8_t *buf, size_t len, size_t cap,
+int		 framing_check_raw(uint8_t *buf, size_t *len, size_t cap,
 		    const char **why);
 /* The same rules on a request Kore has parsed (a pipelined request Kore
  * read without us): NULL when fine, else the 400 message. */

@@ -1,5 +1,10 @@
 /*
  * page.c - the pagination window and the page envelope's numbers.
+ *
+ * Any page number the schema allows is a page: one past the end is an
+ * empty page with that number, so the window saturates instead of
+ * overflowing ((page - 1) * per_page past INT64_MAX would wrap to a page
+ * near the start, or to a negative OFFSET that PostgreSQL refuses).
  */
 #include "page.h"
 
@@ -22,7 +27,8 @@ page_start(struct page *p, int64_t page, int64_t per_page, int64_t skip,
 		p->page = p->offset / per_page + 1;
 	} else {
 		p->page = page;
-		p->offset = (page - 1) * per_page;
+		p->offset = page - 1 > INT64_MAX / per_page ? INT64_MAX :
+		    (page - 1) * per_page;
 	}
 	p->limit = per_page;
 	p->total = p->total_pages = 0;
@@ -34,6 +40,6 @@ page_finish(struct page *p, int64_t total)
 {
 	p->total = total;
 	p->total_pages = (total + p->per_page - 1) / p->per_page;
-	p->has_next = p->offset + p->limit < total;
+	p->has_next = total > p->offset && total - p->offset > p->limit;
 	p->has_prev = p->offset > 0;
 }

@@ -11,6 +11,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +29,7 @@
 #define REQLOG_LINE_MAX		(REQLOG_METHOD_MAX + REQLOG_PATH_MAX + 128)
 #define REQLOG_BATCH_MS		20	/* how stale a log may be */
 #define REQLOG_STOP_TIMEOUT	5	/* seconds to flush at shutdown */
+#define REQLOG_FULL_WAIT_MS	1000	/* a full stdout pipe, then drop */
 
 struct reqlog_sink {
 	const char		*name;		/* for our own diagnostics */
@@ -348,12 +350,20 @@ reqlog_flush(struct reqlog_sink *sk)
 static int
 reqlog_write_all(int fd, const char *p, size_t len)
 {
-	ssize_t	n;
+	struct pollfd	pfd;
+	ssize_t		n;
 
 	while (len > 0) {
 		n = write(fd, p, len);
 		if (n == -1) {
 			if (errno == EINTR)
+				continue;
+			/* A nonblocking stdout (service.c) that is full: wait
+			 * a while for its reader, then drop. */
+			pfd.fd = fd;
+			pfd.events = POLLOUT;
+			if (errno == EAGAIN && poll(&pfd, 1,
+			    REQLOG_FULL_WAIT_MS) == 1)
 				continue;
 			return -1;
 		}

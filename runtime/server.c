@@ -111,6 +111,10 @@ static void		 server_linger(struct connection *);
 static char		*server_path_decode(struct arena *, const char *);
 
 static const struct route_node	*routes;
+/* kore.conf's http_body_max; Kore's own check is lifted (service.c) so
+ * that ours, per operation and with the envelope, is the one that
+ * answers. */
+size_t				 server_body_ceiling = HTTP_BODY_MAX_LEN;
 static int			 inflight;	/* this worker's requests */
 static struct pool		*db_pool;	/* WORKERS: uploads */
 static struct pool		*cpu_pool;	/* CPU_WORKERS: x-cpu-bound */
@@ -160,7 +164,10 @@ server_stop(void)
 	u_int64_t	deadline, now;
 
 	draining = 1;
-	kore_platform_disable_accept();
+	/* Only the worker holding the accept lock has the listeners in its
+	 * epoll set (Kore's fatal() on deleting one that is not). */
+	if (worker != NULL && worker->has_lock)
+		kore_platform_disable_accept();
 	deadline = kore_time_ms() + (u_int64_t)config.shutdown_timeout * 1000;
 	while (inflight > 0 && (now = kore_time_ms()) < deadline) {
 		kore_platform_event_wait(10);
@@ -219,10 +226,6 @@ server_dispatch(struct http_request *http)
 		return (server_send(sr));
 	if (sr->req.op->flags & ROUTE_INLINE) {
 		server_run_handler(&sr->req);
-		return (server_send(sr));
-	}
-	if (draining) {
-		reply_error(&sr->req, 503, "Server is shutting down");
 		return (server_send(sr));
 	}
 	sr->state = SREQ_RUNNING;
@@ -407,6 +410,8 @@ server_sreq_prepare(struct sreq *sr)
 	/* A multipart body's limit is its parts' limits (upload.h). */
 	if (req->op->upload != NULL)
 		sr->body_max = upload_body_limit(req->op->upload);
+	if (sr->body_max > server_body_ceiling)
+		sr->body_max = server_body_ceiling;
 	if (req->http->http_body_length > sr->body_max) {
 		reply_errorf(req, 413,
 		    "Request body too large (limit %zu bytes)", sr->body_max);
@@ -652,6 +657,9 @@ server_send(struct sreq *sr)
 
 	if (res->status == 0)
 		reply_error(req, 500, "Internal server error");
+	/* Shutting down: the last answer on its connection. */
+	if (draining && http->owner != NULL)
+		http->owner->flags |= CONN_CLOSE_EMPTY;
 	reply_header(req, "X-Request-Id", req->request_id);
 	middleware_run_after(req);
 
@@ -739,20 +747,60 @@ server_finish(struct sreq *sr, int completed)
  * ones after their handshake).  Counted against the limits, then set up
  * as Kore would, with our header check in front of Kore's parser.
  */
+/* One line a second at most, with the count since the last. */
+static void
+server_refused(int why)
+{
+	static unsigned long long	n;
+	static u_int64_t		last;
+	u_int64_t			now = kore_time_ms();
+
+	n++;
+	if (now - last < 1000)
+		return;
+	last = now;
+	if (why == -1)
+		log_warn("CONNECTION_LIMIT (%d) reached: %llu connection(s) "
+		    "refused", config.connection_limit, n);
+	else
+		log_warn("PER_IP_CONNECTION_LIMIT (%d) reached: %llu "
+		    "connection(s) refused", config.per_ip_connection_limit,
+		    n);
+	n = 0;
+}
+
 void
 server_connect(struct connection *c)
 {
-	if (shared_conn_add(c->family == AF_INET ?
+	int	why;
+
+	c->proto = CONN_PROTO_HTTP;
+	c->handle = server_handle;
+	if ((why = shared_conn_add(c->family == AF_INET ?
 	    (const struct sockaddr *)&c->addr.ipv4 :
-	    (const struct sockaddr *)&c->addr.ipv6) == -1) {
-		kore_connection_disconnect(c);
+	    (const struct sockaddr *)&c->addr.ipv6)) < 0) {
+		server_refused(why);
+		/*
+		 * Told why, at once: a new client has sent nothing yet, so
+		 * closing after the answer loses nothing (no reset).
+		 */
+		server_refuse(c, 503, "Too many connections, try again later");
+		c->flags |= CONN_CLOSE_EMPTY;
+		if (net_send_flush(c) == KORE_RESULT_ERROR)
+			kore_connection_disconnect(c);
 		return;
 	}
 	c->disconnect = server_disconnect;
-	c->handle = server_handle;
-	c->proto = CONN_PROTO_HTTP;
 	if (http_keepalive_time != 0)
 		c->idle_timer.length = http_keepalive_time * 1000;
+	/*
+	 * Kore starts its header deadline with the second request of a
+	 * connection (http_start_recv); the first one's starts here, so a
+	 * client trickling its first head is closed after
+	 * http_header_timeout like any other.
+	 */
+	c->http_start = kore_time_ms();
+	c->http_timeout = http_header_timeout * 1000;
 	net_recv_queue(c, http_header_max, NETBUF_CALL_CB_ALWAYS,
 	    server_header_recv);
 }
@@ -793,11 +841,12 @@ server_header_recv(struct netbuf *nb)
 	const char		*why;
 	int			 status, ret;
 
-	status = framing_check_raw(nb->buf, nb->s_off, nb->b_len, &why);
+	status = framing_check_raw(nb->buf, &nb->s_off, nb->b_len, &why);
 	if (status == 0)
 		return (KORE_RESULT_OK);	/* more to come */
 	if (status > 0) {
 		server_refuse(c, status, why);
+		server_linger(c);
 		return (KORE_RESULT_OK);
 	}
 	ret = http_header_recv(nb);
@@ -828,7 +877,8 @@ server_header_recv(struct netbuf *nb)
 	return (KORE_RESULT_OK);
 }
 
-/* An answer for a connection without a request (framing errors). */
+/* An answer for a connection without a request (framing errors, over
+ * the connection limits); the caller closes. */
 static void
 server_refuse(struct connection *c, int status, const char *why)
 {
@@ -849,9 +899,10 @@ server_refuse(struct connection *c, int status, const char *why)
 	free(msg);
 	net_send_queue(c, buf.data, buf.offset);
 	kore_buf_cleanup(&buf);
-	log_info("refused a request from %s: %d %s", c->family == AF_INET ?
-	    inet_ntoa(c->addr.ipv4.sin_addr) : "-", status, why);
-	server_linger(c);
+	if (status != 503)
+		log_info("refused a request from %s: %d %s", c->family ==
+		    AF_INET ? inet_ntoa(c->addr.ipv4.sin_addr) : "-", status,
+		    why);
 }
 
 /*

@@ -29,6 +29,9 @@ int	server_start(const struct route_node *);
  * requests finish (at most SHUTDOWN_TIMEOUT seconds), stop the pools. */
 void	server_stop(void);
 
+/* kore.conf's http_body_max, the largest body any operation may take. */
+extern size_t	server_body_ceiling;
+
 /* Named in kore.conf: the page handler of every route, and the connect
  * callback of every bind. */
 int	server_dispatch(struct http_request *);

@@ -22,6 +22,8 @@
 #include <netinet/in.h>
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -56,10 +58,15 @@ void	kore_parent_configure(int, char **);
 void	kore_worker_configure(void);
 void	kore_worker_teardown(void);
 void	kore_seccomp_hook(void);
+void	kore_parent_teardown(void);
 
 static int	service_bind(void);
 static void	service_body_dir(void);
+static void	service_stdout(void);
 static void	service_fail(void) __attribute__((noreturn));
+#if defined(DEBUG_BUILD)
+static void	service_exit_now(int, void *) __attribute__((noreturn));
+#endif
 
 /*
  * What the workers need beyond Kore's own filter (Kore 4.1's predates
@@ -231,6 +238,26 @@ service_bind(void)
 	return (0);
 }
 
+/*
+ * Kore prints its own lines to stdout with printf: into a pipe nobody
+ * reads they would block its processes, and their exit, for ever.  A
+ * pipe (or socket) stdout is made nonblocking, so what cannot be written
+ * is dropped instead (our console lines wait a second first, reqlog.c);
+ * a terminal or a file is left as it is.
+ */
+static void
+service_stdout(void)
+{
+	struct stat	st;
+	int		fl;
+
+	if (fstat(STDOUT_FILENO, &st) == -1 ||
+	    !(S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode)))
+		return;
+	if ((fl = fcntl(STDOUT_FILENO, F_GETFL)) != -1)
+		(void)fcntl(STDOUT_FILENO, F_SETFL, fl | O_NONBLOCK);
+}
+
 /* Kore's request-body temporaries that a killed worker left behind. */
 static void
 service_body_dir(void)
@@ -274,6 +301,7 @@ kore_parent_configure(int argc, char **argv)
 		exit(0);
 	}
 	log_set_debug(config.debug);
+	service_stdout();
 	if (sodium_init() < 0) {
 		log_error(NULL, "libsodium failed to initialise");
 		service_fail();
@@ -290,6 +318,14 @@ kore_parent_configure(int argc, char **argv)
 		service_fail();
 	upload_cleanup();
 	service_body_dir();
+	/*
+	 * Kore would answer a body over http_body_max itself, with an empty
+	 * page, before the request exists; the operations' limits (all at
+	 * most kore.conf's) are checked by us from the same Content-Length,
+	 * with the envelope and the middleware's headers.
+	 */
+	server_body_ceiling = http_body_max;
+	http_body_max = LONG_MAX;
 	if (shared_init(config.connection_limit,
 	    config.per_ip_connection_limit, config.cpu_workers) == -1)
 		service_fail();
@@ -352,4 +388,41 @@ kore_worker_teardown(void)
 	auth_cleanup();
 	upload_cleanup();
 	config_cleanup();
+#if defined(DEBUG_BUILD)
+	/* Kore unloads the module (dlclose) before the worker's exit(), so
+	 * service_exit_now (below) would be gone by then: leave here. */
+	service_exit_now(0, NULL);
+#endif
 }
+
+/* In the parent, once every worker has exited. */
+void
+kore_parent_teardown(void)
+{
+	shared_cleanup();
+	log_info("stopped");
+}
+
+#if defined(DEBUG_BUILD)
+/*
+ * With AddressSanitizer preloaded (the tests' build: Kore itself is not
+ * instrumented), any process that has libp11-kit loaded hangs in exit():
+ * its destructor's freelocale() waits forever for glibc's locale lock
+ * (`LD_PRELOAD=libasan.so psql --version` hangs the same way; libpq
+ * brings p11-kit in through libldap and gnutls).  The release build
+ * exits cleanly.  So in this build every exit - Kore's, ours, a
+ * fatal() - ends before the libraries' destructors run.
+ */
+static void
+service_exit_now(int status, void *arg)
+{
+	fflush(NULL);
+	_exit(status);
+}
+
+__attribute__((constructor)) static void
+service_debug_exit(void)
+{
+	(void)on_exit(service_exit_now, NULL);
+}
+#endif

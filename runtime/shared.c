@@ -172,7 +172,7 @@ shared_conn_add(const struct sockaddr *sa)
 	} else if (keyed && sh->per_ip_limit > 0) {
 		if ((e = shared_find(key, 1)) == NULL ||
 		    e->count >= sh->per_ip_limit)
-			ret = -1;	/* 4096 addresses at once: refuse */
+			ret = -2;	/* 4096 addresses at once: refuse */
 		else
 			e->count++;
 	}

@@ -18,7 +18,8 @@ struct sockaddr;
 /* In the parent, before the workers start.  0 ok, -1 error (logged). */
 int	shared_init(int connection_limit, int per_ip_limit, int hash_limit);
 void	shared_cleanup(void);
-/* A connection accepted (-1: over a limit, refuse it) and closed. */
+/* A connection accepted (-1: over CONNECTION_LIMIT, -2: over
+ * PER_IP_CONNECTION_LIMIT; refuse it) and closed. */
 int	shared_conn_add(const struct sockaddr *);
 void	shared_conn_remove(const struct sockaddr *);
 /* Around a password hash: waits while hash_limit hashes run. */

@@ -29,7 +29,7 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 update=${UPDATE:-0}
 
 cc=${CC:-cc}
-read -r -a pkgflags <<<"$(pkg-config --cflags jansson libmicrohttpd libpq)"
+read -r -a pkgflags <<<"$(pkg-config --cflags jansson libpq)"
 cflags=(-std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow
 	-Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter
 	-fsyntax-only -I"$root/runtime")

@@ -9,13 +9,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# Build: compiler and libraries (libcurl: SMTP for outgoing mail).  Run:
-# PostgreSQL 15.  Tests: cmocka, python3 (HTTP test driver), aiosmtpd (a
+# Build: compiler and libraries (libcurl: SMTP for outgoing mail), Kore
+# (the server: its binary runs our module, its headers need OpenSSL's).
+# Run: PostgreSQL 15.  Tests: cmocka, python3 (HTTP test driver), aiosmtpd (a
 # local SMTP sink), starlette (our CORS answers are compared with its
 # CORSMiddleware's), curl, chromium (the docs in a real browser, driven by
 # playwright-core from npm; never a browser download), clang and its
 # libFuzzer runtime (the fuzz targets).  Bench: wrk.
-PKGS=(build-essential pkg-config libmicrohttpd-dev libpq-dev libyaml-dev
+PKGS=(build-essential pkg-config kore libssl-dev libpq-dev libyaml-dev
       libjansson-dev libsodium-dev libcurl4-openssl-dev libcmocka-dev libpcre2-dev
       postgresql-15 postgresql-client-15 python3 python3-yaml
       python3-aiosmtpd python3-starlette curl chromium wrk

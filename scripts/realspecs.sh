@@ -26,7 +26,7 @@ jobs=${JOBS:-2}
 cflags=(-std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow
 	-Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter
 	-I"$root/runtime")
-read -r -a pkgflags <<<"$(pkg-config --cflags jansson libmicrohttpd)"
+read -r -a pkgflags <<<"$(pkg-config --cflags jansson)"
 
 if [ ! -f "$out/npm/node_modules/@octokit/openapi/package.json" ]; then
 	echo "realspecs: npm install @octokit/openapi @readme/oas-examples"

@@ -6,6 +6,7 @@ server is down) and that a slow mail server never holds the response."""
 import asyncio
 import json
 import os
+import shutil
 import re
 import signal
 import socket
@@ -198,10 +199,17 @@ class CorsTest(unittest.TestCase, HeadersTestMixin, StarletteParityMixin):
 
     def test_origin_must_match_exactly(self):
         for origin in (ALLOWED + "/", "http://localhost:3001", "HTTP://LOCALHOST:3000",
-                       "http://localhost", "null", ""):
+                       "http://localhost", "null"):
             r = self.preflight("/", origin)
             self.assertEqual(r.status, 400, origin)
             self.assertNotIn("Access-Control-Allow-Origin", r.headers)
+        # Kore refuses a field with an empty value; the server drops such
+        # fields before Kore reads them (runtime/framing.c), so an empty
+        # Origin is no Origin: not a CORS request (Starlette, which keeps
+        # it, answers 400), routed like any OPTIONS.
+        r = self.preflight("/", "")
+        self.assertEqual(r.status, 405)
+        self.assertNotIn("Access-Control-Allow-Origin", r.headers)
 
     def test_options_without_request_method_is_routed(self):
         # Not a preflight: routing answers (no OPTIONS operation: 405),
@@ -529,8 +537,11 @@ class StuckStdoutTest(unittest.TestCase):
         run_psql(os.environ["DATABASE_URL"], f'CREATE DATABASE "{db}"')
         env["DATABASE_URL"] = db_url_for(db)
         errpath = os.path.join(os.environ.get("TMPDIR", "/tmp"), f"stuck-{os.getpid()}.err")
+        from harness import kore_command, kore_conf
+        import tempfile
+        state = tempfile.mkdtemp(prefix="apistuck-")
         with open(errpath, "w+b") as err:
-            proc = subprocess.Popen([srv.proc.args[0]], env=env, cwd="/tmp",
+            proc = subprocess.Popen(kore_command(kore_conf(state)), env=env, cwd=state,
                                     stdout=subprocess.PIPE, stderr=err)
             try:
                 port = None
@@ -558,10 +569,11 @@ class StuckStdoutTest(unittest.TestCase):
                 self.assertEqual(rc, 0)
                 err.seek(0)
                 text = err.read().decode("utf-8", "replace")
-                m = re.search(r"log writer still blocked in write\(2\) after 5s .* (\d+) line\(s\) dropped",
-                              text)
-                self.assertIsNotNone(m, text)
-                self.assertGreater(int(m.group(1)), 0)
+                # The stdout pipe is nonblocking (Kore's own printf lines
+                # must not block its processes either): what cannot be
+                # written is dropped and said so on stderr.
+                self.assertTrue(re.search(r"console: (write: .* bytes lost|\d+ line\(s\) dropped)",
+                                          text), text[-2000:])
                 self.assertNotIn("Sanitizer", text)
             finally:
                 if proc.poll() is None:
@@ -569,6 +581,7 @@ class StuckStdoutTest(unittest.TestCase):
                     proc.wait()
                 proc.stdout.close()
                 os.unlink(errpath)
+                shutil.rmtree(state, ignore_errors=True)
                 run_psql(os.environ["DATABASE_URL"], f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
 
 

@@ -164,6 +164,15 @@ test_claims(void **state)
 	assert_int_equal(auth_token_verify(tok, NOW, &id), -1);
 	signed_with("{\"sub\":\"0\",\"exp\":9999999999}", tok, sizeof(tok));
 	assert_int_equal(auth_token_verify(tok, NOW, &id), -1);
+	/* nbf: not before a second in the future; from now on it counts;
+	 * a string is refused */
+	signed_with("{\"sub\":\"5\",\"exp\":9999999999,\"nbf\":1700000001}",
+	    tok, sizeof(tok));
+	assert_int_equal(auth_token_verify(tok, NOW, &id), -1);
+	assert_int_equal(auth_token_verify(tok, NOW + 1, &id), 0);
+	signed_with("{\"sub\":\"5\",\"exp\":9999999999,\"nbf\":\"0\"}",
+	    tok, sizeof(tok));
+	assert_int_equal(auth_token_verify(tok, NOW, &id), -1);
 }
 
 static void

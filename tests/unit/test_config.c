@@ -28,8 +28,8 @@ static const char *const keys[] = {
 	"ACCESS_TOKEN_EXPIRE_MINUTES", "CORS_ORIGINS", "UPLOAD_DIR",
 	"MAX_UPLOAD_BYTES", "MAX_BODY_BYTES", "REQUEST_LOG", "LOGIN_LOG",
 	"SMTP_URL", "MAIL_FROM", "OUTBOX", "STATIC_DIR", "MIGRATIONS_DIR",
-	"QUERIES_DIR", "IO_THREADS", "WORKERS", "CPU_WORKERS", "DB_CONNECTIONS",
-	"CONNECTION_LIMIT", "PER_IP_CONNECTION_LIMIT", "CONNECTION_TIMEOUT",
+	"QUERIES_DIR", "WORKERS", "CPU_WORKERS", "DB_CONNECTIONS",
+	"CONNECTION_LIMIT", "PER_IP_CONNECTION_LIMIT",
 	"SHUTDOWN_TIMEOUT", "CORS_ALLOW_METHODS", "CORS_ALLOW_HEADERS",
 	"CORS_ALLOW_CREDENTIALS", "CORS_MAX_AGE", "MAIL_RETRIES",
 	"MAIL_RETRY_DELAY_MS", "TASK_WORKERS", "TASK_SHUTDOWN_TIMEOUT",
@@ -90,9 +90,9 @@ dump(void)
 	    "secret_key=%s access_token_expire_minutes=%d cors_origins=%s "
 	    "upload_dir=%s max_upload_bytes=%zu max_body_bytes=%zu "
 	    "request_log=%s login_log=%s smtp_url=%s mail_from=%s outbox=%s "
-	    "static_dir=%s migrations_dir=%s queries_dir=%s io_threads=%d "
+	    "static_dir=%s migrations_dir=%s queries_dir=%s "
 	    "workers=%d db_connections=%d connection_limit=%d "
-	    "per_ip_connection_limit=%d connection_timeout=%d "
+	    "per_ip_connection_limit=%d "
 	    "shutdown_timeout=%d",
 	    config.host, config.port, config.environment, config.debug,
 	    config.database_url, config.secret_key,
@@ -100,9 +100,9 @@ dump(void)
 	    config.upload_dir, config.max_upload_bytes, config.max_body_bytes,
 	    config.request_log, config.login_log, config.smtp_url,
 	    config.mail_from, config.outbox, config.static_dir,
-	    config.migrations_dir, config.queries_dir, config.io_threads,
+	    config.migrations_dir, config.queries_dir,
 	    config.workers, config.db_connections, config.connection_limit,
-	    config.per_ip_connection_limit, config.connection_timeout,
+	    config.per_ip_connection_limit,
 	    config.shutdown_timeout) == -1)
 		fatal("asprintf");
 	return (out);
@@ -123,8 +123,9 @@ load_quiet(const char *conf, int must_exist, const char *env, char **err)
 static void
 assert_defaults(void)
 {
-	assert_string_equal(config.host, "127.0.0.1");
-	assert_int_equal(config.port, 8000);
+	/* Unset: kore.conf's bind stays. */
+	assert_string_equal(config.host, "");
+	assert_int_equal(config.port, -1);
 	assert_string_equal(config.environment, "development");
 	assert_int_equal(config.debug, 0);
 	assert_string_equal(config.database_url, "");
@@ -142,13 +143,11 @@ assert_defaults(void)
 	assert_string_equal(config.static_dir, "node_modules");
 	assert_string_equal(config.migrations_dir, "sql/migrations");
 	assert_string_equal(config.queries_dir, "sql/queries");
-	assert_int_equal(config.io_threads, 2);
-	assert_int_equal(config.workers, 2 * sysconf(_SC_NPROCESSORS_ONLN));
-	/* 0 in the table, resolved once every source is read. */
-	assert_int_equal(config.db_connections, 4 * config.io_threads);
+	assert_int_equal(config.workers, 2);
+	/* 0: four per Kore worker, resolved in each worker. */
+	assert_int_equal(config.db_connections, 0);
 	assert_int_equal(config.connection_limit, 1024);
 	assert_int_equal(config.per_ip_connection_limit, 64);
-	assert_int_equal(config.connection_timeout, 30);
 	assert_int_equal(config.shutdown_timeout, 10);
 	assert_string_equal(config.cors_allow_methods, "*");
 	assert_string_equal(config.cors_allow_headers, "*");
@@ -216,11 +215,10 @@ test_file(void **state)
 	assert_int_equal(config.max_body_bytes, 64 * 1024);
 	assert_string_equal(config.upload_dir, "");
 	assert_int_equal(config.workers, 4);
-	assert_int_equal(config.db_connections, 4 * config.io_threads);
+	assert_int_equal(config.db_connections, 0);
 	assert_int_equal(config.per_ip_connection_limit, 0);
 	/* Untouched keys keep their defaults. */
 	assert_string_equal(config.outbox, "outbox.txt");
-	assert_int_equal(config.io_threads, 2);
 }
 
 static void
@@ -263,7 +261,7 @@ test_all_errors(void **state)
 	free(expected);
 	free(err);
 	assert_string_equal(config.host, "ok.example");
-	assert_int_equal(config.io_threads, 3);
+	assert_int_equal(config.workers, 3);
 }
 
 static void
@@ -332,7 +330,7 @@ test_environment_errors(void **state)
 	setenv("DEBUG", "", 1);
 	assert_int_equal(load_quiet(NULL, 0, NULL, &err), -1);
 	assert_string_equal(err,
-	    "environment: PORT: expected an integer between 0 and 65535\n"
+	    "environment: PORT: expected an integer between -1 and 65535\n"
 	    "environment: DEBUG: expected a boolean (1/0, true/false, yes/no, "
 	    "on/off)\n"
 	    "environment: WORKERS: expected an integer between 0 and 1024\n");
@@ -441,13 +439,12 @@ test_db_connections(void **state)
 {
 	char	*err;
 
-	/* Four per I/O thread unless set; WORKERS does not count. */
+	/* 0 unless set (four per Kore worker, in the worker); WORKERS does
+	 * not count. */
 	setenv("WORKERS", "5", 1);
-	setenv("IO_THREADS", "3", 1);
 	assert_int_equal(load_quiet(NULL, 0, NULL, &err), 0);
 	free(err);
-	assert_int_equal(config.db_connections, 12);
-	unsetenv("IO_THREADS");
+	assert_int_equal(config.db_connections, 0);
 
 	setenv("DB_CONNECTIONS", "3", 1);
 	assert_int_equal(load_quiet(NULL, 0, NULL, &err), 0);

@@ -53,6 +53,33 @@ test_last_and_beyond(void **state)
 	assert_int_equal(p.total_pages, 6);
 }
 
+/* Page numbers whose offset would pass INT64_MAX: still an empty page
+ * with the number asked, never a wrapped or negative offset. */
+static void
+test_huge_pages(void **state)
+{
+	struct page	p;
+
+	page_start(&p, INT64_MAX, 10, -1, -1);
+	page_finish(&p, 50);
+	assert_int_equal(p.page, INT64_MAX);
+	assert_int_equal(p.offset, INT64_MAX);
+	assert_false(p.has_next);
+	assert_true(p.has_prev);
+
+	/* (page - 1) * 100 is 2^62 * 100: wraps in 64 bits. */
+	page_start(&p, 4611686018427387905LL, 100, -1, -1);
+	page_finish(&p, 50);
+	assert_int_equal(p.offset, INT64_MAX);
+	assert_int_equal(p.page, 4611686018427387905LL);
+	assert_false(p.has_next);
+
+	page_start(&p, INT64_MAX / 10 + 2, 10, -1, -1);	/* just past */
+	assert_int_equal(p.offset, INT64_MAX);
+	page_start(&p, INT64_MAX / 10 + 1, 10, -1, -1);	/* just fits */
+	assert_int_equal(p.offset, INT64_MAX / 10 * 10);
+}
+
 static void
 test_skip_limit(void **state)
 {
@@ -82,6 +109,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_first_page),
 		cmocka_unit_test(test_last_and_beyond),
+		cmocka_unit_test(test_huge_pages),
 		cmocka_unit_test(test_skip_limit),
 	};
 
