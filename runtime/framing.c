@@ -2,13 +2,17 @@
  * framing.c - the request head checked before Kore parses it (see
  * framing.h for why).  The limits mirror Kore 4.1's http.c, so that what
  * passes here is what Kore takes as we read it:
- *   - the head ends at the first empty line and must fit http_header_max;
+ *   - the head ends at the first empty line (Kore's first CRLFCRLF, else
+ *     LFLF; an empty line before that one is refused) and must fit
+ *     http_header_max;
  *   - Kore splits it on CR and LF into at most 24 lines and silently drops
  *     the rest (kore_split_string with HTTP_REQ_HEADER_MAX), so more than
  *     23 header fields are refused rather than lost;
  *   - a field must be token ":" value, the value non-empty and printable
- *     ASCII (http_validate_header);
- *   - a target shorter than HTTP_URI_LEN, HTTP/1.0 or HTTP/1.1, a Host;
+ *     ASCII, no tab (http_validate_header); trailing whitespace, which
+ *     Kore would keep in the value, is removed;
+ *   - a target shorter than HTTP_URI_LEN, HTTP/1.0 or HTTP/1.1, a Host
+ *     shorter than KORE_DOMAINNAME_LEN - 1;
  *   - GET, HEAD, DELETE and OPTIONS never have a body in Kore (their
  *     bytes would be read as the next request), POST, PUT and PATCH need
  *     Content-Length (Kore has no chunked request bodies).
@@ -74,9 +78,10 @@ framing_check_raw(uint8_t *buf, size_t *lenp, size_t cap, const char **why)
 {
 	const struct framing_method	*m = NULL;
 	const char	*p, *end, *line, *eol, *sp1, *sp2, *colon, *v, *ve;
+	const char	*vend;
 	size_t		 i, nfields = 0, clen = 0, ncl = 0, nhost = 0, nte = 0;
 	size_t		 head, len = *lenp, cut;
-	int		 http10;
+	int		 http10, hostlike = 0;
 
 	p = (const char *)buf;
 	if ((end = kore_mem_find((void *)(uintptr_t)p, len, "\r\n\r\n",
@@ -159,8 +164,15 @@ framing_check_raw(uint8_t *buf, size_t *lenp, size_t cap, const char **why)
 	for (line = eol + 1; line < end; line = eol + 1) {
 		eol = memchr(line, '\n', (size_t)(end - line));
 		ve = eol > line && eol[-1] == '\r' ? eol - 1 : eol;
-		if (ve == line)
-			break;			/* the empty line */
+		if (ve == line) {
+			/*
+			 * An empty line before the end Kore takes (its first
+			 * CRLFCRLF, else LFLF): Kore's line splitter skips it
+			 * and reads on, a proxy would end the head here.
+			 */
+			*why = "Invalid request: an empty line inside the head";
+			return (400);
+		}
 		if (memchr(line, '\r', (size_t)(ve - line)) != NULL) {
 			*why = "Invalid header field: bare CR";
 			return (400);
@@ -188,8 +200,23 @@ framing_check_raw(uint8_t *buf, size_t *lenp, size_t cap, const char **why)
 		}
 		for (v = colon + 1; v < ve && (*v == ' ' || *v == '\t'); v++)
 			;
+		vend = ve;
 		while (ve > v && (ve[-1] == ' ' || ve[-1] == '\t'))
 			ve--;
+		if (ve > v && ve < vend) {
+			/*
+			 * Trailing whitespace is not part of the value, but Kore
+			 * keeps it (and refuses a tab, or "5 " as a length): it
+			 * goes.
+			 */
+			cut = (size_t)(vend - ve);
+			memmove((char *)(uintptr_t)ve, vend,
+			    len - (size_t)(vend - p));
+			len -= cut;
+			end -= cut;
+			eol -= cut;
+			*lenp = len;
+		}
 		if (v == ve) {
 			/*
 			 * An empty value is allowed (If-None-Match: ""), but
@@ -206,10 +233,24 @@ framing_check_raw(uint8_t *buf, size_t *lenp, size_t cap, const char **why)
 			continue;
 		}
 		for (i = 0; i < (size_t)(ve - v); i++) {
+			/* A tab too: Kore's http_field_content has none. */
 			if ((unsigned char)v[i] >= 0x7f ||
-			    ((unsigned char)v[i] < 0x20 && v[i] != '\t')) {
+			    (unsigned char)v[i] < 0x20) {
 				*why = "Invalid header field: non-ASCII or "
 				    "control character";
+				return (400);
+			}
+		}
+		/*
+		 * Kore takes the first field whose name starts with "host"
+		 * as the host and refuses one of KORE_DOMAINNAME_LEN - 1
+		 * bytes or more (http.c).
+		 */
+		if (!hostlike && (size_t)(colon - line) >= 4 &&
+		    strncasecmp(line, "host", 4) == 0) {
+			hostlike = 1;
+			if ((size_t)(ve - v) >= KORE_DOMAINNAME_LEN - 1) {
+				*why = "Invalid Host header: too long";
 				return (400);
 			}
 		}

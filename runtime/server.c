@@ -115,6 +115,7 @@ static const struct route_node	*routes;
  * that ours, per operation and with the envelope, is the one that
  * answers. */
 size_t				 server_body_ceiling = HTTP_BODY_MAX_LEN;
+int				 server_workers = 1;
 static int			 inflight;	/* this worker's requests */
 static struct pool		*db_pool;	/* WORKERS: uploads */
 static struct pool		*cpu_pool;	/* CPU_WORKERS: x-cpu-bound */
@@ -147,8 +148,7 @@ server_start(const struct route_node *root)
 	    (cpu_pool = pool_start("cpu", config.cpu_workers)) == NULL)
 		return (-1);
 	/* DB_CONNECTIONS spread over the workers, at least one each. */
-	slots = (config.db_connections + (int)worker_count - 1) /
-	    (int)worker_count;
+	slots = (config.db_connections + server_workers - 1) / server_workers;
 	return (loop_start(slots));
 }
 

@@ -31,6 +31,8 @@ void	server_stop(void);
 
 /* kore.conf's http_body_max, the largest body any operation may take. */
 extern size_t	server_body_ceiling;
+/* kore.conf's workers: the processes serving HTTP. */
+extern int	server_workers;
 
 /* Named in kore.conf: the page handler of every route, and the connect
  * callback of every bind. */

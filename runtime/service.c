@@ -61,6 +61,14 @@ void	kore_seccomp_hook(void);
 void	kore_parent_teardown(void);
 
 static int	service_bind(void);
+
+/*
+ * "listening on ..." is said once every worker is up, not when the
+ * parent has bound: a signal that reaches a worker before Kore has set
+ * its handlers up is lost (kore_signal_setup clears it), so a stop
+ * asked for as soon as the line appears would hang.
+ */
+static char	service_listening[256];
 static void	service_body_dir(void);
 static void	service_stdout(void);
 static void	service_fail(void) __attribute__((noreturn));
@@ -229,10 +237,12 @@ service_bind(void)
 			    host, bound, host, bound);
 			return (-1);
 		}
-		log_info("listening on %s://%s:%u (%u workers, %d database "
+		/* Said by the last worker to be ready (kore_worker_configure). */
+		snprintf(service_listening, sizeof(service_listening),
+		    "listening on %s://%s:%u (%u workers, %d database "
 		    "connections, %d hashes at once, %s)", srv->tls ? "https" :
-		    "http", host, bound, worker_count, config.db_connections ?
-		    config.db_connections : 4 * worker_count,
+		    "http", host, bound, server_workers, config.db_connections ?
+		    config.db_connections : 4 * server_workers,
 		    config.cpu_workers, config.environment);
 	}
 	return (0);
@@ -318,6 +328,8 @@ kore_parent_configure(int argc, char **argv)
 		service_fail();
 	upload_cleanup();
 	service_body_dir();
+	/* In the workers Kore's worker_count counts its key manager too. */
+	server_workers = worker_count;
 	/*
 	 * Kore would answer a body over http_body_max itself, with an empty
 	 * page, before the request exists; the operations' limits (all at
@@ -352,7 +364,7 @@ kore_worker_configure(void)
 		fatalx("cannot initialise token signing");
 	auth_hash_limit(config.cpu_workers);
 	slots = config.db_connections ? config.db_connections :
-	    4 * worker_count;
+	    4 * server_workers;
 	config.db_connections = slots;
 	if (db_init(config.database_url, config.queries_dir) == -1 ||
 	    upload_init(config.upload_dir) == -1 ||
@@ -369,6 +381,8 @@ kore_worker_configure(void)
 	    tasks_start(config.task_workers) == -1 ||
 	    server_start(service_app.routes) == -1)
 		fatalx("worker set-up failed (see above)");
+	if (shared_worker_ready() == server_workers)
+		log_info("%s", service_listening);
 }
 
 void

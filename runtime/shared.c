@@ -31,6 +31,7 @@ struct shared {
 	pthread_cond_t		hash_free;
 	int			conn_limit, per_ip_limit, hash_limit;
 	int			conns, hashes, hash_peak;
+	int			workers_ready;
 	unsigned long long	refused;
 	struct shared_ip	ips[SHARED_IP_SLOTS];
 };
@@ -233,6 +234,19 @@ shared_hash_peak(void)
 		return (0);
 	shared_lock();
 	n = sh->hash_peak;
+	pthread_mutex_unlock(&sh->lock);
+	return (n);
+}
+
+int
+shared_worker_ready(void)
+{
+	int	n;
+
+	if (sh == NULL)
+		return (0);
+	shared_lock();
+	n = ++sh->workers_ready;
 	pthread_mutex_unlock(&sh->lock);
 	return (n);
 }

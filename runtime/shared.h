@@ -25,6 +25,8 @@ void	shared_conn_remove(const struct sockaddr *);
 /* Around a password hash: waits while hash_limit hashes run. */
 void	shared_hash_enter(void);
 void	shared_hash_leave(void);
+/* A worker finished its set-up: how many have, this one included. */
+int	shared_worker_ready(void);
 /* The most hashes seen running at once (tests, bench). */
 int	shared_hash_peak(void);
 

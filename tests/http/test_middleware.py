@@ -572,7 +572,7 @@ class StuckStdoutTest(unittest.TestCase):
                 # The stdout pipe is nonblocking (Kore's own printf lines
                 # must not block its processes either): what cannot be
                 # written is dropped and said so on stderr.
-                self.assertTrue(re.search(r"console: (write: .* bytes lost|\d+ line\(s\) dropped)",
+                self.assertTrue(re.search(r"console access log: (write: .* bytes lost|\d+ line\(s\) dropped)",
                                           text), text[-2000:])
                 self.assertNotIn("Sanitizer", text)
             finally:
