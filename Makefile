@@ -44,7 +44,8 @@ GEN_OBJ		:= $(GEN_SRC:%.c=$(B)/%.o)
 HANDLER_OBJ	:= $(HANDLER_SRC:%.c=$(B)/%.o)
 APP_OBJ		:= $(APP_SRC:%.c=$(B)/%.o)
 # The generator shares the runtime's allocator and arena.
-CODEGEN_OBJ	:= $(CODEGEN_SRC:%.c=$(B)/%.o) $(B)/runtime/util.o $(B)/runtime/arena.o
+CODEGEN_OBJ	:= $(CODEGEN_SRC:%.c=$(B)/%.o) $(B)/runtime/util.o $(B)/runtime/arena.o \
+		   $(B)/runtime/format.o
 UNIT_BIN	:= $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 
 SERVER		:= $(B)/bin/server
@@ -52,7 +53,7 @@ CODEGEN		:= $(B)/bin/codegen
 GEN_STAMP	:= generated/.stamp
 
 .PHONY: all server run test unit codegen-test http-test check-generated \
-	deps clean scaffold bench bench-serialize realspecs fuzz fuzz-codegen fuzz-multipart lint sdk-test prism-test browser-test
+	deps clean scaffold bench bench-serialize json-schema-suite realspecs fuzz fuzz-codegen fuzz-multipart lint sdk-test prism-test browser-test
 .DEFAULT_GOAL := all
 
 all: $(GEN_STAMP)
@@ -98,7 +99,8 @@ $(B)/tests/%: tests/unit/%.c $(RUNTIME_OBJ) $(GEN_OBJ) $(HANDLER_OBJ)
 # cluster when DATABASE_URL is unset and stops it afterwards.
 test: deps
 	@scripts/with-pg.sh $(MAKE) --no-print-directory MODE=debug \
-	    check-generated lint codegen-test unit fuzz-codegen fuzz-multipart \
+	    check-generated lint codegen-test json-schema-suite unit \
+	    fuzz-codegen fuzz-multipart \
 	    http-test prism-test sdk-test browser-test
 
 unit: $(UNIT_BIN)
@@ -109,6 +111,14 @@ codegen-test: $(CODEGEN) $(B)/libruntime.a
 	@CC="$(CC)" CFLAGS="$(CFLAGS)" LIBS="$(PKG_LIBS) -lcmocka" \
 	    scripts/schema-cases.sh $(CODEGEN) $(B)/libruntime.a \
 	    $(B)/schema-cases
+
+# The JSON-Schema-Test-Suite (draft 2020-12, ../shared/json-schema-test-
+# suite) through the generator and the generated validators, as request
+# bodies (scripts/json-schema-suite.py).
+json-schema-suite: $(CODEGEN) $(B)/libruntime.a
+	@CC="$(CC)" CFLAGS="$(CFLAGS)" LIBS="$(PKG_LIBS)" \
+	    scripts/json-schema-suite.py $(CODEGEN) $(B)/libruntime.a \
+	    $(B)/json-schema-suite
 
 # The reply serializer against jansson (bench/serialize.c); results in
 # bench/RESULTS.md.

@@ -19,6 +19,15 @@
 #define REF_SEEN	0x01	/* walked */
 #define REF_CHAIN	0x02	/* on the chain being followed */
 #define REF_DONE	0x04	/* chain followed, ends */
+#define REF_NAMES	0x08	/* a mapping of names (properties): its
+				 * "$ref" key is a name, not a reference */
+
+/* Keys whose values are data, never resolved: a {"$ref": ...} in an
+ * enum is a value to compare with. */
+static const char *const ref_data[] = { "enum", "const", "default", NULL };
+/* Keys whose values map names to schemas. */
+static const char *const ref_names[] = { "properties", "patternProperties",
+    "$defs", "definitions", "dependentSchemas", NULL };
 
 struct ref_list {
 	struct ytree_node	**v;
@@ -27,6 +36,7 @@ struct ref_list {
 };
 
 static void	ref_push(struct ref_list *, struct ytree_node *);
+static int	ref_in(const struct ytree_node *, const char *const *);
 static void	ref_one(struct ytree *, struct ytree_node *,
 		    struct ytree_node *);
 static char	*ref_decode(const char *, size_t *);
@@ -42,6 +52,19 @@ ref_push(struct ref_list *l, struct ytree_node *n)
 		l->v = xreallocarray(l->v, l->cap, sizeof(*l->v));
 	}
 	l->v[l->n++] = n;
+}
+
+static int
+ref_in(const struct ytree_node *k, const char *const *set)
+{
+	size_t	i;
+
+	if (k->kind != YTREE_SCALAR)
+		return 0;
+	for (i = 0; set[i] != NULL; i++)
+		if (strcmp(k->str, set[i]) == 0)
+			return 1;
+	return 0;
 }
 
 void
@@ -60,15 +83,23 @@ ref_resolve(struct ytree *t)
 	while (stack.n > 0) {
 		n = stack.v[--stack.n];
 		if (n->kind == YTREE_MAP) {
-			if ((v = ytree_get(n, "$ref")) != NULL) {
+			if (!(n->mark & REF_NAMES) &&
+			    (v = ytree_get(n, "$ref")) != NULL) {
 				ref_one(t, n, v);
 				if (n->ref != NULL)
 					ref_push(&refs, n);
 			}
 			for (i = n->n; i > 0; i--) {
 				c = n->pairs[i - 1].value;
+				if (ref_in(n->pairs[i - 1].key, ref_data) &&
+				    !(n->mark & REF_NAMES))
+					continue;
 				if (!(c->mark & REF_SEEN)) {
 					c->mark |= REF_SEEN;
+					if (!(n->mark & REF_NAMES) &&
+					    ref_in(n->pairs[i - 1].key,
+					    ref_names))
+						c->mark |= REF_NAMES;
 					ref_push(&stack, c);
 				}
 			}

@@ -1,0 +1,745 @@
+/*
+ * format.c - JSON Schema's string formats, by their RFCs' grammars.
+ *
+ * Each checker walks the string once with its length (so a NUL inside
+ * is just another character, and refused where the grammar has no
+ * place for it).  Only ASCII digits are digits: "১" is not a digit.
+ */
+#define PCRE2_CODE_UNIT_WIDTH 8
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <pcre2.h>
+
+#include "format.h"
+#include "util.h"
+
+#define F_DIGIT(c)	((c) >= '0' && (c) <= '9')
+#define F_ALPHA(c)	(((c) >= 'a' && (c) <= 'z') || ((c) >= 'A' && (c) <= 'Z'))
+#define F_HEX(c)	(F_DIGIT(c) || ((c) >= 'a' && (c) <= 'f') || \
+			 ((c) >= 'A' && (c) <= 'F'))
+
+static int	format_num(const char *, size_t, size_t, int *);
+static int	format_ymd(const char *, size_t);
+static int	format_fulltime(const char *, size_t);
+static int	format_label(const char *, size_t);
+static int	format_unreserved(int);
+static int	format_subdelim(int);
+static int	format_pchars(const char *, size_t, size_t *, const char *);
+static int	format_authority(const char *, size_t);
+static int	format_uri_rest(const char *, size_t, size_t, int);
+static int	format_scheme(const char *, size_t, size_t *);
+
+static const struct format_info format_table[] = {
+	{ "date", format_date, "value_error.date", "invalid date format" },
+	{ "date-time", format_datetime, "value_error.datetime",
+	    "invalid datetime format" },
+	{ "duration", format_duration, "value_error.duration",
+	    "invalid duration format" },
+	{ "email", format_email, "value_error.email",
+	    "value is not a valid email address" },
+	{ "hostname", format_hostname, "value_error.hostname",
+	    "value is not a valid hostname" },
+	{ "ipv4", format_ipv4, "value_error.ipv4address",
+	    "value is not a valid IPv4 address" },
+	{ "ipv6", format_ipv6, "value_error.ipv6address",
+	    "value is not a valid IPv6 address" },
+	{ "json-pointer", format_json_pointer, "value_error.json_pointer",
+	    "value is not a valid JSON pointer" },
+	{ "regex", format_regex, "value_error.regex",
+	    "value is not a valid regular expression" },
+	{ "relative-json-pointer", format_relative_json_pointer,
+	    "value_error.json_pointer",
+	    "value is not a valid relative JSON pointer" },
+	{ "time", format_time, "value_error.time", "invalid time format" },
+	{ "uri", format_uri, "value_error.url.scheme",
+	    "invalid or missing URL scheme" },
+	{ "uri-reference", format_uri_reference, "value_error.url",
+	    "value is not a valid URI reference" },
+	{ "uuid", format_uuid, "type_error.uuid", "value is not a valid uuid" },
+};
+
+const struct format_info *
+format_lookup(const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i < sizeof(format_table) / sizeof(format_table[0]); i++)
+		if (strcmp(format_table[i].name, name) == 0)
+			return &format_table[i];
+	return NULL;
+}
+
+/* n digits at s[off]; 0 ok. */
+static int
+format_num(const char *s, size_t len, size_t off, int *out)
+{
+	int	v = 0;
+	size_t	i;
+
+	(void)len;
+	for (i = 0; i < 2; i++) {
+		if (!F_DIGIT(s[off + i]))
+			return -1;
+		v = v * 10 + (s[off + i] - '0');
+	}
+	*out = v;
+	return 0;
+}
+
+/* YYYY-MM-DD, exactly len 10. */
+static int
+format_ymd(const char *s, size_t len)
+{
+	static const int	mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30,
+				    31, 30, 31 };
+	int			y = 0, m, d, i;
+
+	if (len != 10 || s[4] != '-' || s[7] != '-')
+		return -1;
+	for (i = 0; i < 4; i++) {
+		if (!F_DIGIT(s[i]))
+			return -1;
+		y = y * 10 + (s[i] - '0');
+	}
+	if (format_num(s, len, 5, &m) == -1 || format_num(s, len, 8, &d) == -1)
+		return -1;
+	if (m < 1 || m > 12 || d < 1 || d > mdays[m - 1])
+		return -1;
+	if (m == 2 && d == 29 && !((y % 4 == 0 && y % 100 != 0) ||
+	    y % 400 == 0))
+		return -1;
+	return 0;
+}
+
+/* RFC 3339 full-time: HH:MM:SS[.frac](Z|+HH:MM|-HH:MM); a leap second
+ * only where UTC is 23:59:60. */
+static int
+format_fulltime(const char *s, size_t len)
+{
+	int	h, m, sec, oh = 0, om = 0, sign = 0, utc;
+	size_t	i;
+
+	if (len < 9 || s[2] != ':' || s[5] != ':' ||
+	    format_num(s, len, 0, &h) == -1 ||
+	    format_num(s, len, 3, &m) == -1 ||
+	    format_num(s, len, 6, &sec) == -1)
+		return -1;
+	if (h > 23 || m > 59 || sec > 60)
+		return -1;
+	i = 8;
+	if (i < len && s[i] == '.') {
+		if (++i >= len || !F_DIGIT(s[i]))
+			return -1;
+		while (i < len && F_DIGIT(s[i]))
+			i++;
+	}
+	if (i >= len)
+		return -1;
+	if (s[i] == 'Z' || s[i] == 'z') {
+		if (i + 1 != len)
+			return -1;
+	} else if (s[i] == '+' || s[i] == '-') {
+		sign = s[i] == '+' ? 1 : -1;
+		if (len - i != 6 || s[i + 3] != ':' ||
+		    format_num(s, len, i + 1, &oh) == -1 ||
+		    format_num(s, len, i + 4, &om) == -1 || oh > 23 || om > 59)
+			return -1;
+	} else
+		return -1;
+	if (sec == 60) {
+		utc = ((h * 60 + m - sign * (oh * 60 + om)) % 1440 + 1440) %
+		    1440;
+		if (utc != 23 * 60 + 59)
+			return -1;
+	}
+	return 0;
+}
+
+int
+format_date(const char *s, size_t len)
+{
+	return format_ymd(s, len);
+}
+
+int
+format_time(const char *s, size_t len)
+{
+	return format_fulltime(s, len);
+}
+
+int
+format_datetime(const char *s, size_t len)
+{
+	if (len < 11 || (s[10] != 'T' && s[10] != 't') ||
+	    format_ymd(s, 10) == -1)
+		return -1;
+	return format_fulltime(s + 11, len - 11);
+}
+
+/*
+ * RFC 3339 appendix A: P(nW | date [T time] | T time), where the date's
+ * units are a run of Y M D and the time's a run of H M S, in order.
+ */
+int
+format_duration(const char *s, size_t len)
+{
+	static const char	dunits[] = "YMD", tunits[] = "HMS";
+	const char		*units, *u;
+	size_t			i = 1, ndig;
+	int			last, n, intime = 0, any = 0;
+
+	if (len < 2 || s[0] != 'P')
+		return -1;
+	if (s[len - 1] == 'W') {
+		for (i = 1; i < len - 1; i++)
+			if (!F_DIGIT(s[i]))
+				return -1;
+		return len > 2 ? 0 : -1;
+	}
+	units = dunits;
+	last = -1;
+	n = 0;
+	while (i < len) {
+		if (s[i] == 'T') {
+			if (intime)
+				return -1;
+			intime = 1;
+			units = tunits;
+			last = -1;
+			n = 0;
+			i++;
+			if (i == len)
+				return -1;
+			continue;
+		}
+		for (ndig = 0; i < len && F_DIGIT(s[i]); i++)
+			ndig++;
+		if (ndig == 0 || i == len ||
+		    (u = memchr(units, s[i], 3)) == NULL)
+			return -1;
+		/* Each unit right after the previous one. */
+		if (last >= 0 && (int)(u - units) != last + 1)
+			return -1;
+		last = (int)(u - units);
+		n++;
+		any = 1;
+		i++;
+	}
+	return any && n > 0 ? 0 : -1;
+}
+
+/* One LDH label of a host name. */
+static int
+format_label(const char *s, size_t n)
+{
+	size_t	i;
+
+	if (n == 0 || n > 63 || s[0] == '-' || s[n - 1] == '-')
+		return -1;
+	for (i = 0; i < n; i++)
+		if (!(F_ALPHA(s[i]) || F_DIGIT(s[i]) || s[i] == '-'))
+			return -1;
+	/* Hyphens in positions 3 and 4 are for A-labels ("xn--") only,
+	 * and an A-label needs something after its prefix. */
+	if (n >= 4 && s[2] == '-' && s[3] == '-') {
+		if ((s[0] | 0x20) != 'x' || (s[1] | 0x20) != 'n' || n < 6)
+			return -1;
+	}
+	return 0;
+}
+
+int
+format_hostname(const char *s, size_t len)
+{
+	size_t	i, start = 0;
+
+	if (len == 0 || len > 253)
+		return -1;
+	for (i = 0; i <= len; i++) {
+		if (i < len && s[i] != '.')
+			continue;
+		if (format_label(s + start, i - start) == -1)
+			return -1;
+		start = i + 1;
+	}
+	return 0;
+}
+
+int
+format_ipv4(const char *s, size_t len)
+{
+	size_t	i = 0;
+	int	part, digits, v;
+
+	for (part = 0; part < 4; part++) {
+		if (part > 0) {
+			if (i >= len || s[i] != '.')
+				return -1;
+			i++;
+		}
+		for (v = 0, digits = 0; i < len && F_DIGIT(s[i]); i++) {
+			if (digits > 0 && v == 0)
+				return -1;	/* a leading zero */
+			v = v * 10 + (s[i] - '0');
+			if (++digits > 3)
+				return -1;
+		}
+		if (digits == 0 || v > 255)
+			return -1;
+	}
+	return i == len ? 0 : -1;
+}
+
+int
+format_ipv6(const char *s, size_t len)
+{
+	size_t	i = 0, start, j;
+	int	groups = 0, gap = 0, digits;
+
+	if (len >= 2 && s[0] == ':' && s[1] == ':') {
+		gap = 1;
+		i = 2;
+		if (len == 2)
+			return 0;
+	} else if (len > 0 && s[0] == ':')
+		return -1;
+	while (i < len) {
+		start = i;
+		for (digits = 0; i < len && F_HEX(s[i]); i++)
+			digits++;
+		if (i < len && s[i] == '.') {
+			/* A trailing IPv4 address: two groups. */
+			for (j = start; j < len; j++)
+				if (s[j] == ':')
+					return -1;
+			if (format_ipv4(s + start, len - start) == -1)
+				return -1;
+			groups += 2;
+			i = len;
+			break;
+		}
+		if (digits == 0 || digits > 4)
+			return -1;
+		groups++;
+		if (i == len)
+			break;
+		if (s[i] != ':')
+			return -1;
+		i++;
+		if (i < len && s[i] == ':') {
+			if (gap)
+				return -1;
+			gap = 1;
+			i++;
+			if (i == len)
+				break;
+		} else if (i == len)
+			return -1;	/* a trailing single ':' */
+	}
+	return gap ? (groups <= 7 ? 0 : -1) : (groups == 8 ? 0 : -1);
+}
+
+int
+format_uuid(const char *s, size_t len)
+{
+	size_t	i;
+
+	if (len != 36)
+		return -1;
+	for (i = 0; i < len; i++) {
+		if (i == 8 || i == 13 || i == 18 || i == 23) {
+			if (s[i] != '-')
+				return -1;
+		} else if (!F_HEX(s[i]))
+			return -1;
+	}
+	return 0;
+}
+
+/* ECMA-262's long Unicode property names, as PCRE2 spells them. */
+static const struct {
+	const char	*ecma;
+	const char	*pcre;
+} format_props[] = {
+	{ "Letter", "L" }, { "Cased_Letter", "L&" },
+	{ "Uppercase_Letter", "Lu" }, { "Lowercase_Letter", "Ll" },
+	{ "Titlecase_Letter", "Lt" }, { "Modifier_Letter", "Lm" },
+	{ "Other_Letter", "Lo" }, { "Mark", "M" }, { "Combining_Mark", "M" },
+	{ "Nonspacing_Mark", "Mn" }, { "Spacing_Mark", "Mc" },
+	{ "Enclosing_Mark", "Me" }, { "Number", "N" },
+	{ "Decimal_Number", "Nd" }, { "digit", "Nd" },
+	{ "Letter_Number", "Nl" }, { "Other_Number", "No" },
+	{ "Punctuation", "P" }, { "punct", "P" },
+	{ "Connector_Punctuation", "Pc" }, { "Dash_Punctuation", "Pd" },
+	{ "Open_Punctuation", "Ps" }, { "Close_Punctuation", "Pe" },
+	{ "Initial_Punctuation", "Pi" }, { "Final_Punctuation", "Pf" },
+	{ "Other_Punctuation", "Po" }, { "Symbol", "S" },
+	{ "Math_Symbol", "Sm" }, { "Currency_Symbol", "Sc" },
+	{ "Modifier_Symbol", "Sk" }, { "Other_Symbol", "So" },
+	{ "Separator", "Z" }, { "Space_Separator", "Zs" },
+	{ "Line_Separator", "Zl" }, { "Paragraph_Separator", "Zp" },
+	{ "Other", "C" }, { "Control", "Cc" }, { "cntrl", "Cc" },
+	{ "Format", "Cf" }, { "Unassigned", "Cn" }, { "Private_Use", "Co" },
+	{ "Surrogate", "Cs" },
+};
+
+char *
+format_pattern(const char *src)
+{
+	const char	*p, *end, *name;
+	char		*out, *d;
+	size_t		 i, n;
+
+	/* A translation is never longer than its source. */
+	out = xmalloc(strlen(src) + 1);
+	for (p = src, d = out; *p != '\0';) {
+		if (p[0] == '\\' && (p[1] == 'p' || p[1] == 'P') &&
+		    p[2] == '{' && (end = strchr(p + 3, '}')) != NULL) {
+			name = p + 3;
+			if ((n = (size_t)(end - name)) > 7 &&
+			    strncmp(name, "Script=", 7) == 0)
+				name += 7;
+			else if (n > 3 && strncmp(name, "sc=", 3) == 0)
+				name += 3;
+			else if (n > 17 &&
+			    strncmp(name, "General_Category=", 17) == 0)
+				name += 17;
+			else if (n > 3 && strncmp(name, "gc=", 3) == 0)
+				name += 3;
+			n = (size_t)(end - name);
+			*d++ = *p;
+			*d++ = p[1];
+			*d++ = '{';
+			for (i = 0; i < sizeof(format_props) /
+			    sizeof(format_props[0]); i++)
+				if (strlen(format_props[i].ecma) == n &&
+				    strncmp(format_props[i].ecma, name, n) == 0)
+					break;
+			if (i < sizeof(format_props) / sizeof(format_props[0])) {
+				memcpy(d, format_props[i].pcre,
+				    strlen(format_props[i].pcre));
+				d += strlen(format_props[i].pcre);
+			} else {
+				memcpy(d, name, n);
+				d += n;
+			}
+			*d++ = '}';
+			p = end + 1;
+			continue;
+		}
+		if (p[0] == '\\' && p[1] != '\0')
+			*d++ = *p++;
+		*d++ = *p++;
+	}
+	*d = '\0';
+	return out;
+}
+
+/*
+ * An ECMA-262 regular expression: what PCRE2 compiles, less the syntax
+ * ECMA-262 does not have (inline flags and comments, Python's (?P...),
+ * \a), plus variable-width lookbehind, which ECMA-262 has and this
+ * PCRE2 does not.
+ */
+int
+format_regex(const char *s, size_t len)
+{
+	pcre2_code	*re;
+	PCRE2_SIZE	 off;
+	char		*src, *pcre;
+	size_t		 i;
+	int		 err, inclass = 0;
+
+	if (memchr(s, '\0', len) != NULL)
+		return -1;
+	for (i = 0; i < len; i++) {
+		if (s[i] == '\\') {
+			if (i + 1 < len && s[i + 1] == 'a')
+				return -1;
+			i++;
+		} else if (inclass) {
+			if (s[i] == ']')
+				inclass = 0;
+		} else if (s[i] == '[')
+			inclass = 1;
+		else if (s[i] == '(' && i + 1 < len && s[i + 1] == '?') {
+			if (i + 2 >= len)
+				return -1;
+			switch (s[i + 2]) {
+			case ':':
+			case '=':
+			case '!':
+				break;
+			case '<':
+				if (i + 3 < len && (s[i + 3] == '=' ||
+				    s[i + 3] == '!' || F_ALPHA(s[i + 3]) ||
+				    s[i + 3] == '_' || s[i + 3] == '$'))
+					break;
+				return -1;
+			default:
+				return -1;
+			}
+		}
+	}
+	src = xmalloc(len + 1);
+	memcpy(src, s, len);
+	src[len] = '\0';
+	pcre = format_pattern(src);
+	free(src);
+	re = pcre2_compile((PCRE2_SPTR)pcre, PCRE2_ZERO_TERMINATED,
+	    FORMAT_PCRE2_OPTIONS, &err, &off, NULL);
+	free(pcre);
+	if (re == NULL)
+		return err == PCRE2_ERROR_LOOKBEHIND_NOT_FIXED_LENGTH ? 0 : -1;
+	pcre2_code_free(re);
+	return 0;
+}
+
+int
+format_json_pointer(const char *s, size_t len)
+{
+	size_t	i;
+
+	if (len > 0 && s[0] != '/')
+		return -1;
+	for (i = 0; i < len; i++)
+		if (s[i] == '~' && (i + 1 >= len ||
+		    (s[i + 1] != '0' && s[i + 1] != '1')))
+			return -1;
+	return 0;
+}
+
+int
+format_relative_json_pointer(const char *s, size_t len)
+{
+	size_t	i = 0;
+
+	if (len == 0 || !F_DIGIT(s[0]))
+		return -1;
+	if (s[0] == '0')
+		i = 1;
+	else
+		while (i < len && F_DIGIT(s[i]))
+			i++;
+	if (i < len && (s[i] == '+' || s[i] == '-')) {
+		/* index manipulation: +N or -N, N > 0 */
+		i++;
+		if (i >= len || !F_DIGIT(s[i]) || s[i] == '0')
+			return -1;
+		while (i < len && F_DIGIT(s[i]))
+			i++;
+	}
+	if (i == len)
+		return 0;
+	if (s[i] == '#')
+		return i + 1 == len ? 0 : -1;
+	return format_json_pointer(s + i, len - i);
+}
+
+/* RFC 3986 character classes. */
+static int
+format_unreserved(int c)
+{
+	return F_ALPHA(c) || F_DIGIT(c) || c == '-' || c == '.' || c == '_' ||
+	    c == '~';
+}
+
+static int
+format_subdelim(int c)
+{
+	return c != '\0' && strchr("!$&'()*+,;=", c) != NULL;
+}
+
+/*
+ * pchars (and the extra characters in more) from *ip up to a character
+ * that is neither; -1 on a malformed %-escape.
+ */
+static int
+format_pchars(const char *s, size_t len, size_t *ip, const char *more)
+{
+	size_t	i = *ip;
+
+	while (i < len) {
+		if (s[i] == '%') {
+			if (i + 2 >= len || !F_HEX(s[i + 1]) || !F_HEX(s[i + 2]))
+				return -1;
+			i += 3;
+		} else if (format_unreserved(s[i]) || format_subdelim(s[i]) ||
+		    (s[i] != '\0' && strchr(more, s[i]) != NULL))
+			i++;
+		else
+			break;
+	}
+	*ip = i;
+	return 0;
+}
+
+/* [userinfo@]host[:port] */
+static int
+format_authority(const char *s, size_t len)
+{
+	const char	*at, *end;
+	size_t		 i = 0, h;
+
+	if ((at = memchr(s, '@', len)) != NULL) {
+		if (format_pchars(s, (size_t)(at - s), &i, ":") == -1 ||
+		    i != (size_t)(at - s))
+			return -1;
+		i++;
+	}
+	h = i;
+	if (i < len && s[i] == '[') {
+		if ((end = memchr(s + i, ']', len - i)) == NULL)
+			return -1;
+		if (i + 1 < len && (s[i + 1] == 'v' || s[i + 1] == 'V')) {
+			/* IPvFuture */
+			size_t	j = i + 2;
+
+			while (j < (size_t)(end - s) && F_HEX(s[j]))
+				j++;
+			if (j == i + 2 || s[j] != '.')
+				return -1;
+		} else if (format_ipv6(s + i + 1, (size_t)(end - s) - i - 1) ==
+		    -1)
+			return -1;
+		i = (size_t)(end - s) + 1;
+	} else {
+		if (format_pchars(s, len, &i, "") == -1)
+			return -1;
+	}
+	(void)h;
+	if (i < len && s[i] == ':') {
+		for (i++; i < len && F_DIGIT(s[i]); i++)
+			;
+	}
+	return i == len ? 0 : -1;
+}
+
+/* scheme ":" at s, *ip after the colon; -1 when there is none. */
+static int
+format_scheme(const char *s, size_t len, size_t *ip)
+{
+	size_t	i;
+
+	if (len == 0 || !F_ALPHA(s[0]))
+		return -1;
+	for (i = 1; i < len && (F_ALPHA(s[i]) || F_DIGIT(s[i]) ||
+	    s[i] == '+' || s[i] == '-' || s[i] == '.'); i++)
+		;
+	if (i >= len || s[i] != ':')
+		return -1;
+	*ip = i + 1;
+	return 0;
+}
+
+/*
+ * From s[i]: ["//" authority] path ["?" query] ["#" fragment].  rel: a
+ * relative reference, whose first path segment may not hold ':'.
+ */
+static int
+format_uri_rest(const char *s, size_t len, size_t i, int rel)
+{
+	size_t	j;
+
+	if (i + 1 < len && s[i] == '/' && s[i + 1] == '/') {
+		i += 2;
+		for (j = i; j < len && s[j] != '/' && s[j] != '?' &&
+		    s[j] != '#'; j++)
+			;
+		if (format_authority(s + i, j - i) == -1)
+			return -1;
+		i = j;
+	} else if (rel) {
+		j = i;
+		if (format_pchars(s, len, &j, "@") == -1)
+			return -1;
+		if (j < len && s[j] == ':')
+			return -1;
+	}
+	if (format_pchars(s, len, &i, ":@/") == -1)
+		return -1;
+	if (i < len && s[i] == '?') {
+		i++;
+		if (format_pchars(s, len, &i, ":@/?") == -1)
+			return -1;
+	}
+	if (i < len && s[i] == '#') {
+		i++;
+		if (format_pchars(s, len, &i, ":@/?") == -1)
+			return -1;
+	}
+	return i == len ? 0 : -1;
+}
+
+int
+format_uri(const char *s, size_t len)
+{
+	size_t	i;
+
+	if (format_scheme(s, len, &i) == -1)
+		return -1;
+	return format_uri_rest(s, len, i, 0);
+}
+
+int
+format_uri_reference(const char *s, size_t len)
+{
+	size_t	i;
+
+	if (format_scheme(s, len, &i) == 0)
+		return format_uri_rest(s, len, i, 0);
+	return format_uri_rest(s, len, 0, 1);
+}
+
+/*
+ * RFC 5321 Mailbox: a dot-atom or quoted-string local part, then a host
+ * name or an address literal ([192.0.2.1], [IPv6:...]).
+ */
+int
+format_email(const char *s, size_t len)
+{
+	static const char	atext[] = "!#$%&'*+-/=?^_`{|}~";
+	size_t			i = 0, at;
+
+	if (len == 0)
+		return -1;
+	if (s[0] == '"') {
+		for (i = 1; i < len && s[i] != '"'; i++) {
+			if (s[i] == '\\') {
+				if (++i >= len || s[i] < ' ' || s[i] > '~')
+					return -1;
+			} else if (s[i] < ' ' || s[i] > '~')
+				return -1;
+		}
+		if (i >= len)
+			return -1;
+		i++;
+	} else {
+		for (; i < len && s[i] != '@'; i++) {
+			if (s[i] == '.') {
+				if (i == 0 || s[i - 1] == '.' ||
+				    i + 1 >= len || s[i + 1] == '@')
+					return -1;
+			} else if (!(F_ALPHA(s[i]) || F_DIGIT(s[i]) ||
+			    (s[i] != '\0' && strchr(atext, s[i]) != NULL)))
+				return -1;
+		}
+		if (i == 0 || i > 64)
+			return -1;
+	}
+	if (i >= len || s[i] != '@')
+		return -1;
+	at = i + 1;
+	if (at >= len)
+		return -1;
+	if (s[at] == '[') {
+		if (s[len - 1] != ']')
+			return -1;
+		if (len - at > 6 && strncmp(s + at + 1, "IPv6:", 5) == 0)
+			return format_ipv6(s + at + 6, len - at - 7);
+		return format_ipv4(s + at + 1, len - at - 2);
+	}
+	return format_hostname(s + at, len - at);
+}
