@@ -7,6 +7,7 @@
  */
 #define PCRE2_CODE_UNIT_WIDTH 8
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -24,6 +25,10 @@ static int	format_num(const char *, size_t, size_t, int *);
 static int	format_ymd(const char *, size_t);
 static int	format_fulltime(const char *, size_t);
 static int	format_label(const char *, size_t);
+static int	format_punycode(const char *, size_t, uint32_t *, size_t *,
+		    size_t);
+static int	format_is(uint32_t, const char *);
+static int	format_ulabel(const uint32_t *, size_t);
 static int	format_unreserved(int);
 static int	format_subdelim(int);
 static int	format_pchars(const char *, size_t, size_t *, const char *);
@@ -230,6 +235,189 @@ format_duration(const char *s, size_t len)
 	return any && n > 0 ? 0 : -1;
 }
 
+/* RFC 3492 decoding of an A-label's tail into cp[]; -1 when malformed. */
+static int
+format_punycode(const char *s, size_t len, uint32_t *cp, size_t *ncp,
+    size_t max)
+{
+	const char	*dash = NULL;
+	uint64_t	 n = 128, i = 0, bias = 72, oldi, w, k, t, digit, delta;
+	size_t		 j, out = 0, first;
+	int		 c;
+
+	for (j = 0; j < len; j++)
+		if (s[j] == '-')
+			dash = s + j;
+	if (dash != NULL) {
+		for (j = 0; j < (size_t)(dash - s); j++) {
+			if (out == max || (unsigned char)s[j] >= 0x80)
+				return -1;
+			cp[out++] = (unsigned char)s[j];
+		}
+		j++;
+	} else
+		j = 0;
+	for (first = 1; j < len; first = 0) {
+		oldi = i;
+		w = 1;
+		for (k = 36;; k += 36) {
+			if (j >= len)
+				return -1;
+			c = s[j++];
+			if (c >= 'a' && c <= 'z')
+				digit = (uint64_t)(c - 'a');
+			else if (c >= 'A' && c <= 'Z')
+				digit = (uint64_t)(c - 'A');
+			else if (c >= '0' && c <= '9')
+				digit = (uint64_t)(c - '0' + 26);
+			else
+				return -1;
+			i += digit * w;
+			t = k <= bias ? 1 : k >= bias + 26 ? 26 : k - bias;
+			if (i > 0x10ffff * 64 || w > 0x10ffff * 64)
+				return -1;
+			if (digit < t)
+				break;
+			w *= 36 - t;
+		}
+		/* adapt() */
+		delta = first ? (i - oldi) / 700 : (i - oldi) / 2;
+		delta += delta / (out + 1);
+		for (k = 0; delta > 455; k += 36)
+			delta /= 35;
+		bias = k + 36 * delta / (delta + 38);
+		n += i / (out + 1);
+		i %= out + 1;
+		if (n > 0x10ffff || (n >= 0xd800 && n <= 0xdfff) || n < 0x80 ||
+		    out == max)
+			return -1;
+		memmove(cp + i + 1, cp + i, (out - i) * sizeof(*cp));
+		cp[i++] = (uint32_t)n;
+		out++;
+	}
+	*ncp = out;
+	return 0;
+}
+
+/* Whether code point c matches the PCRE2 class (a Unicode property). */
+static int
+format_is(uint32_t c, const char *cls)
+{
+	pcre2_code		*re;
+	pcre2_match_data	*md;
+	PCRE2_SIZE		 off;
+	unsigned char		 u[4];
+	size_t			 n;
+	int			 err, rc;
+
+	if (c < 0x80) {
+		u[0] = (unsigned char)c;
+		n = 1;
+	} else if (c < 0x800) {
+		u[0] = (unsigned char)(0xc0 | (c >> 6));
+		u[1] = (unsigned char)(0x80 | (c & 0x3f));
+		n = 2;
+	} else if (c < 0x10000) {
+		u[0] = (unsigned char)(0xe0 | (c >> 12));
+		u[1] = (unsigned char)(0x80 | ((c >> 6) & 0x3f));
+		u[2] = (unsigned char)(0x80 | (c & 0x3f));
+		n = 3;
+	} else {
+		u[0] = (unsigned char)(0xf0 | (c >> 18));
+		u[1] = (unsigned char)(0x80 | ((c >> 12) & 0x3f));
+		u[2] = (unsigned char)(0x80 | ((c >> 6) & 0x3f));
+		u[3] = (unsigned char)(0x80 | (c & 0x3f));
+		n = 4;
+	}
+	if ((re = pcre2_compile((PCRE2_SPTR)cls, PCRE2_ZERO_TERMINATED,
+	    PCRE2_UTF | PCRE2_ANCHORED, &err, &off, NULL)) == NULL)
+		return 0;
+	md = pcre2_match_data_create_from_pattern(re, NULL);
+	rc = md != NULL ? pcre2_match(re, u, n, 0, PCRE2_NO_UTF_CHECK, md,
+	    NULL) : -1;
+	pcre2_match_data_free(md);
+	pcre2_code_free(re);
+	return rc >= 0;
+}
+
+/*
+ * A U-label by RFC 5891/5892/5893's rules that matter in practice: no
+ * "--" at 3-4, no leading combining mark, no upper case, the DISALLOWED
+ * exceptions, and the CONTEXTJ/CONTEXTO rules.
+ */
+static int
+format_ulabel(const uint32_t *cp, size_t n)
+{
+	static const uint32_t	disallowed[] = { 0x0640, 0x07fa, 0x302e,
+				    0x302f, 0x3031, 0x3032, 0x3033, 0x3034,
+				    0x3035, 0x303b };
+	static const uint32_t	viramas[] = { 0x094d, 0x09cd, 0x0a4d,
+				    0x0acd, 0x0b4d, 0x0bcd, 0x0c4d, 0x0ccd,
+				    0x0d3b, 0x0d3c, 0x0d4d, 0x0dca, 0x0e3a,
+				    0x0eba, 0x0f84, 0x1039, 0x103a, 0x1714,
+				    0x1734, 0x17d2, 0x1a60, 0x1b44, 0x1baa,
+				    0x1bab, 0x1bf2, 0x1bf3, 0x2d7f, 0xa806,
+				    0xa8c4, 0xa953, 0xa9c0, 0xaaf6, 0xabed };
+	size_t			i, j;
+	int			arabic = 0, extended = 0, kana;
+
+	if (n == 0 || (n >= 4 && cp[2] == '-' && cp[3] == '-'))
+		return -1;
+	if (format_is(cp[0], "\\p{M}"))
+		return -1;
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < sizeof(disallowed) / sizeof(disallowed[0]); j++)
+			if (cp[i] == disallowed[j])
+				return -1;
+		if (format_is(cp[i], "[\\p{Lu}\\p{Lt}\\p{Zs}\\p{Cc}]"))
+			return -1;
+		switch (cp[i]) {
+		case 0x00b7:	/* MIDDLE DOT: between two l */
+			if (i == 0 || i + 1 == n || cp[i - 1] != 'l' ||
+			    cp[i + 1] != 'l')
+				return -1;
+			break;
+		case 0x0375:	/* GREEK KERAIA: before Greek */
+			if (i + 1 == n || !format_is(cp[i + 1], "\\p{Greek}"))
+				return -1;
+			break;
+		case 0x05f3:	/* HEBREW GERESH, GERSHAYIM: after Hebrew */
+		case 0x05f4:
+			if (i == 0 || !format_is(cp[i - 1], "\\p{Hebrew}"))
+				return -1;
+			break;
+		case 0x30fb:	/* KATAKANA MIDDLE DOT: with kana or Han */
+			for (j = 0, kana = 0; j < n; j++)
+				if (cp[j] != 0x30fb && format_is(cp[j],
+				    "[\\p{Hiragana}\\p{Katakana}\\p{Han}]"))
+					kana = 1;
+			if (!kana)
+				return -1;
+			break;
+		case 0x200d:	/* ZERO WIDTH JOINER: after a virama */
+		case 0x200c:	/* ZERO WIDTH NON-JOINER: or between joiners */
+			for (j = 0; i > 0 && j < sizeof(viramas) /
+			    sizeof(viramas[0]); j++)
+				if (cp[i - 1] == viramas[j])
+					break;
+			if (i > 0 && j < sizeof(viramas) / sizeof(viramas[0]))
+				break;
+			if (cp[i] == 0x200c && i > 0 && i + 1 < n &&
+			    format_is(cp[i - 1], "\\p{Arabic}") &&
+			    format_is(cp[i + 1], "\\p{Arabic}"))
+				break;
+			return -1;
+		default:
+			break;
+		}
+		if (cp[i] >= 0x0660 && cp[i] <= 0x0669)
+			arabic = 1;
+		if (cp[i] >= 0x06f0 && cp[i] <= 0x06f9)
+			extended = 1;
+	}
+	return arabic && extended ? -1 : 0;
+}
+
 /* One LDH label of a host name. */
 static int
 format_label(const char *s, size_t n)
@@ -242,9 +430,14 @@ format_label(const char *s, size_t n)
 		if (!(F_ALPHA(s[i]) || F_DIGIT(s[i]) || s[i] == '-'))
 			return -1;
 	/* Hyphens in positions 3 and 4 are for A-labels ("xn--") only,
-	 * and an A-label needs something after its prefix. */
+	 * which must decode to a valid U-label. */
 	if (n >= 4 && s[2] == '-' && s[3] == '-') {
-		if ((s[0] | 0x20) != 'x' || (s[1] | 0x20) != 'n' || n < 6)
+		uint32_t	cp[64];
+		size_t		ncp;
+
+		if ((s[0] | 0x20) != 'x' || (s[1] | 0x20) != 'n' ||
+		    format_punycode(s + 4, n - 4, cp, &ncp, 64) == -1 ||
+		    format_ulabel(cp, ncp) == -1)
 			return -1;
 	}
 	return 0;
