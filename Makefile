@@ -185,7 +185,8 @@ build/fuzz/fuzz_multipart: tests/fuzz/fuzz_multipart.c runtime/multipart.c \
 # composition fixture's for unions and cycles), and the parameter / form
 # value parsers.  make test runs them FUZZ_SECONDS each; make fuzz longer.
 FUZZ_RUNTIME	:= runtime/validate.c runtime/jsonw.c runtime/arena.c \
-		   runtime/util.c runtime/http.c runtime/log.c
+		   runtime/util.c runtime/http.c runtime/log.c \
+		   runtime/jschema.c runtime/format.c
 FUZZ_LIBS	:= $(shell pkg-config --libs jansson libmicrohttpd \
 		   libpcre2-8 2>/dev/null) -lm -lpthread
 FUZZ_GEN	:= build/fuzz/gen-composition
@@ -206,11 +207,41 @@ build/fuzz/fuzz_decode_composition: tests/fuzz/fuzz_decode.c \
 	$(FUZZ_CC) $(FUZZ_CFLAGS) $(PKG_CFLAGS) -I$(FUZZ_GEN) -o $@ \
 	    $(filter %.c,$^) $(FUZZ_LIBS)
 
+# The JSON-valued schemas (runtime/jschema.c), by the keywords fixture.
+build/fuzz/gen-keywords/model.c: tests/codegen/schema-keywords/openapi.yaml \
+    $(CODEGEN)
+	@mkdir -p $(dir $@)
+	cd tests/codegen/schema-keywords && \
+	    $(abspath $(CODEGEN)) -o $(abspath $(dir $@)) openapi.yaml
+
+build/fuzz/fuzz_decode_keywords: tests/fuzz/fuzz_decode.c \
+    build/fuzz/gen-keywords/model.c $(FUZZ_RUNTIME)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $(PKG_CFLAGS) -Ibuild/fuzz/gen-keywords \
+	    -o $@ $(filter %.c,$^) $(FUZZ_LIBS)
+
+# The generator itself on any spec: the YAML reader, $refs, the schema
+# compiler and the code writers (seeded with the generator's fixtures).
+build/fuzz/fuzz_spec: tests/fuzz/fuzz_spec.c \
+    $(filter-out codegen/main.c,$(CODEGEN_SRC)) runtime/util.c \
+    runtime/arena.c runtime/format.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $(PKG_CFLAGS) -Icodegen -o $@ \
+	    $(filter %.c,$^) $(FUZZ_LIBS) -lyaml
+
 fuzz-codegen: build/fuzz/fuzz_decode build/fuzz/fuzz_decode_composition \
-    build/fuzz/fuzz_params
-	@mkdir -p build/fuzz/corpus-decode build/fuzz/corpus-params
-	@for t in decode decode_composition params; do \
-	    c=$${t%_composition}; \
+    build/fuzz/fuzz_decode_keywords build/fuzz/fuzz_params build/fuzz/fuzz_spec
+	@mkdir -p build/fuzz/corpus-decode build/fuzz/corpus-params \
+	    build/fuzz/corpus-spec build/fuzz/seed-spec
+	@for d in tests/codegen/*/; do \
+	    cp $$d/openapi.yaml build/fuzz/seed-spec/$$(basename $$d).yaml; \
+	done
+	@build/fuzz/fuzz_spec -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
+	    -print_final_stats=1 build/fuzz/corpus-spec build/fuzz/seed-spec \
+	    >build/fuzz/spec.log 2>&1 || { cat build/fuzz/spec.log; exit 1; }
+	@echo "fuzz_spec: $$(grep -h number_of_executed_units \
+	    build/fuzz/spec.log | sed 's/.*: //') runs, no failure"
+	@for t in decode decode_composition decode_keywords params; do \
+	    c=$${t%_*}; \
 	    build/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) \
 	    -max_len=2048 -print_final_stats=1 \
 	    $$( [ $$c = decode ] && echo -dict=tests/fuzz/decode.dict ) \

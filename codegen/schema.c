@@ -25,6 +25,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include <jansson.h>
 #include <pcre2.h>
 
 #include "codegen.h"
@@ -1414,7 +1415,14 @@ schema_exact(struct model *m, const struct ytree_node *n, int depth)
 				return 0;
 		}
 		if (strcmp(k->str, "items") == 0 && v->kind == YTREE_SEQ)
-			return 0;
+			return 1;	/* schema_apply() reports it */
+		/* Member names are C strings: a NUL in one is the
+		 * runtime's to compare. */
+		for (j = 0; (strcmp(k->str, "properties") == 0 &&
+		    v->kind == YTREE_MAP) && j < v->n; j++)
+			if (strlen(v->pairs[j].key->str) !=
+			    v->pairs[j].key->len)
+				return 0;
 		if (strcmp(k->str, "pattern") == 0 &&
 		    (!ytree_isstr(v) || strlen(v->str) != v->len))
 			return 0;
@@ -1713,13 +1721,22 @@ schema_jsonwrite(struct model *m, struct buf *b, const struct ytree_node *n,
 static void
 schema_jsonall(struct model *m)
 {
-	struct buf	b;
-	size_t		i;
+	struct buf	 b;
+	json_error_t	 err;
+	json_t		*j;
+	size_t		 i;
 
 	m->jtexts = NULL;
 	for (i = 0; i < m->njnodes; i++) {
 		buf_init(&b);
 		schema_jsonwrite(m, &b, m->jnodes[i], 0);
+		/* What the runtime cannot load must stop the build, not the
+		 * server: jansson refuses a NUL in a member name. */
+		if ((j = json_loads(b.data, JSON_DECODE_ANY | JSON_ALLOW_NUL,
+		    &err)) == NULL)
+			diag_error(m->jnodes[i], "this schema cannot be "
+			    "evaluated by the runtime: %s", err.text);
+		json_decref(j);
 		m->jtexts = xreallocarray(m->jtexts, i + 1,
 		    sizeof(*m->jtexts));
 		m->jtexts[i] = arena_strdup(m->pool, b.data);
