@@ -211,6 +211,13 @@ ref_one(struct ytree *t, struct ytree_node *n, struct ytree_node *v)
 		} else
 			cur = NULL;
 	}
+	if (cur == NULL && strncmp(v->str, "#/$defs/", 8) == 0) {
+		/* JSON Schema habit: '#' is the document, not the schema. */
+		diag_error(v, "$ref target not found: '%s' ('#' is the "
+		    "OpenAPI document's root: '#/components/schemas/NAME/"
+		    "$defs/...' names a component's $defs)", v->str);
+		goto out;
+	}
 	if (cur == NULL) {
 		diag_error(v, "$ref target not found: '%s'", v->str);
 		goto out;
