@@ -31,9 +31,11 @@ static int	format_is(uint32_t, const char *);
 static int	format_ulabel(const uint32_t *, size_t);
 static int	format_unreserved(int);
 static int	format_subdelim(int);
-static int	format_pchars(const char *, size_t, size_t *, const char *);
-static int	format_authority(const char *, size_t);
-static int	format_uri_rest(const char *, size_t, size_t, int);
+static int	format_pchars(const char *, size_t, size_t *, const char *,
+		    int);
+static int	format_authority(const char *, size_t, int);
+static int	format_uri_rest(const char *, size_t, size_t, int, int);
+static int	format_varspec(const char *, size_t, size_t *);
 static int	format_scheme(const char *, size_t, size_t *);
 
 static const struct format_info format_table[] = {
@@ -46,6 +48,10 @@ static const struct format_info format_table[] = {
 	    "value is not a valid email address" },
 	{ "hostname", format_hostname, "value_error.hostname",
 	    "value is not a valid hostname" },
+	{ "iri", format_iri, "value_error.url.scheme",
+	    "invalid or missing URL scheme" },
+	{ "iri-reference", format_iri_reference, "value_error.url",
+	    "value is not a valid IRI reference" },
 	{ "ipv4", format_ipv4, "value_error.ipv4address",
 	    "value is not a valid IPv4 address" },
 	{ "ipv6", format_ipv6, "value_error.ipv6address",
@@ -62,6 +68,8 @@ static const struct format_info format_table[] = {
 	    "invalid or missing URL scheme" },
 	{ "uri-reference", format_uri_reference, "value_error.url",
 	    "value is not a valid URI reference" },
+	{ "uri-template", format_uri_template, "value_error.url",
+	    "value is not a valid URI template" },
 	{ "uuid", format_uuid, "type_error.uuid", "value is not a valid uuid" },
 };
 
@@ -747,10 +755,12 @@ format_subdelim(int c)
 
 /*
  * pchars (and the extra characters in more) from *ip up to a character
- * that is neither; -1 on a malformed %-escape.
+ * that is neither; -1 on a malformed %-escape.  iri: RFC 3987, where
+ * any non-ASCII character is unreserved too.
  */
 static int
-format_pchars(const char *s, size_t len, size_t *ip, const char *more)
+format_pchars(const char *s, size_t len, size_t *ip, const char *more,
+    int iri)
 {
 	size_t	i = *ip;
 
@@ -760,6 +770,7 @@ format_pchars(const char *s, size_t len, size_t *ip, const char *more)
 				return -1;
 			i += 3;
 		} else if (format_unreserved(s[i]) || format_subdelim(s[i]) ||
+		    (iri && (unsigned char)s[i] >= 0x80) ||
 		    (s[i] != '\0' && strchr(more, s[i]) != NULL))
 			i++;
 		else
@@ -771,13 +782,13 @@ format_pchars(const char *s, size_t len, size_t *ip, const char *more)
 
 /* [userinfo@]host[:port] */
 static int
-format_authority(const char *s, size_t len)
+format_authority(const char *s, size_t len, int iri)
 {
 	const char	*at, *end;
 	size_t		 i = 0, h;
 
 	if ((at = memchr(s, '@', len)) != NULL) {
-		if (format_pchars(s, (size_t)(at - s), &i, ":") == -1 ||
+		if (format_pchars(s, (size_t)(at - s), &i, ":", iri) == -1 ||
 		    i != (size_t)(at - s))
 			return -1;
 		i++;
@@ -799,7 +810,7 @@ format_authority(const char *s, size_t len)
 			return -1;
 		i = (size_t)(end - s) + 1;
 	} else {
-		if (format_pchars(s, len, &i, "") == -1)
+		if (format_pchars(s, len, &i, "", iri) == -1)
 			return -1;
 	}
 	(void)h;
@@ -832,7 +843,7 @@ format_scheme(const char *s, size_t len, size_t *ip)
  * relative reference, whose first path segment may not hold ':'.
  */
 static int
-format_uri_rest(const char *s, size_t len, size_t i, int rel)
+format_uri_rest(const char *s, size_t len, size_t i, int rel, int iri)
 {
 	size_t	j;
 
@@ -841,26 +852,26 @@ format_uri_rest(const char *s, size_t len, size_t i, int rel)
 		for (j = i; j < len && s[j] != '/' && s[j] != '?' &&
 		    s[j] != '#'; j++)
 			;
-		if (format_authority(s + i, j - i) == -1)
+		if (format_authority(s + i, j - i, iri) == -1)
 			return -1;
 		i = j;
 	} else if (rel) {
 		j = i;
-		if (format_pchars(s, len, &j, "@") == -1)
+		if (format_pchars(s, len, &j, "@", iri) == -1)
 			return -1;
 		if (j < len && s[j] == ':')
 			return -1;
 	}
-	if (format_pchars(s, len, &i, ":@/") == -1)
+	if (format_pchars(s, len, &i, ":@/", iri) == -1)
 		return -1;
 	if (i < len && s[i] == '?') {
 		i++;
-		if (format_pchars(s, len, &i, ":@/?") == -1)
+		if (format_pchars(s, len, &i, ":@/?", iri) == -1)
 			return -1;
 	}
 	if (i < len && s[i] == '#') {
 		i++;
-		if (format_pchars(s, len, &i, ":@/?") == -1)
+		if (format_pchars(s, len, &i, ":@/?", iri) == -1)
 			return -1;
 	}
 	return i == len ? 0 : -1;
@@ -873,7 +884,7 @@ format_uri(const char *s, size_t len)
 
 	if (format_scheme(s, len, &i) == -1)
 		return -1;
-	return format_uri_rest(s, len, i, 0);
+	return format_uri_rest(s, len, i, 0, 0);
 }
 
 int
@@ -882,8 +893,104 @@ format_uri_reference(const char *s, size_t len)
 	size_t	i;
 
 	if (format_scheme(s, len, &i) == 0)
-		return format_uri_rest(s, len, i, 0);
-	return format_uri_rest(s, len, 0, 1);
+		return format_uri_rest(s, len, i, 0, 0);
+	return format_uri_rest(s, len, 0, 1, 0);
+}
+
+/* RFC 3987: a URI where non-ASCII characters are characters. */
+int
+format_iri(const char *s, size_t len)
+{
+	size_t	i;
+
+	if (format_scheme(s, len, &i) == -1)
+		return -1;
+	return format_uri_rest(s, len, i, 0, 1);
+}
+
+int
+format_iri_reference(const char *s, size_t len)
+{
+	size_t	i;
+
+	if (format_scheme(s, len, &i) == 0)
+		return format_uri_rest(s, len, i, 0, 1);
+	return format_uri_rest(s, len, 0, 1, 1);
+}
+
+/* RFC 6570 varname [":" max-length | "*"] at s[*ip]. */
+static int
+format_varspec(const char *s, size_t len, size_t *ip)
+{
+	size_t	i = *ip, digits;
+	int	dot = 1;
+
+	for (; i < len; i++) {
+		if (s[i] == '%') {
+			if (i + 2 >= len || !F_HEX(s[i + 1]) || !F_HEX(s[i + 2]))
+				return -1;
+			i += 2;
+			dot = 0;
+		} else if (F_ALPHA(s[i]) || F_DIGIT(s[i]) || s[i] == '_')
+			dot = 0;
+		else if (s[i] == '.' && !dot)
+			dot = 1;
+		else
+			break;
+	}
+	if (dot)
+		return -1;	/* empty, or ending in "." */
+	if (i < len && s[i] == '*')
+		i++;
+	else if (i < len && s[i] == ':') {
+		i++;
+		if (i >= len || s[i] < '1' || s[i] > '9')
+			return -1;
+		for (digits = 0; i < len && F_DIGIT(s[i]); i++)
+			digits++;
+		if (digits > 4)
+			return -1;
+	}
+	*ip = i;
+	return 0;
+}
+
+int
+format_uri_template(const char *s, size_t len)
+{
+	size_t	i = 0;
+	int	c;
+
+	while (i < len) {
+		c = (unsigned char)s[i];
+		if (c == '{') {
+			i++;
+			if (i < len && strchr("+#./;?&", s[i]) != NULL &&
+			    s[i] != '\0')
+				i++;
+			for (;;) {
+				if (format_varspec(s, len, &i) == -1)
+					return -1;
+				if (i < len && s[i] == ',') {
+					i++;
+					continue;
+				}
+				break;
+			}
+			if (i >= len || s[i] != '}')
+				return -1;
+			i++;
+		} else if (c == '%') {
+			if (i + 2 >= len || !F_HEX(s[i + 1]) || !F_HEX(s[i + 2]))
+				return -1;
+			i += 3;
+		} else if (c <= ' ' || c == 0x7f || strchr("\"<>\\^`|}", c) !=
+		    NULL)
+			return -1;
+		else
+			i++;
+	}
+	return 0;
 }
 
 /*
