@@ -36,6 +36,7 @@ static int	format_pchars(const char *, size_t, size_t *, const char *,
 static int	format_authority(const char *, size_t, int);
 static int	format_uri_rest(const char *, size_t, size_t, int, int);
 static int	format_varspec(const char *, size_t, size_t *);
+static int	format_uriref(const char *, size_t, int, int);
 static int	format_scheme(const char *, size_t, size_t *);
 
 static const struct format_info format_table[] = {
@@ -877,45 +878,40 @@ format_uri_rest(const char *s, size_t len, size_t i, int rel, int iri)
 	return i == len ? 0 : -1;
 }
 
-int
-format_uri(const char *s, size_t len)
+/* An absolute URI (IRI), or with ref a reference, relative or not. */
+static int
+format_uriref(const char *s, size_t len, int ref, int iri)
 {
 	size_t	i;
 
-	if (format_scheme(s, len, &i) == -1)
-		return -1;
-	return format_uri_rest(s, len, i, 0, 0);
+	if (format_scheme(s, len, &i) == 0)
+		return format_uri_rest(s, len, i, 0, iri);
+	return ref ? format_uri_rest(s, len, 0, 1, iri) : -1;
+}
+
+int
+format_uri(const char *s, size_t len)
+{
+	return format_uriref(s, len, 0, 0);
 }
 
 int
 format_uri_reference(const char *s, size_t len)
 {
-	size_t	i;
-
-	if (format_scheme(s, len, &i) == 0)
-		return format_uri_rest(s, len, i, 0, 0);
-	return format_uri_rest(s, len, 0, 1, 0);
+	return format_uriref(s, len, 1, 0);
 }
 
 /* RFC 3987: a URI where non-ASCII characters are characters. */
 int
 format_iri(const char *s, size_t len)
 {
-	size_t	i;
-
-	if (format_scheme(s, len, &i) == -1)
-		return -1;
-	return format_uri_rest(s, len, i, 0, 1);
+	return format_uriref(s, len, 0, 1);
 }
 
 int
 format_iri_reference(const char *s, size_t len)
 {
-	size_t	i;
-
-	if (format_scheme(s, len, &i) == 0)
-		return format_uri_rest(s, len, i, 0, 1);
-	return format_uri_rest(s, len, 0, 1, 1);
+	return format_uriref(s, len, 1, 1);
 }
 
 /* RFC 6570 varname [":" max-length | "*"] at s[*ip]. */
