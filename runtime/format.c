@@ -7,6 +7,7 @@
  */
 #define PCRE2_CODE_UNIT_WIDTH 8
 
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,7 +28,9 @@ static int	format_fulltime(const char *, size_t);
 static int	format_label(const char *, size_t);
 static int	format_punycode(const char *, size_t, uint32_t *, size_t *,
 		    size_t);
-static int	format_is(uint32_t, const char *);
+enum format_class;
+static int	format_is(uint32_t, enum format_class);
+static void	format_class_init(void);
 static int	format_ulabel(const uint32_t *, size_t);
 static int	format_unreserved(int);
 static int	format_subdelim(int);
@@ -308,17 +311,44 @@ format_punycode(const char *s, size_t len, uint32_t *cp, size_t *ncp,
 	return 0;
 }
 
-/* Whether code point c matches the PCRE2 class (a Unicode property). */
-static int
-format_is(uint32_t c, const char *cls)
+/* The Unicode classes the U-label rules ask about, compiled once. */
+enum format_class {
+	FC_MARK, FC_UPPER, FC_GREEK, FC_HEBREW, FC_KANA, FC_ARABIC, FC_N
+};
+
+static const char *const format_class_src[FC_N] = {
+	"\\p{M}", "[\\p{Lu}\\p{Lt}\\p{Zs}\\p{Cc}]", "\\p{Greek}",
+	"\\p{Hebrew}", "[\\p{Hiragana}\\p{Katakana}\\p{Han}]",
+	"\\p{Arabic}"
+};
+static pcre2_code	*format_class_re[FC_N];
+static pthread_once_t	 format_class_once = PTHREAD_ONCE_INIT;
+
+static void
+format_class_init(void)
 {
-	pcre2_code		*re;
+	PCRE2_SIZE	off;
+	size_t		i;
+	int		err;
+
+	for (i = 0; i < FC_N; i++)
+		if ((format_class_re[i] = pcre2_compile((PCRE2_SPTR)
+		    format_class_src[i], PCRE2_ZERO_TERMINATED,
+		    PCRE2_UTF | PCRE2_ANCHORED, &err, &off, NULL)) == NULL)
+			fatal("format: class %s does not compile",
+			    format_class_src[i]);
+}
+
+/* Whether code point c is of the class. */
+static int
+format_is(uint32_t c, enum format_class cls)
+{
 	pcre2_match_data	*md;
-	PCRE2_SIZE		 off;
 	unsigned char		 u[4];
 	size_t			 n;
-	int			 err, rc;
+	int			 rc;
 
+	pthread_once(&format_class_once, format_class_init);
 	if (c < 0x80) {
 		u[0] = (unsigned char)c;
 		n = 1;
@@ -338,14 +368,11 @@ format_is(uint32_t c, const char *cls)
 		u[3] = (unsigned char)(0x80 | (c & 0x3f));
 		n = 4;
 	}
-	if ((re = pcre2_compile((PCRE2_SPTR)cls, PCRE2_ZERO_TERMINATED,
-	    PCRE2_UTF | PCRE2_ANCHORED, &err, &off, NULL)) == NULL)
-		return 0;
-	md = pcre2_match_data_create_from_pattern(re, NULL);
-	rc = md != NULL ? pcre2_match(re, u, n, 0, PCRE2_NO_UTF_CHECK, md,
-	    NULL) : -1;
+	if ((md = pcre2_match_data_create(1, NULL)) == NULL)
+		fatal("pcre2: out of memory");
+	rc = pcre2_match(format_class_re[cls], u, n, 0, PCRE2_NO_UTF_CHECK,
+	    md, NULL);
 	pcre2_match_data_free(md);
-	pcre2_code_free(re);
 	return rc >= 0;
 }
 
@@ -372,13 +399,13 @@ format_ulabel(const uint32_t *cp, size_t n)
 
 	if (n == 0 || (n >= 4 && cp[2] == '-' && cp[3] == '-'))
 		return -1;
-	if (format_is(cp[0], "\\p{M}"))
+	if (format_is(cp[0], FC_MARK))
 		return -1;
 	for (i = 0; i < n; i++) {
 		for (j = 0; j < sizeof(disallowed) / sizeof(disallowed[0]); j++)
 			if (cp[i] == disallowed[j])
 				return -1;
-		if (format_is(cp[i], "[\\p{Lu}\\p{Lt}\\p{Zs}\\p{Cc}]"))
+		if (format_is(cp[i], FC_UPPER))
 			return -1;
 		switch (cp[i]) {
 		case 0x00b7:	/* MIDDLE DOT: between two l */
@@ -387,18 +414,18 @@ format_ulabel(const uint32_t *cp, size_t n)
 				return -1;
 			break;
 		case 0x0375:	/* GREEK KERAIA: before Greek */
-			if (i + 1 == n || !format_is(cp[i + 1], "\\p{Greek}"))
+			if (i + 1 == n || !format_is(cp[i + 1], FC_GREEK))
 				return -1;
 			break;
 		case 0x05f3:	/* HEBREW GERESH, GERSHAYIM: after Hebrew */
 		case 0x05f4:
-			if (i == 0 || !format_is(cp[i - 1], "\\p{Hebrew}"))
+			if (i == 0 || !format_is(cp[i - 1], FC_HEBREW))
 				return -1;
 			break;
 		case 0x30fb:	/* KATAKANA MIDDLE DOT: with kana or Han */
 			for (j = 0, kana = 0; j < n; j++)
 				if (cp[j] != 0x30fb && format_is(cp[j],
-				    "[\\p{Hiragana}\\p{Katakana}\\p{Han}]"))
+				    FC_KANA))
 					kana = 1;
 			if (!kana)
 				return -1;
@@ -412,8 +439,8 @@ format_ulabel(const uint32_t *cp, size_t n)
 			if (i > 0 && j < sizeof(viramas) / sizeof(viramas[0]))
 				break;
 			if (cp[i] == 0x200c && i > 0 && i + 1 < n &&
-			    format_is(cp[i - 1], "\\p{Arabic}") &&
-			    format_is(cp[i + 1], "\\p{Arabic}"))
+			    format_is(cp[i - 1], FC_ARABIC) &&
+			    format_is(cp[i + 1], FC_ARABIC))
 				break;
 			return -1;
 		default:

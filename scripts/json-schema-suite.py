@@ -19,7 +19,9 @@ that are not JSON pointers into the document) and for formats it does
 not check; a group refused for any other reason counts its tests as
 failed.  Prints "N passed, N failed"; exits 1 when anything failed.
 
-Environment: CC, CFLAGS, LIBS as the Makefile has them.
+Environment: CC, CFLAGS, LIBS as the Makefile has them; JSON_SCHEMA_SUITE
+the suite's draft2020-12 directory (default ../shared/json-schema-test-
+suite/draft2020-12 beside the checkout).
 """
 import glob
 import json
@@ -180,8 +182,13 @@ def main():
     codegen = os.path.abspath(sys.argv[1])
     lib = os.path.abspath(sys.argv[2])
     out = os.path.abspath(sys.argv[3])
-    suite = sys.argv[4] if len(sys.argv) == 5 else os.path.join(
-        ROOT, "..", "shared", "json-schema-test-suite", "draft2020-12")
+    suite = sys.argv[4] if len(sys.argv) == 5 else os.environ.get(
+        "JSON_SCHEMA_SUITE", os.path.join(ROOT, "..", "shared",
+                                          "json-schema-test-suite",
+                                          "draft2020-12"))
+    if not os.path.isfile(os.path.join(suite, "type.json")):
+        sys.exit("json-schema-suite: no draft 2020-12 suite in %s (set "
+                 "JSON_SCHEMA_SUITE to its draft2020-12 directory)" % suite)
     groups = load_groups(suite)
 
     # The top level tests JSON Schema's default, format as an annotation
