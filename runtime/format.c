@@ -32,6 +32,12 @@ enum format_class;
 static int	format_is(uint32_t, enum format_class);
 static void	format_class_init(void);
 static int	format_ulabel(const uint32_t *, size_t);
+static long	format_punyencode(const uint32_t *, size_t, char *, size_t);
+static int	format_alabel(const char *, size_t, uint32_t *, size_t *,
+		    size_t);
+static int	format_bidi(const uint32_t *, size_t);
+static long	format_utf8(const char *, size_t, size_t *);
+static int	format_mailbox(const char *, size_t, int);
 static int	format_unreserved(int);
 static int	format_subdelim(int);
 static int	format_pchars(const char *, size_t, size_t *, const char *,
@@ -56,6 +62,10 @@ static const struct format_info format_table[] = {
 	    "invalid or missing URL scheme" },
 	{ "iri-reference", format_iri_reference, "value_error.url",
 	    "value is not a valid IRI reference" },
+	{ "idn-email", format_idn_email, "value_error.email",
+	    "value is not a valid email address" },
+	{ "idn-hostname", format_idn_hostname, "value_error.hostname",
+	    "value is not a valid hostname" },
 	{ "ipv4", format_ipv4, "value_error.ipv4address",
 	    "value is not a valid IPv4 address" },
 	{ "ipv6", format_ipv6, "value_error.ipv6address",
@@ -313,13 +323,21 @@ format_punycode(const char *s, size_t len, uint32_t *cp, size_t *ncp,
 
 /* The Unicode classes the U-label rules ask about, compiled once. */
 enum format_class {
-	FC_MARK, FC_UPPER, FC_GREEK, FC_HEBREW, FC_KANA, FC_ARABIC, FC_N
+	FC_MARK, FC_PVALID, FC_GREEK, FC_HEBREW, FC_KANA, FC_ARABIC,
+	/* Bidi classes (RFC 5893) */
+	FC_L, FC_R, FC_AL, FC_AN, FC_EN, FC_ES, FC_CS, FC_ET, FC_ON, FC_BN,
+	FC_NSM, FC_N
 };
 
 static const char *const format_class_src[FC_N] = {
-	"\\p{M}", "[\\p{Lu}\\p{Lt}\\p{Zs}\\p{Cc}]", "\\p{Greek}",
-	"\\p{Hebrew}", "[\\p{Hiragana}\\p{Katakana}\\p{Han}]",
-	"\\p{Arabic}"
+	"\\p{M}",
+	/* what IDNA2008 lets through, less its exceptions (below) */
+	"[a-z0-9\\-\\p{Ll}\\p{Lo}\\p{Lm}\\p{Mn}\\p{Mc}\\p{Nd}]",
+	"\\p{Greek}", "\\p{Hebrew}",
+	"[\\p{Hiragana}\\p{Katakana}\\p{Han}]", "\\p{Arabic}",
+	"\\p{bc=L}", "\\p{bc=R}", "\\p{bc=AL}", "\\p{bc=AN}",
+	"\\p{bc=EN}", "\\p{bc=ES}", "\\p{bc=CS}", "\\p{bc=ET}",
+	"\\p{bc=ON}", "\\p{bc=BN}", "\\p{bc=NSM}"
 };
 static pcre2_code	*format_class_re[FC_N];
 static pthread_once_t	 format_class_once = PTHREAD_ONCE_INIT;
@@ -394,10 +412,15 @@ format_ulabel(const uint32_t *cp, size_t n)
 				    0x1734, 0x17d2, 0x1a60, 0x1b44, 0x1baa,
 				    0x1bab, 0x1bf2, 0x1bf3, 0x2d7f, 0xa806,
 				    0xa8c4, 0xa953, 0xa9c0, 0xaaf6, 0xabed };
+	/* PVALID exceptions, and what the context rules below allow */
+	static const uint32_t	pvalid[] = { 0x00df, 0x03c2, 0x06fd, 0x06fe,
+				    0x0f0b, 0x3007, 0x00b7, 0x0375, 0x05f3,
+				    0x05f4, 0x30fb, 0x200c, 0x200d };
 	size_t			i, j;
 	int			arabic = 0, extended = 0, kana;
 
-	if (n == 0 || (n >= 4 && cp[2] == '-' && cp[3] == '-'))
+	if (n == 0 || (n >= 4 && cp[2] == '-' && cp[3] == '-') ||
+	    cp[0] == '-' || cp[n - 1] == '-')
 		return -1;
 	if (format_is(cp[0], FC_MARK))
 		return -1;
@@ -405,8 +428,13 @@ format_ulabel(const uint32_t *cp, size_t n)
 		for (j = 0; j < sizeof(disallowed) / sizeof(disallowed[0]); j++)
 			if (cp[i] == disallowed[j])
 				return -1;
-		if (format_is(cp[i], FC_UPPER))
-			return -1;
+		if (!format_is(cp[i], FC_PVALID)) {
+			for (j = 0; j < sizeof(pvalid) / sizeof(pvalid[0]); j++)
+				if (cp[i] == pvalid[j])
+					break;
+			if (j == sizeof(pvalid) / sizeof(pvalid[0]))
+				return -1;
+		}
 		switch (cp[i]) {
 		case 0x00b7:	/* MIDDLE DOT: between two l */
 			if (i == 0 || i + 1 == n || cp[i - 1] != 'l' ||
@@ -454,6 +482,248 @@ format_ulabel(const uint32_t *cp, size_t n)
 	return arabic && extended ? -1 : 0;
 }
 
+/* RFC 3492 encoding of cp[0..n) into out (no "xn--"); its length, or
+ * -1 past max bytes. */
+static long
+format_punyencode(const uint32_t *cp, size_t n, char *out, size_t max)
+{
+	uint64_t	 m, q, k, t, delta = 0, bias = 72, code = 128;
+	size_t		 i, b = 0, h, o = 0;
+	int		 d;
+
+	for (i = 0; i < n; i++)
+		if (cp[i] < 0x80) {
+			if (o == max)
+				return -1;
+			out[o++] = (char)cp[i];
+			b++;
+		}
+	if (b > 0) {
+		if (o == max)
+			return -1;
+		out[o++] = '-';
+	}
+	for (h = b; h < n;) {
+		for (m = UINT32_MAX, i = 0; i < n; i++)
+			if (cp[i] >= code && cp[i] < m)
+				m = cp[i];
+		delta += (m - code) * (h + 1);
+		code = m;
+		for (i = 0; i < n; i++) {
+			if (cp[i] < code)
+				delta++;
+			if (cp[i] != code)
+				continue;
+			for (q = delta, k = 36;; k += 36) {
+				t = k <= bias ? 1 : k >= bias + 26 ? 26 : k - bias;
+				if (q < t)
+					break;
+				d = (int)(t + (q - t) % (36 - t));
+				if (o == max)
+					return -1;
+				out[o++] = (char)(d < 26 ? 'a' + d : '0' + d - 26);
+				q = (q - t) / (36 - t);
+			}
+			if (o == max)
+				return -1;
+			out[o++] = (char)(q < 26 ? 'a' + q : '0' + q - 26);
+			/* adapt() */
+			delta = h == b ? delta / 700 : delta / 2;
+			delta += delta / (h + 1);
+			for (k = 0; delta > 455; k += 36)
+				delta /= 35;
+			bias = k + 36 * delta / (delta + 38);
+			delta = 0;
+			h++;
+		}
+		delta++;
+		code++;
+	}
+	return (long)o;
+}
+
+/* An A-label ("xn--..."): canonical Punycode of a valid, non-ASCII
+ * U-label, whose code points land in cp. */
+static int
+format_alabel(const char *s, size_t n, uint32_t *cp, size_t *ncp,
+    size_t max)
+{
+	char	again[64];
+	long	elen;
+	size_t	i;
+	int	ascii = 1;
+
+	if (n < 5 || (s[0] | 0x20) != 'x' || (s[1] | 0x20) != 'n' ||
+	    s[2] != '-' || s[3] != '-' ||
+	    format_punycode(s + 4, n - 4, cp, ncp, max) == -1)
+		return -1;
+	for (i = 0; i < *ncp; i++)
+		if (cp[i] >= 0x80)
+			ascii = 0;
+	if (ascii || format_ulabel(cp, *ncp) == -1)
+		return -1;
+	elen = format_punyencode(cp, *ncp, again, sizeof(again));
+	if (elen != (long)(n - 4))
+		return -1;
+	for (i = 0; i < n - 4; i++)
+		if ((s[4 + i] | 0x20) != again[i])
+			return -1;
+	return 0;
+}
+
+/* RFC 5893's rule for one label of a domain name with RTL labels. */
+static int
+format_bidi(const uint32_t *cp, size_t n)
+{
+	size_t	i, last;
+	int	rtl, en = 0, an = 0;
+
+	if (format_is(cp[0], FC_R) || format_is(cp[0], FC_AL))
+		rtl = 1;
+	else if (format_is(cp[0], FC_L))
+		rtl = 0;
+	else
+		return -1;
+	for (last = n; last > 0 && format_is(cp[last - 1], FC_NSM); last--)
+		;
+	if (last == 0)
+		return -1;
+	for (i = 0; i < n; i++) {
+		if (format_is(cp[i], FC_EN))
+			en = 1;
+		else if (format_is(cp[i], FC_AN))
+			an = 1;
+		else if (format_is(cp[i], FC_ES) || format_is(cp[i], FC_CS) ||
+		    format_is(cp[i], FC_ET) || format_is(cp[i], FC_ON) ||
+		    format_is(cp[i], FC_BN) || format_is(cp[i], FC_NSM))
+			continue;
+		else if (rtl ? !(format_is(cp[i], FC_R) ||
+		    format_is(cp[i], FC_AL)) : !format_is(cp[i], FC_L))
+			return -1;
+		if (!rtl && an)
+			return -1;
+	}
+	if (rtl)
+		return en && an ? -1 : (format_is(cp[last - 1], FC_R) ||
+		    format_is(cp[last - 1], FC_AL) ||
+		    format_is(cp[last - 1], FC_EN) ||
+		    format_is(cp[last - 1], FC_AN)) ? 0 : -1;
+	return format_is(cp[last - 1], FC_L) ||
+	    format_is(cp[last - 1], FC_EN) ? 0 : -1;
+}
+
+/* The next UTF-8 code point of s[*ip..len); -1 on a malformed one. */
+static long
+format_utf8(const char *s, size_t len, size_t *ip)
+{
+	const unsigned char	*u = (const unsigned char *)s + *ip;
+	size_t			 n, i, left = len - *ip;
+	long			 c;
+
+	if (u[0] < 0x80)
+		n = 1, c = u[0];
+	else if ((u[0] & 0xe0) == 0xc0)
+		n = 2, c = u[0] & 0x1f;
+	else if ((u[0] & 0xf0) == 0xe0)
+		n = 3, c = u[0] & 0x0f;
+	else if ((u[0] & 0xf8) == 0xf0)
+		n = 4, c = u[0] & 0x07;
+	else
+		return -1;
+	if (n > left)
+		return -1;
+	for (i = 1; i < n; i++) {
+		if ((u[i] & 0xc0) != 0x80)
+			return -1;
+		c = (c << 6) | (u[i] & 0x3f);
+	}
+	*ip += n;
+	return c;
+}
+
+/*
+ * RFC 5890's internationalized host name: labels (separated by ".",
+ * U+3002, U+FF0E or U+FF61) that are LDH labels, A-labels or U-labels,
+ * at most 63 octets each and 253 in all as A-labels, and the Bidi rule
+ * when any label is right-to-left.
+ */
+int
+format_idn_hostname(const char *s, size_t len)
+{
+	uint32_t	 cp[256], *lab[128];
+	size_t		 nlab[128], nl = 0, ncp = 0, i = 0, start, total = 0;
+	size_t		 j, n, dec;
+	char		 a[64];
+	long		 c, elen;
+	int		 ascii, sep, bidi = 0;
+
+	if (len == 0)
+		return -1;
+	for (;;) {
+		/* One label: up to a separator or the end. */
+		start = ncp;
+		ascii = 1;
+		sep = 0;
+		while (i < len) {
+			if ((c = format_utf8(s, len, &i)) == -1)
+				return -1;
+			if (c == '.' || c == 0x3002 || c == 0xff0e ||
+			    c == 0xff61) {
+				sep = 1;
+				break;
+			}
+			if (ncp == sizeof(cp) / sizeof(cp[0]))
+				return -1;
+			if (c >= 0x80)
+				ascii = 0;
+			cp[ncp++] = (uint32_t)c;
+		}
+		n = ncp - start;
+		if (n == 0 || nl == sizeof(lab) / sizeof(lab[0]))
+			return -1;	/* an empty label */
+		if (ascii) {
+			if (n > 63)
+				return -1;
+			for (j = 0; j < n; j++)
+				a[j] = (char)cp[start + j];
+			if (format_label(a, n) == -1)
+				return -1;
+			total += n;
+			if (n >= 4 && a[2] == '-' && a[3] == '-') {
+				/* An A-label: the Bidi rule reads its
+				 * U-label. */
+				if (format_alabel(a, n, cp + start, &dec,
+				    sizeof(cp) / sizeof(cp[0]) - start) == -1)
+					return -1;
+				ncp = start + dec;
+			}
+		} else {
+			if (format_ulabel(cp + start, n) == -1 ||
+			    (elen = format_punyencode(cp + start, n, a,
+			    sizeof(a))) == -1 || elen + 4 > 63)
+				return -1;
+			total += (size_t)elen + 4;
+		}
+		lab[nl] = cp + start;
+		nlab[nl++] = ncp - start;
+		for (j = start; j < ncp; j++)
+			if (format_is(cp[j], FC_R) || format_is(cp[j], FC_AL) ||
+			    format_is(cp[j], FC_AN))
+				bidi = 1;
+		if (!sep)
+			break;
+		if (i == len)
+			return -1;	/* a trailing separator */
+		total++;
+	}
+	if (total > 253)
+		return -1;
+	for (j = 0; bidi && j < nl; j++)
+		if (format_bidi(lab[j], nlab[j]) == -1)
+			return -1;
+	return 0;
+}
+
 /* One LDH label of a host name. */
 static int
 format_label(const char *s, size_t n)
@@ -471,9 +741,7 @@ format_label(const char *s, size_t n)
 		uint32_t	cp[64];
 		size_t		ncp;
 
-		if ((s[0] | 0x20) != 'x' || (s[1] | 0x20) != 'n' ||
-		    format_punycode(s + 4, n - 4, cp, &ncp, 64) == -1 ||
-		    format_ulabel(cp, ncp) == -1)
+		if (format_alabel(s, n, cp, &ncp, 64) == -1)
 			return -1;
 	}
 	return 0;
@@ -1020,8 +1288,8 @@ format_uri_template(const char *s, size_t len)
  * RFC 5321 Mailbox: a dot-atom or quoted-string local part, then a host
  * name or an address literal ([192.0.2.1], [IPv6:...]).
  */
-int
-format_email(const char *s, size_t len)
+static int
+format_mailbox(const char *s, size_t len, int idn)
 {
 	static const char	atext[] = "!#$%&'*+-/=?^_`{|}~";
 	size_t			i = 0, at;
@@ -1033,7 +1301,8 @@ format_email(const char *s, size_t len)
 			if (s[i] == '\\') {
 				if (++i >= len || s[i] < ' ' || s[i] > '~')
 					return -1;
-			} else if (s[i] < ' ' || s[i] > '~')
+			} else if ((s[i] < ' ' || s[i] > '~') &&
+			    !(idn && (unsigned char)s[i] >= 0x80))
 				return -1;
 		}
 		if (i >= len)
@@ -1046,6 +1315,7 @@ format_email(const char *s, size_t len)
 				    i + 1 >= len || s[i + 1] == '@')
 					return -1;
 			} else if (!(F_ALPHA(s[i]) || F_DIGIT(s[i]) ||
+			    (idn && (unsigned char)s[i] >= 0x80) ||
 			    (s[i] != '\0' && strchr(atext, s[i]) != NULL)))
 				return -1;
 		}
@@ -1064,5 +1334,19 @@ format_email(const char *s, size_t len)
 			return format_ipv6(s + at + 6, len - at - 7);
 		return format_ipv4(s + at + 1, len - at - 2);
 	}
-	return format_hostname(s + at, len - at);
+	return idn ? format_idn_hostname(s + at, len - at) :
+	    format_hostname(s + at, len - at);
+}
+
+int
+format_email(const char *s, size_t len)
+{
+	return format_mailbox(s, len, 0);
+}
+
+/* RFC 6531: the same, with UTF-8 in the local part and the domain. */
+int
+format_idn_email(const char *s, size_t len)
+{
+	return format_mailbox(s, len, 1);
 }

@@ -41,6 +41,8 @@ int	format_time(const char *, size_t);
 int	format_duration(const char *, size_t);
 int	format_email(const char *, size_t);
 int	format_hostname(const char *, size_t);
+int	format_idn_hostname(const char *, size_t);
+int	format_idn_email(const char *, size_t);
 int	format_ipv4(const char *, size_t);
 int	format_ipv6(const char *, size_t);
 int	format_uri(const char *, size_t);
