@@ -228,8 +228,15 @@ build/fuzz/fuzz_spec: tests/fuzz/fuzz_spec.c \
 	$(FUZZ_CC) $(FUZZ_CFLAGS) $(PKG_CFLAGS) -Icodegen -o $@ \
 	    $(filter %.c,$^) $(FUZZ_LIBS) -lyaml
 
+# The format checkers (runtime/format.c) on any string.
+build/fuzz/fuzz_format: tests/fuzz/fuzz_format.c runtime/format.c \
+    runtime/format.h runtime/util.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $(filter %.c,$^) $(FUZZ_LIBS)
+
 fuzz-codegen: build/fuzz/fuzz_decode build/fuzz/fuzz_decode_composition \
-    build/fuzz/fuzz_decode_keywords build/fuzz/fuzz_params build/fuzz/fuzz_spec
+    build/fuzz/fuzz_decode_keywords build/fuzz/fuzz_params build/fuzz/fuzz_spec \
+    build/fuzz/fuzz_format
 	@mkdir -p build/fuzz/corpus-decode build/fuzz/corpus-params \
 	    build/fuzz/corpus-spec build/fuzz/seed-spec
 	@for d in tests/codegen/*/; do \
@@ -240,6 +247,14 @@ fuzz-codegen: build/fuzz/fuzz_decode build/fuzz/fuzz_decode_composition \
 	    >build/fuzz/spec.log 2>&1 || { cat build/fuzz/spec.log; exit 1; }
 	@echo "fuzz_spec: $$(grep -h number_of_executed_units \
 	    build/fuzz/spec.log | sed 's/.*: //') runs, no failure"
+	@mkdir -p build/fuzz/corpus-format
+	@build/fuzz/fuzz_format -max_total_time=$(FUZZ_SECONDS) -max_len=512 \
+	    -print_final_stats=1 -dict=tests/fuzz/format.dict \
+	    build/fuzz/corpus-format tests/fuzz/corpus/format \
+	    >build/fuzz/format.log 2>&1 || \
+	    { cat build/fuzz/format.log; exit 1; }
+	@echo "fuzz_format: $$(grep -h number_of_executed_units \
+	    build/fuzz/format.log | sed 's/.*: //') runs, no failure"
 	@for t in decode decode_composition decode_keywords params; do \
 	    c=$${t%_*}; \
 	    build/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) \

@@ -367,6 +367,8 @@ format_is(uint32_t c, enum format_class cls)
 	int			 rc;
 
 	pthread_once(&format_class_once, format_class_init);
+	if (c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
+		return 0;
 	if (c < 0x80) {
 		u[0] = (unsigned char)c;
 		n = 1;
@@ -637,6 +639,11 @@ format_utf8(const char *s, size_t len, size_t *ip)
 			return -1;
 		c = (c << 6) | (u[i] & 0x3f);
 	}
+	/* Overlong forms, surrogates and beyond U+10FFFF are not UTF-8. */
+	if ((n == 2 && c < 0x80) || (n == 3 && c < 0x800) ||
+	    (n == 4 && c < 0x10000) || c > 0x10ffff ||
+	    (c >= 0xd800 && c <= 0xdfff))
+		return -1;
 	*ip += n;
 	return c;
 }
