@@ -125,16 +125,30 @@ jschema_recmp(const void *a, const void *b)
 	    ((const struct jschema_re *)b)->src);
 }
 
-/* The patterns of a schema (pattern, patternProperties' keys), with
- * the schemas below it; data (enum, const, ...) is not walked. */
+/*
+ * The patterns of a schema (pattern, patternProperties' keys) and of the
+ * schemas below it, walked by the keywords that hold schemas as the
+ * generator walked them when it checked every pattern: data (enum,
+ * const, annotations) is never taken for a schema.
+ */
 static void
 jschema_collect(struct jschema *set, json_t *s, int depth)
 {
-	static const char *const	data[] = { "enum", "const", "default",
-					    "examples", "example", NULL };
+	static const char *const	one[] = { "items",
+					    "additionalProperties",
+					    "unevaluatedItems",
+					    "unevaluatedProperties",
+					    "propertyNames", "contains", "not",
+					    "if", "then", "else", NULL };
+	static const char *const	list[] = { "allOf", "anyOf", "oneOf",
+					    "prefixItems", NULL };
+	static const char *const	named[] = { "properties",
+					    "patternProperties", "$defs",
+					    "definitions", "dependentSchemas",
+					    NULL };
 	const char			*k;
 	json_t				*c, *p;
-	size_t				 i;
+	size_t				 i, j;
 
 	if (!json_is_object(s) || depth > 1000)
 		return;
@@ -150,19 +164,14 @@ jschema_collect(struct jschema *set, json_t *s, int depth)
 		set->res[set->nres].src = k;
 		set->res[set->nres++].re = NULL;
 	}
-	json_object_foreach(s, k, c) {
-		for (i = 0; data[i] != NULL; i++)
-			if (strcmp(k, data[i]) == 0)
-				break;
-		if (data[i] != NULL)
-			continue;
-		if (json_is_object(c))
+	for (i = 0; one[i] != NULL; i++)
+		jschema_collect(set, json_object_get(s, one[i]), depth + 1);
+	for (i = 0; list[i] != NULL; i++)
+		json_array_foreach(json_object_get(s, list[i]), j, c)
 			jschema_collect(set, c, depth + 1);
-		else if (json_is_array(c))
-			for (i = 0; i < json_array_size(c); i++)
-				jschema_collect(set, json_array_get(c, i),
-				    depth + 1);
-	}
+	for (i = 0; named[i] != NULL; i++)
+		json_object_foreach(json_object_get(s, named[i]), k, c)
+			jschema_collect(set, c, depth + 1);
 }
 
 static const void *

@@ -16,7 +16,7 @@
 
 /* The schemas that are JSON values, evaluated by runtime/jschema.c;
  * a $ref is an index into this table.  Loaded by model_init(). */
-static const char *const model_jschema_src[9] = {
+static const char *const model_jschema_src[10] = {
 	/* 0 */
 	"{\"maxLength\":3,\"minimum\":5,\"minItems\":1}",
 	/* 1 */
@@ -39,12 +39,14 @@ static const char *const model_jschema_src[9] = {
 	"{\"type\":\"number\",\"minimum\":5,\"oneOf\":[{\"multipleOf\":2},{"
 	"\"multipleOf\":3}]}",
 	/* 5 */
-	"{\"$ref\":8,\"maxLength\":3}",
+	"{\"$ref\":9,\"maxLength\":3}",
 	/* 6 */
 	"{\"enum\":[1,\"one\",null]}",
 	/* 7 */
 	"{\"format\":\"date-time\"}",
 	/* 8 */
+	"{\"maxLength\":5,\"x-note\":{\"pattern\":\"(\",\"not\":{}}}",
+	/* 9 */
 	"{\"type\":\"string\",\"pattern\":\"^\\\\p{Letter}+$\"}",
 };
 static struct jschema model_jschema;
@@ -59,7 +61,7 @@ void
 model_init(void)
 {
 	if (model_jschema.schemas == NULL)
-		jschema_load(&model_jschema, model_jschema_src, 9);
+		jschema_load(&model_jschema, model_jschema_src, 10);
 	size_t	i;
 
 	for (i = 0; i < 1; i++)
@@ -228,6 +230,17 @@ model_decode_When(struct validate *v, json_t *j, struct api_json *out)
 	return 0;
 }
 
+/* Noted */
+int
+model_decode_Noted(struct validate *v, json_t *j, struct api_json *out)
+{
+	if (validate_decode_any(v, j, VALIDATE_T_ALL, &out->json) == -1)
+		return -1;
+	if (jschema_check(v, &model_jschema, 8, j) == -1)
+		return -1;
+	return 0;
+}
+
 /* The table's generic signatures. */
 
 static int
@@ -258,6 +271,23 @@ model_any_decode_Limited(struct validate *v, json_t *j, void *out)
 
 static void
 model_any_encode_Limited(struct jsonw *w, const void *p)
+{
+	struct api_json const *in = p;
+
+	model_encode_json(w, &(*in));
+}
+
+static int
+model_any_decode_Noted(struct validate *v, json_t *j, void *out)
+{
+	struct api_json *o = out;
+
+	model_decode_Noted(v, j, o);
+	return validate_ok(v);
+}
+
+static void
+model_any_encode_Noted(struct jsonw *w, const void *p)
 {
 	struct api_json const *in = p;
 
@@ -406,6 +436,7 @@ model_any_encode_Word(struct jsonw *w, const void *p)
 const struct model_schema model_schemas[] = {
 	{ "Choice", sizeof(struct api_json ), model_any_decode_Choice, model_any_encode_Choice },
 	{ "Limited", sizeof(struct api_json ), model_any_decode_Limited, model_any_encode_Limited },
+	{ "Noted", sizeof(struct api_json ), model_any_decode_Noted, model_any_encode_Noted },
 	{ "Numbers", sizeof(struct api_Numbers ), model_any_decode_Numbers, model_any_encode_Numbers },
 	{ "Ranged", sizeof(struct api_json ), model_any_decode_Ranged, model_any_encode_Ranged },
 	{ "Shape", sizeof(struct api_json ), model_any_decode_Shape, model_any_encode_Shape },
@@ -416,4 +447,4 @@ const struct model_schema model_schemas[] = {
 	{ "Word", sizeof(const char *), model_any_decode_Word, model_any_encode_Word },
 	{ NULL, 0, NULL, NULL }
 };
-const size_t model_nschemas = 10;
+const size_t model_nschemas = 11;

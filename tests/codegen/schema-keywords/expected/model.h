@@ -41,6 +41,7 @@ int	model_decode_Word(struct validate *, json_t *, const char **);
 int	model_decode_Numbers(struct validate *, json_t *, struct api_Numbers *);
 int	model_decode_Choice(struct validate *, json_t *, struct api_json *);
 int	model_decode_When(struct validate *, json_t *, struct api_json *);
+int	model_decode_Noted(struct validate *, json_t *, struct api_json *);
 
 /* Encoders. */
 void	model_encode_json(struct jsonw *, const struct api_json *);

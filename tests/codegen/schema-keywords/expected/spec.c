@@ -56,8 +56,9 @@ const char api_spec_yaml[] =
 	"    Word: {type: string, pattern: '^\\p{Letter}+$'}\n"
 	"    Numbers: {type: array, uniqueItems: true}\n"
 	"    Choice: {enum: [1, 'one', null]}\n"
-	"    When: {format: date-time}\n";
-const size_t api_spec_yaml_len = 1440;
+	"    When: {format: date-time}\n"
+	"    Noted: {maxLength: 5, x-note: {pattern: '(', not: {}}}\n";
+const size_t api_spec_yaml_len = 1499;
 
 const char api_spec_json[] =
 	"{\"openapi\":\"3.1.0\",\"info\":{\"title\":\"Keywords\",\"version"
@@ -79,5 +80,6 @@ const char api_spec_json[] =
 	"{\"$ref\":\"#/components/schemas/Word\",\"maxLength\":3},\"Word\":"
 	"{\"type\":\"string\",\"pattern\":\"^\\\\p{Letter}+$\"},\"Numbers\""
 	":{\"type\":\"array\",\"uniqueItems\":true},\"Choice\":{\"enum\":[1"
-	",\"one\",null]},\"When\":{\"format\":\"date-time\"}}}}";
-const size_t api_spec_json_len = 1107;
+	",\"one\",null]},\"When\":{\"format\":\"date-time\"},\"Noted\":{\"m"
+	"axLength\":5,\"x-note\":{\"pattern\":\"(\",\"not\":{}}}}}}";
+const size_t api_spec_json_len = 1165;
