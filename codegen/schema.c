@@ -45,6 +45,13 @@ static const char *const schema_ignored[] = {
 	"minContains", "maxContains", "$dynamicRef", NULL
 };
 
+/* OpenAPI's own formats: int32/int64 checked; the others shape the C
+ * type (binary) or are hints (password, float, double, byte). */
+static const char *const schema_oasfmt[] = {
+	"int32", "int64", "float", "double", "password", "binary", "byte",
+	NULL
+};
+
 static const char *const schema_ckeywords[] = {
 	"auto", "bool", "break", "case", "char", "const", "continue",
 	"default", "do", "double", "else", "enum", "extern", "false", "float",
@@ -548,7 +555,9 @@ schema_apply(struct model *m, struct sch *s, struct ytree_node *n)
 	if (s->readonly && s->writeonly)
 		diag_error(n, "a schema cannot be both readOnly and writeOnly");
 
-	if ((v = ytree_get(n, "format")) != NULL && ytree_isstr(v)) {
+	/* x-formats: annotate: only OpenAPI's own formats mean anything. */
+	if ((v = ytree_get(n, "format")) != NULL && ytree_isstr(v) &&
+	    (!m->fmt_annotate || schema_strin(v->str, schema_oasfmt) >= 0)) {
 		for (j = 0; j < nitems(fmts); j++)
 			if (strcmp(v->str, fmts[j].name) == 0)
 				break;
@@ -1194,12 +1203,6 @@ schema_reach(struct sch *s)
 }
 
 
-/* OpenAPI's own formats: int32/int64 checked; the others shape the C
- * type (binary) or are hints (password, float, double, byte). */
-static const char *const schema_oasfmt[] = {
-	"int32", "int64", "float", "double", "password", "binary", "byte",
-	NULL
-};
 
 /* A pattern (or patternProperties key) that must compile as the runtime
  * compiles it (ECMA-262 spellings translated, format.h); 0 when it does. */
@@ -1403,9 +1406,11 @@ schema_exact(struct model *m, const struct ytree_node *n, int depth)
 			continue;	/* not a keyword: an annotation */
 		if (!(schema_typedkw[j].types & bit))
 			return 0;
+		if (strcmp(k->str, "format") == 0 && m->fmt_annotate &&
+		    ytree_isstr(v) && schema_strin(v->str, schema_oasfmt) < 0)
+			continue;	/* an annotation: ignored */
 		if (strcmp(k->str, "format") == 0) {
-			if (!ytree_isstr(v) || (m->fmt_annotate &&
-			    schema_strin(v->str, schema_oasfmt) < 0))
+			if (!ytree_isstr(v))
 				return 0;
 			for (l = 0; l < nitems(schema_typedfmt); l++)
 				if (strcmp(v->str, schema_typedfmt[l].name) ==
