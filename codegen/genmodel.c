@@ -17,6 +17,8 @@
  *					nullable or on a $ref cycle
  *	array				struct api_X { T *items; size_t n; }
  *	anything else			struct api_json, the value as JSON text
+ *					(checked by runtime/jschema.c when
+ *					the schema is not a typed one)
  *	optional, no default		bool has_<name>
  *
  * Decoders check every keyword and record every failure in the struct

@@ -11,9 +11,16 @@
  * then decides the C representation (enum sch_repr) and reports what
  * cannot be right: bounds that contradict each other, a required property
  * that additionalProperties: false forbids, a default or enum value the
- * schema itself refuses, a pattern PCRE2 cannot compile.  Keywords the
- * validators do not implement (not, if/then/else, ...) are not errors:
- * they are listed in a comment on the generated code.
+ * schema itself refuses, a pattern PCRE2 cannot compile.
+ *
+ * In a 3.1 document only schemas whose keywords the typed decoders check
+ * exactly are built so (schema_exact()); every other schema is a JSON
+ * value that runtime/jschema.c evaluates, embedded as JSON text with its
+ * $refs as indexes (schema_jsonwrite(), which also reports what cannot
+ * be evaluated: $id, $anchor, $dynamicRef, $vocabulary, unchecked
+ * formats).  In 3.0 every schema is typed and the keywords the typed
+ * decoders do not implement (not, ...) are listed in a comment on the
+ * generated code.
  */
 #define PCRE2_CODE_UNIT_WIDTH 8
 
