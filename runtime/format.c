@@ -1088,7 +1088,7 @@ static int
 format_authority(const char *s, size_t len, int iri)
 {
 	const char	*at, *end;
-	size_t		 i = 0, h;
+	size_t		 i = 0;
 
 	if ((at = memchr(s, '@', len)) != NULL) {
 		if (format_pchars(s, (size_t)(at - s), &i, ":", iri) == -1 ||
@@ -1096,7 +1096,6 @@ format_authority(const char *s, size_t len, int iri)
 			return -1;
 		i++;
 	}
-	h = i;
 	if (i < len && s[i] == '[') {
 		if ((end = memchr(s + i, ']', len - i)) == NULL)
 			return -1;
@@ -1116,7 +1115,6 @@ format_authority(const char *s, size_t len, int iri)
 		if (format_pchars(s, len, &i, "", iri) == -1)
 			return -1;
 	}
-	(void)h;
 	if (i < len && s[i] == ':') {
 		for (i++; i < len && F_DIGIT(s[i]); i++)
 			;
