@@ -959,10 +959,15 @@ validate_decode_str(struct validate *v, json_t *j, const char **out)
 {
 	if (validate_expect(v, j, json_is_string(j), "str") == -1)
 		return -1;
-	if (validate_utf8_len(json_string_value(j), json_string_length(j)) < 0 ||
-	    strlen(json_string_value(j)) != json_string_length(j)) {
+	if (validate_utf8_len(json_string_value(j), json_string_length(j)) < 0) {
 		validate_error(v, "value_error.str.unicode",
 		    "string is not valid UTF-8");
+		return -1;
+	}
+	/* A C string ends at U+0000 ("\u0000" in JSON, now accepted). */
+	if (strlen(json_string_value(j)) != json_string_length(j)) {
+		validate_error(v, "value_error.str.nul",
+		    "string may not contain U+0000");
 		return -1;
 	}
 	*out = validate_strdup(v, j);
