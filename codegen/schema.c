@@ -59,6 +59,14 @@ static const char *const schema_oasfmt[] = {
 	NULL
 };
 
+/* The dialects a $schema may name: what the validators implement. */
+static const char *const schema_dialects[] = {
+	"https://json-schema.org/draft/2020-12/schema",
+	"https://json-schema.org/draft/2020-12/schema#",
+	"https://spec.openapis.org/oas/3.1/dialect/base",
+	"https://spec.openapis.org/oas/3.1/dialect/2024-10-25", NULL
+};
+
 static const char *const schema_ckeywords[] = {
 	"auto", "bool", "break", "case", "char", "const", "continue",
 	"default", "do", "double", "else", "enum", "extern", "false", "float",
@@ -1374,6 +1382,9 @@ schema_exact(struct model *m, const struct ytree_node *n, int depth)
 		v = n->pairs[i].value;
 		if (k->kind != YTREE_SCALAR)
 			return 0;
+		if (strcmp(k->str, "$schema") == 0 && (!ytree_isstr(v) ||
+		    schema_strin(v->str, schema_dialects) < 0))
+			return 0;	/* schema_jsonwrite() refuses it */
 		if (strncmp(k->str, "x-", 2) == 0 ||
 		    schema_strin(k->str, schema_quiet) >= 0 ||
 		    strcmp(k->str, "type") == 0)
@@ -1621,8 +1632,8 @@ schema_jsonwrite(struct model *m, struct buf *b, const struct ytree_node *n,
 	static const char *const named[] = { "properties",
 	    "patternProperties", "$defs", "definitions", "dependentSchemas",
 	    NULL };
-	static const char *const refused[] = { "$id", "$anchor",
-	    "$dynamicRef", "$dynamicAnchor", "$vocabulary", "$recursiveRef",
+	static const char *const refused[] = { "$dynamicRef",
+	    "$dynamicAnchor", "$vocabulary", "$recursiveRef",
 	    "$recursiveAnchor", NULL };
 	const struct ytree_node	*k, *v, *t;
 	size_t			 i, j;
@@ -1659,8 +1670,18 @@ schema_jsonwrite(struct model *m, struct buf *b, const struct ytree_node *n,
 			continue;
 		if (schema_strin(k->str, refused) >= 0) {
 			diag_error(k, "%s is not supported: the generated "
-			    "validators resolve only $refs that are JSON "
-			    "pointers into this document", k->str);
+			    "validators follow $ref (by JSON pointer, $id "
+			    "and $anchor), not dynamic scopes or "
+			    "vocabularies", k->str);
+			continue;
+		}
+		if (strcmp(k->str, "$schema") == 0 && (!ytree_isstr(v) ||
+		    schema_strin(v->str, schema_dialects) < 0)) {
+			diag_error(v, "$schema '%s' is not supported: the "
+			    "generated validators read JSON Schema 2020-12 "
+			    "(and OpenAPI 3.1's dialect), not other "
+			    "metaschemas or their $vocabulary", v->kind ==
+			    YTREE_SCALAR ? v->str : ytree_what(v));
 			continue;
 		}
 		if (strcmp(k->str, "$ref") == 0) {

@@ -8,15 +8,16 @@ becomes a component schema of one OpenAPI 3.1 document, one group a line so
 the generator's "openapi.yaml:LINE:COL: message" names the group.  The
 schema's own references are made references into the document: "#" is the
 component, "#/$defs/x" the component's $defs (in an OpenAPI document "#"
-is the document's root, not the schema's).  Groups the generator refuses
+is the document's root, not the schema's); a group that uses $id or
+$anchor is made a schema resource of its own instead (a root $id), so
+that "#" and its anchors are its own, as the suite means.  Groups the generator refuses
 are listed by reason and the document is generated again without them;
 the generated model.c is linked with tests/json-schema/driver.c, which
 decodes each test's data as a request body (see there).
 
 Refusing is what the suite allows for features the generator does not
-resolve ($id, $anchor, $dynamicRef/$dynamicAnchor, $vocabulary, $refs
-that are not JSON pointers into the document) and for formats it does
-not check; a group refused for any other reason counts its tests as
+resolve ($dynamicRef/$dynamicAnchor, $vocabulary, $refs to other
+documents) and for formats it does not check; a group refused for any other reason counts its tests as
 failed.  Prints "N passed, N failed"; exits 1 when anything failed.
 
 Environment: CC, CFLAGS, LIBS as the Makefile has them; JSON_SCHEMA_SUITE
@@ -49,7 +50,9 @@ ALLOWED = [
     ("$dynamicRef/$dynamicAnchor",
      re.compile(r"^\$(dynamicRef|dynamicAnchor|recursiveRef|recursiveAnchor)"
                 r" is not supported")),
-    ("$vocabulary", re.compile(r"^\$vocabulary is not supported")),
+    ("$vocabulary (or a metaschema that declares one)",
+     re.compile(r"^\$vocabulary is not supported|^\$schema '.*' is not "
+                r"supported")),
     ("non-local $ref", re.compile(r"^external \$ref is not supported|"
                                   r"^\$ref '.*' is not a JSON pointer")),
     ("unchecked format", re.compile(r"^format '.*' is not checked")),
@@ -78,6 +81,21 @@ def rebase(schema, base):
     return out
 
 
+def uses_ids(schema):
+    """Whether a schema has $id or $anchor somewhere (data aside)."""
+    if isinstance(schema, list):
+        return any(uses_ids(s) for s in schema)
+    if not isinstance(schema, dict):
+        return False
+    for k, v in schema.items():
+        if k in ("$id", "$anchor"):
+            return True
+        if k not in ("enum", "const", "default", "examples") and \
+                uses_ids(v):
+            return True
+    return False
+
+
 def load_groups(suite):
     groups = []
     files = sorted(glob.glob(os.path.join(suite, "*.json"))) + \
@@ -102,8 +120,17 @@ def write_spec(path, groups, annotate):
              "paths: {}", "components:", "  schemas:"]
     where = {}
     for g in groups:
-        base = "#/components/schemas/" + g["name"]
-        text = json.dumps(rebase(g["schema"], base), ensure_ascii=False)
+        schema = g["schema"]
+        if isinstance(schema, dict) and "$id" in schema:
+            pass        # its refs are read against its own $id
+        elif isinstance(schema, dict) and uses_ids(schema):
+            # A schema resource of its own, as the suite runs each
+            # group: its $anchors are its own, "#" is its root.
+            schema = dict(schema)
+            schema["$id"] = "https://json-schema-suite.test/" + g["name"]
+        else:
+            schema = rebase(schema, "#/components/schemas/" + g["name"])
+        text = json.dumps(schema, ensure_ascii=False)
         where[len(lines) + 1] = g
         lines.append("    %s: %s" % (g["name"], text))
     with open(path, "w", encoding="utf-8") as f:

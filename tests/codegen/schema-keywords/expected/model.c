@@ -16,7 +16,7 @@
 
 /* The schemas that are JSON values, evaluated by runtime/jschema.c;
  * a $ref is an index into this table.  Loaded by model_init(). */
-static const char *const model_jschema_src[10] = {
+static const char *const model_jschema_src[12] = {
 	/* 0 */
 	"{\"maxLength\":3,\"minimum\":5,\"minItems\":1}",
 	/* 1 */
@@ -39,7 +39,7 @@ static const char *const model_jschema_src[10] = {
 	"{\"type\":\"number\",\"minimum\":5,\"oneOf\":[{\"multipleOf\":2},{"
 	"\"multipleOf\":3}]}",
 	/* 5 */
-	"{\"$ref\":9,\"maxLength\":3}",
+	"{\"$ref\":10,\"maxLength\":3}",
 	/* 6 */
 	"{\"enum\":[1,\"one\",null]}",
 	/* 7 */
@@ -47,7 +47,14 @@ static const char *const model_jschema_src[10] = {
 	/* 8 */
 	"{\"maxLength\":5,\"x-note\":{\"pattern\":\"(\",\"not\":{}}}",
 	/* 9 */
+	"{\"$id\":\"https://example.com/tree\",\"type\":\"object\",\"proper"
+	"ties\":{\"kids\":{\"type\":\"array\",\"items\":{\"$ref\":9}},\"nam"
+	"e\":{\"$ref\":11}},\"$defs\":{\"n\":{\"$anchor\":\"name\",\"type\""
+	":\"string\",\"maxLength\":3}}}",
+	/* 10 */
 	"{\"type\":\"string\",\"pattern\":\"^\\\\p{Letter}+$\"}",
+	/* 11 */
+	"{\"$anchor\":\"name\",\"type\":\"string\",\"maxLength\":3}",
 };
 static struct jschema model_jschema;
 
@@ -61,7 +68,7 @@ void
 model_init(void)
 {
 	if (model_jschema.schemas == NULL)
-		jschema_load(&model_jschema, model_jschema_src, 10);
+		jschema_load(&model_jschema, model_jschema_src, 12);
 	size_t	i;
 
 	for (i = 0; i < 1; i++)
@@ -241,6 +248,17 @@ model_decode_Noted(struct validate *v, json_t *j, struct api_json *out)
 	return 0;
 }
 
+/* Tree */
+int
+model_decode_Tree(struct validate *v, json_t *j, struct api_json *out)
+{
+	if (validate_decode_any(v, j, VALIDATE_T_ALL, &out->json) == -1)
+		return -1;
+	if (jschema_check(v, &model_jschema, 9, j) == -1)
+		return -1;
+	return 0;
+}
+
 /* The table's generic signatures. */
 
 static int
@@ -380,6 +398,23 @@ model_any_encode_Tagged(struct jsonw *w, const void *p)
 }
 
 static int
+model_any_decode_Tree(struct validate *v, json_t *j, void *out)
+{
+	struct api_json *o = out;
+
+	model_decode_Tree(v, j, o);
+	return validate_ok(v);
+}
+
+static void
+model_any_encode_Tree(struct jsonw *w, const void *p)
+{
+	struct api_json const *in = p;
+
+	model_encode_json(w, &(*in));
+}
+
+static int
 model_any_decode_Untyped(struct validate *v, json_t *j, void *out)
 {
 	struct api_json *o = out;
@@ -442,9 +477,10 @@ const struct model_schema model_schemas[] = {
 	{ "Shape", sizeof(struct api_json ), model_any_decode_Shape, model_any_encode_Shape },
 	{ "Strict", sizeof(struct api_json ), model_any_decode_Strict, model_any_encode_Strict },
 	{ "Tagged", sizeof(struct api_json ), model_any_decode_Tagged, model_any_encode_Tagged },
+	{ "Tree", sizeof(struct api_json ), model_any_decode_Tree, model_any_encode_Tree },
 	{ "Untyped", sizeof(struct api_json ), model_any_decode_Untyped, model_any_encode_Untyped },
 	{ "When", sizeof(struct api_json ), model_any_decode_When, model_any_encode_When },
 	{ "Word", sizeof(const char *), model_any_decode_Word, model_any_encode_Word },
 	{ NULL, 0, NULL, NULL }
 };
-const size_t model_nschemas = 11;
+const size_t model_nschemas = 12;

@@ -42,6 +42,7 @@ int	model_decode_Numbers(struct validate *, json_t *, struct api_Numbers *);
 int	model_decode_Choice(struct validate *, json_t *, struct api_json *);
 int	model_decode_When(struct validate *, json_t *, struct api_json *);
 int	model_decode_Noted(struct validate *, json_t *, struct api_json *);
+int	model_decode_Tree(struct validate *, json_t *, struct api_json *);
 
 /* Encoders. */
 void	model_encode_json(struct jsonw *, const struct api_json *);

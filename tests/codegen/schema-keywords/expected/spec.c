@@ -8,12 +8,13 @@
 #include "api.h"
 
 const char api_spec_yaml[] =
-	"# JSON Schema 2020-12 keywords the typed decoders do not cover: th"
-	"ese\n"
-	"# schemas are JSON values (struct api_json) that runtime/jschema.c"
-	"\n"
-	"# checks, with the same error list and field paths as the typed on"
-	"es.\n"
+	"# JSON Schema 2020-12 keywords the typed decoders do not cover, an"
+	"d $id\n"
+	"# and $anchor: these schemas are JSON values (struct api_json) tha"
+	"t\n"
+	"# runtime/jschema.c checks, with the same error list and field pat"
+	"hs as\n"
+	"# the typed ones.\n"
 	"openapi: 3.1.0\n"
 	"info: {title: Keywords, version: '1'}\n"
 	"paths: {}\n"
@@ -57,8 +58,16 @@ const char api_spec_yaml[] =
 	"    Numbers: {type: array, uniqueItems: true}\n"
 	"    Choice: {enum: [1, 'one', null]}\n"
 	"    When: {format: date-time}\n"
-	"    Noted: {maxLength: 5, x-note: {pattern: '(', not: {}}}\n";
-const size_t api_spec_yaml_len = 1499;
+	"    Noted: {maxLength: 5, x-note: {pattern: '(', not: {}}}\n"
+	"    Tree:\n"
+	"      $id: 'https://example.com/tree'\n"
+	"      type: object\n"
+	"      properties:\n"
+	"        kids: {type: array, items: {$ref: '#'}}\n"
+	"        name: {$ref: '#name'}\n"
+	"      $defs:\n"
+	"        n: {$anchor: name, type: string, maxLength: 3}\n";
+const size_t api_spec_yaml_len = 1753;
 
 const char api_spec_json[] =
 	"{\"openapi\":\"3.1.0\",\"info\":{\"title\":\"Keywords\",\"version"
@@ -81,5 +90,9 @@ const char api_spec_json[] =
 	"{\"type\":\"string\",\"pattern\":\"^\\\\p{Letter}+$\"},\"Numbers\""
 	":{\"type\":\"array\",\"uniqueItems\":true},\"Choice\":{\"enum\":[1"
 	",\"one\",null]},\"When\":{\"format\":\"date-time\"},\"Noted\":{\"m"
-	"axLength\":5,\"x-note\":{\"pattern\":\"(\",\"not\":{}}}}}}";
-const size_t api_spec_json_len = 1165;
+	"axLength\":5,\"x-note\":{\"pattern\":\"(\",\"not\":{}}},\"Tree\":{"
+	"\"$id\":\"https://example.com/tree\",\"type\":\"object\",\"propert"
+	"ies\":{\"kids\":{\"type\":\"array\",\"items\":{\"$ref\":\"#\"}},\""
+	"name\":{\"$ref\":\"#name\"}},\"$defs\":{\"n\":{\"$anchor\":\"name"
+	"\",\"type\":\"string\",\"maxLength\":3}}}}}}";
+const size_t api_spec_json_len = 1370;
