@@ -3,13 +3,16 @@
  *
  * Every mapping with a "$ref" key, anywhere in the document, gets its
  * target in node->ref; checks that follow references use ytree_deref().
- * Only same-document references ("#/json/pointer", RFC 6901, written as
- * a URI fragment so percent-encoded) are supported: the generated server
+ * Only same-document references are supported: the generated server
  * embeds the one spec file, so an external reference could not be
- * served.  Nothing is expanded, so a schema that contains itself through
- * its properties is fine; a chain of $refs that comes back to itself
- * without reaching anything else is an error, and is cut so that
- * ytree_deref() always ends.
+ * served.  A reference is a JSON pointer (RFC 6901, written as a URI
+ * fragment so percent-encoded) or an $anchor name, read (RFC 3986)
+ * against the base URI of its place: the document, or the nearest
+ * schema whose $id names it (3.1); enum, const and default values are
+ * data, never references.  Nothing is expanded, so a schema that
+ * contains itself through its properties is fine; a chain of $refs that
+ * comes back to itself without reaching anything else is an error, and
+ * is cut so that ytree_deref() always ends.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -146,8 +149,8 @@ ref_dots(struct arena *a, const char *in)
 	return out;
 }
 
-/* RFC 3986 5.2.2: reference r resolved against base b, without its
- * fragment; *frag gets the fragment ("" when none). */
+/* RFC 3986 5.2.2: reference r resolved against base b, without the
+ * fragment ("" is this document). */
 static char *
 ref_join(struct arena *a, const char *b, const char *r)
 {
