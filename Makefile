@@ -48,7 +48,8 @@ GEN_OBJ		:= $(GEN_SRC:%.c=$(B)/%.o)
 HANDLER_OBJ	:= $(HANDLER_SRC:%.c=$(B)/%.o)
 APP_OBJ		:= $(APP_SRC:%.c=$(B)/%.o)
 # The generator shares the runtime's allocator and arena.
-CODEGEN_OBJ	:= $(CODEGEN_SRC:%.c=$(B)/%.o) $(B)/runtime/util.o $(B)/runtime/arena.o
+CODEGEN_OBJ	:= $(CODEGEN_SRC:%.c=$(B)/%.o) $(B)/runtime/util.o $(B)/runtime/arena.o \
+		   $(B)/runtime/format.o
 UNIT_BIN	:= $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 
 # The application module Kore loads (kore.conf: load).
@@ -57,7 +58,7 @@ CODEGEN		:= $(B)/bin/codegen
 GEN_STAMP	:= generated/.stamp
 
 .PHONY: all server run test unit codegen-test http-test check-generated \
-	deps clean scaffold bench bench-serialize realspecs fuzz fuzz-codegen fuzz-multipart lint sdk-test prism-test browser-test
+	deps clean scaffold check-config bench bench-serialize json-schema-suite realspecs fuzz fuzz-codegen fuzz-multipart lint sdk-test prism-test browser-test
 .DEFAULT_GOAL := all
 
 all: $(GEN_STAMP)
@@ -110,7 +111,8 @@ $(B)/tests/kore_stub.o: tests/unit/kore_stub.c
 # cluster when DATABASE_URL is unset and stops it afterwards.
 test: deps
 	@scripts/with-pg.sh $(MAKE) --no-print-directory MODE=debug \
-	    check-generated lint codegen-test unit fuzz-codegen fuzz-multipart \
+	    check-generated lint codegen-test json-schema-suite unit \
+	    fuzz-codegen fuzz-multipart \
 	    http-test prism-test sdk-test browser-test
 
 unit: $(UNIT_BIN)
@@ -123,6 +125,15 @@ codegen-test: $(CODEGEN) $(B)/libruntime.a $(B)/tests/kore_stub.o
 	    scripts/schema-cases.sh $(CODEGEN) $(B)/libruntime.a \
 	    $(B)/schema-cases
 
+# The JSON-Schema-Test-Suite (draft 2020-12, ../shared/json-schema-test-
+# suite) through the generator and the generated validators, as request
+# bodies (scripts/json-schema-suite.py).
+json-schema-suite: $(CODEGEN) $(B)/libruntime.a $(B)/tests/kore_stub.o
+	@CC="$(CC)" CFLAGS="$(CFLAGS)" \
+	    LIBS="$(abspath $(B)/tests/kore_stub.o) $(PKG_LIBS)" \
+	    scripts/json-schema-suite.py $(CODEGEN) $(B)/libruntime.a \
+	    $(B)/json-schema-suite
+
 # The reply serializer against jansson (bench/serialize.c); results in
 # bench/RESULTS.md.
 bench-serialize:
@@ -130,7 +141,7 @@ bench-serialize:
 	@build/release/bin/bench-serialize
 
 $(B)/bin/bench-serialize: bench/serialize.c $(B)/generated/model.o \
-    $(B)/libruntime.a
+    $(B)/libruntime.a $(B)/tests/kore_stub.o
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS)
 
@@ -189,7 +200,8 @@ build/fuzz/fuzz_multipart: tests/fuzz/fuzz_multipart.c runtime/multipart.c \
 # value parsers.  make test runs them FUZZ_SECONDS each; make fuzz longer.
 FUZZ_RUNTIME	:= runtime/validate.c runtime/jsonw.c runtime/arena.c \
 		   runtime/util.c runtime/request.c runtime/reply.c \
-		   runtime/log.c tests/unit/kore_stub.c
+		   runtime/log.c runtime/jschema.c runtime/format.c \
+		   tests/unit/kore_stub.c
 FUZZ_LIBS	:= $(shell pkg-config --libs jansson libpcre2-8 2>/dev/null) \
 		   -lm -lpthread
 FUZZ_GEN	:= build/fuzz/gen-composition
@@ -210,11 +222,56 @@ build/fuzz/fuzz_decode_composition: tests/fuzz/fuzz_decode.c \
 	$(FUZZ_CC) $(FUZZ_CFLAGS) $(PKG_CFLAGS) -I$(FUZZ_GEN) -o $@ \
 	    $(filter %.c,$^) $(FUZZ_LIBS)
 
+# The JSON-valued schemas (runtime/jschema.c), by the keywords fixture.
+build/fuzz/gen-keywords/model.c: tests/codegen/schema-keywords/openapi.yaml \
+    $(CODEGEN)
+	@mkdir -p $(dir $@)
+	cd tests/codegen/schema-keywords && \
+	    $(abspath $(CODEGEN)) -o $(abspath $(dir $@)) openapi.yaml
+
+build/fuzz/fuzz_decode_keywords: tests/fuzz/fuzz_decode.c \
+    build/fuzz/gen-keywords/model.c $(FUZZ_RUNTIME)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $(PKG_CFLAGS) -Ibuild/fuzz/gen-keywords \
+	    -o $@ $(filter %.c,$^) $(FUZZ_LIBS)
+
+# The generator itself on any spec: the YAML reader, $refs, the schema
+# compiler and the code writers (seeded with the generator's fixtures).
+build/fuzz/fuzz_spec: tests/fuzz/fuzz_spec.c \
+    $(filter-out codegen/main.c,$(CODEGEN_SRC)) runtime/util.c \
+    runtime/arena.c runtime/format.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $(PKG_CFLAGS) -Icodegen -o $@ \
+	    $(filter %.c,$^) $(FUZZ_LIBS) -lyaml
+
+# The format checkers (runtime/format.c) on any string.
+build/fuzz/fuzz_format: tests/fuzz/fuzz_format.c runtime/format.c \
+    runtime/format.h runtime/util.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $(filter %.c,$^) $(FUZZ_LIBS)
+
 fuzz-codegen: build/fuzz/fuzz_decode build/fuzz/fuzz_decode_composition \
-    build/fuzz/fuzz_params
-	@mkdir -p build/fuzz/corpus-decode build/fuzz/corpus-params
-	@for t in decode decode_composition params; do \
-	    c=$${t%_composition}; \
+    build/fuzz/fuzz_decode_keywords build/fuzz/fuzz_params build/fuzz/fuzz_spec \
+    build/fuzz/fuzz_format
+	@mkdir -p build/fuzz/corpus-decode build/fuzz/corpus-params \
+	    build/fuzz/corpus-spec build/fuzz/seed-spec
+	@for d in tests/codegen/*/; do \
+	    cp $$d/openapi.yaml build/fuzz/seed-spec/$$(basename $$d).yaml; \
+	done
+	@build/fuzz/fuzz_spec -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
+	    -print_final_stats=1 build/fuzz/corpus-spec build/fuzz/seed-spec \
+	    >build/fuzz/spec.log 2>&1 || { cat build/fuzz/spec.log; exit 1; }
+	@echo "fuzz_spec: $$(grep -h number_of_executed_units \
+	    build/fuzz/spec.log | sed 's/.*: //') runs, no failure"
+	@mkdir -p build/fuzz/corpus-format
+	@build/fuzz/fuzz_format -max_total_time=$(FUZZ_SECONDS) -max_len=512 \
+	    -print_final_stats=1 -dict=tests/fuzz/format.dict \
+	    build/fuzz/corpus-format tests/fuzz/corpus/format \
+	    >build/fuzz/format.log 2>&1 || \
+	    { cat build/fuzz/format.log; exit 1; }
+	@echo "fuzz_format: $$(grep -h number_of_executed_units \
+	    build/fuzz/format.log | sed 's/.*: //') runs, no failure"
+	@for t in decode decode_composition decode_keywords params; do \
+	    c=$${t%_*}; \
 	    build/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) \
 	    -max_len=2048 -print_final_stats=1 \
 	    $$( [ $$c = decode ] && echo -dict=tests/fuzz/decode.dict ) \
@@ -246,6 +303,13 @@ deps:
 run: deps
 	@$(MAKE) --no-print-directory MODE=release all
 	@scripts/run.sh kore.conf
+
+# The application's settings checked the way the server reads them: Kore
+# started with CHECK_CONFIG=1 stops after reading them (runtime/service.c)
+# and says what is wrong, all of it, or "configuration OK".
+check-config:
+	@$(MAKE) --no-print-directory MODE=release server
+	@CHECK_CONFIG=1 kore -c kore.conf -f -n -r -q
 
 bench: deps
 	@$(MAKE) --no-print-directory MODE=release all

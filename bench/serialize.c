@@ -6,7 +6,9 @@
  *	build/release/bin/bench-serialize [iterations]
  *
  * Prints ns per reply and MB/s for each; both outputs are checked to be
- * the same JSON document first.  Results: bench/RESULTS.md.
+ * the same JSON document first.  Then the generated decoder (validating,
+ * as a request body or debug-build reply is checked) on the same
+ * document, already parsed.  Results: bench/RESULTS.md.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -75,9 +77,11 @@ main(int argc, char *argv[])
 	struct api_PostPage	 pp;
 	struct arena		*a;
 	struct jsonw		 w;
+	struct api_PostPage	 back;
+	struct validate		 v;
 	json_t			*t1, *t2;
 	char			*s, content[600];
-	double			 t0, dt_w, dt_j;
+	double			 t0, dt_w, dt_j, dt_d;
 	size_t			 i, len = 0, iters;
 
 	iters = argc > 1 ? strtoul(argv[1], NULL, 10) : 20000;
@@ -136,6 +140,22 @@ main(int argc, char *argv[])
 	}
 	dt_j = (bench_now() - t0) / (double)iters;
 
+	a = arena_new(65536);
+	jsonw_init(&w, a, 4096);
+	model_encode_PostPage(&w, &pp);
+	if ((t1 = json_loads(w.buf, 0, NULL)) == NULL)
+		fatal("the encoder wrote invalid JSON");
+	t0 = bench_now();
+	for (i = 0; i < iters; i++) {
+		arena_reset(a);
+		validate_init(&v, a, VALIDATE_RESPONSE);
+		if (model_decode_PostPage(&v, t1, &back) == -1)
+			fatal("the decoder refuses what the encoder wrote");
+	}
+	dt_d = (bench_now() - t0) / (double)iters;
+	json_decref(t1);
+	arena_free(a);
+
 	printf("PostPage, %d posts, %zu bytes, %zu iterations\n", NPOSTS, len,
 	    iters);
 	printf("jsonw (generated encoder):   %8.1f us/reply  %7.1f MB/s\n",
@@ -143,5 +163,7 @@ main(int argc, char *argv[])
 	printf("jansson tree + json_dumps:   %8.1f us/reply  %7.1f MB/s\n",
 	    dt_j * 1e6, len / dt_j / 1e6);
 	printf("speed-up: %.1fx\n", dt_j / dt_w);
+	printf("generated decoder (parsed):  %8.1f us/reply  %7.1f MB/s\n",
+	    dt_d * 1e6, len / dt_d / 1e6);
 	return 0;
 }

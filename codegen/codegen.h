@@ -147,6 +147,14 @@ struct model {
 	struct hmap	*cnames;	/* C identifiers in use */
 	const char	**patterns;	/* distinct, in first-use order */
 	size_t		 npatterns;
+	/* schema.c: the schemas the runtime evaluates (jschema.h), by
+	 * index; their JSON texts once schema_build() is done */
+	const struct ytree_node **jnodes;
+	size_t		 njnodes;
+	size_t		 capjnodes;
+	struct hmap	*jmemo;		/* node -> index + 1 */
+	char		**jtexts;
+	int		 fmt_annotate;	/* x-formats: annotate */
 	struct scheme	*schemes;	/* securitySchemes used, sorted */
 	size_t		 nschemes;
 	const struct ytree_node *root;
@@ -198,6 +206,8 @@ struct sch {
 	int			 reach;		/* emitted */
 	int			 emitted;	/* struct written (genmodel) */
 	struct sch		*alias;		/* exactly another schema */
+	int			 jsidx;		/* -1, or evaluated by the
+						 * runtime: m->jnodes index */
 	enum sch_repr		 repr;
 	unsigned		 types;		/* T_*, what a value may be */
 	int			 typed;		/* a type keyword was seen */

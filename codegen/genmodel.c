@@ -17,6 +17,8 @@
  *					nullable or on a $ref cycle
  *	array				struct api_X { T *items; size_t n; }
  *	anything else			struct api_json, the value as JSON text
+ *					(checked by runtime/jschema.c when
+ *					the schema is not a typed one)
  *	optional, no default		bool has_<name>
  *
  * Decoders check every keyword and record every failure in the struct
@@ -178,7 +180,8 @@ genmodel_hasfn(const struct sch *s)
 	case R_BOOL:
 		return s->enumv != NULL || s->constv != NULL;
 	case R_ANY:
-		return (s->typed && s->types != T_ALL) || s->enumv != NULL ||
+		return s->jsidx >= 0 ||
+		    (s->typed && s->types != T_ALL) || s->enumv != NULL ||
 		    s->constv != NULL || s->minprops >= 0 || s->maxprops >= 0;
 	case R_FILE:
 		return 0;
@@ -648,21 +651,21 @@ genmodel_strcmp(const void *a, const void *b)
 /* The string formats the validators check, and pydantic's words. */
 static const struct {
 	enum sch_fmt	 fmt;
-	const char	*fn;		/* validate_<format>() */
+	const char	*fn;		/* format_<format>() */
 	const char	*type;
 	const char	*msg;
 } genmodel_formats[] = {
-	{ F_EMAIL, "validate_email", "value_error.email",
+	{ F_EMAIL, "format_email", "value_error.email",
 	    "value is not a valid email address" },
-	{ F_DATETIME, "validate_datetime", "value_error.datetime",
+	{ F_DATETIME, "format_datetime", "value_error.datetime",
 	    "invalid datetime format" },
-	{ F_DATE, "validate_date", "value_error.date", "invalid date format" },
-	{ F_TIME, "validate_time", "value_error.time", "invalid time format" },
-	{ F_URI, "validate_uri", "value_error.url.scheme",
+	{ F_DATE, "format_date", "value_error.date", "invalid date format" },
+	{ F_TIME, "format_time", "value_error.time", "invalid time format" },
+	{ F_URI, "format_uri", "value_error.url.scheme",
 	    "invalid or missing URL scheme" },
-	{ F_UUID, "validate_uuid", "type_error.uuid",
+	{ F_UUID, "format_uuid", "type_error.uuid",
 	    "value is not a valid uuid" },
-	{ F_IPV4, "validate_ipv4", "value_error.ipv4address",
+	{ F_IPV4, "format_ipv4", "value_error.ipv4address",
 	    "value is not a valid IPv4 address" },
 };
 
@@ -724,7 +727,7 @@ genmodel_checks(struct buf *b, const struct model *m, struct sch *s)
 		for (i = 0; i < nitems(genmodel_formats); i++) {
 			if (genmodel_formats[i].fmt != s->fmt)
 				continue;
-			buf_printf(b, "\tif (%s(*out) == -1) {\n",
+			buf_printf(b, "\tif (%s(*out, strlen(*out)) == -1) {\n",
 			    genmodel_formats[i].fn);
 			genmodel_fail(b, "\t", genmodel_formats[i].type,
 			    genmodel_formats[i].msg);
@@ -1271,6 +1274,9 @@ genmodel_decoder(struct buf *b, const struct model *m, struct sch *s)
 		break;
 	}
 	buf_puts(b, "\t\treturn -1;\n");
+	if (s->jsidx >= 0)
+		buf_printf(b, "\tif (jschema_check(v, &model_jschema, %d, j) == "
+		    "-1)\n\t\treturn -1;\n", s->jsidx);
 	genmodel_checks(b, m, s);
 	buf_puts(b, "\treturn 0;\n}\n");
 }
@@ -1384,8 +1390,8 @@ genmodel_share(const struct model *m)
 		    s->repr == R_OBJ || s->repr == R_ARR || s->repr == R_UNION)
 			continue;
 		key.len = 0;
-		buf_printf(&key, "%d|%u|%d|%d|%lld|%lld|%d|%d|%d:%.17g:%d|"
-		    "%d:%.17g:%d|%d:%.17g|%lld|%lld|", s->repr, s->types,
+		buf_printf(&key, "%d|%d|%u|%d|%d|%lld|%lld|%d|%d|%d:%.17g:%d|"
+		    "%d:%.17g:%d|%d:%.17g|%lld|%lld|", s->jsidx, s->repr, s->types,
 		    s->typed, s->nullable, s->minlen, s->maxlen, s->pattern,
 		    s->fmt, s->has_min, s->min, s->xmin, s->has_max, s->max,
 		    s->xmax, s->has_mult, s->mult, s->minprops, s->maxprops);
@@ -1486,8 +1492,23 @@ genmodel_code(struct buf *b, const struct model *m, const char *spec)
 	buf_comment(b, spec);
 	buf_puts(b, "'s\n * schemas (see model.h).\n */\n"
 	    "#include <stdbool.h>\n#include <stdint.h>\n#include <string.h>\n\n"
-	    "#include \"arena.h\"\n#include \"model.h\"\n#include \"upload.h\"\n"
-	    "#include \"util.h\"\n\n");
+	    "#include \"arena.h\"\n#include \"format.h\"\n"
+	    "#include \"jschema.h\"\n#include \"model.h\"\n"
+	    "#include \"upload.h\"\n#include \"util.h\"\n\n");
+	if (m->njnodes > 0) {
+		buf_printf(b, "/* The schemas that are JSON values, evaluated by "
+		    "runtime/jschema.c;\n * a $ref is an index into this "
+		    "table.  Loaded by model_init(). */\n"
+		    "static const char *const model_jschema_src[%zu] = {\n",
+		    m->njnodes);
+		for (i = 0; i < m->njnodes; i++) {
+			buf_printf(b, "\t/* %zu */\n", i);
+			buf_cstring_lines(b, m->jtexts[i], strlen(m->jtexts[i]),
+			    "\t");
+			buf_puts(b, ",\n");
+		}
+		buf_puts(b, "};\nstatic struct jschema model_jschema;\n\n");
+	}
 	if (m->npatterns > 0) {
 		buf_printf(b, "/* The spec's patterns, compiled by model_init()."
 		    " */\nstatic const char *const model_pattern_src[%zu] = {\n",
@@ -1501,6 +1522,10 @@ genmodel_code(struct buf *b, const struct model *m, const char *spec)
 		    m->npatterns);
 	}
 	buf_puts(b, "void\nmodel_init(void)\n{\n");
+	if (m->njnodes > 0)
+		buf_printf(b, "\tif (model_jschema.schemas == NULL)\n"
+		    "\t\tjschema_load(&model_jschema, model_jschema_src, "
+		    "%zu);\n", m->njnodes);
 	if (m->npatterns > 0)
 		buf_printf(b, "\tsize_t\ti;\n\n"
 		    "\tfor (i = 0; i < %zu; i++)\n"
@@ -1548,6 +1573,9 @@ genmodel_code(struct buf *b, const struct model *m, const char *spec)
 		    "*v, json_t *j, void *out)\n{\n\t", s->name);
 		genmodel_type(b, &sl);
 		buf_puts(b, "*o = out;\n\n\t");
+		/* A nullable use takes null, as a body or member would. */
+		if (sl.k != SK_ANY && schema_nullable(s))
+			buf_puts(b, "if (json_is_null(j))\n\t\treturn 0;\n\t");
 		if (sl.k == SK_ANY && genmodel_hasfn(s))
 			buf_printf(b, "model_decode_%s(v, j, o)",
 			    genmodel_fn(s));

@@ -119,6 +119,10 @@ model_cleanup(struct model *m)
 		hmap_free(m->memo);
 	if (m->cnames != NULL)
 		hmap_free(m->cnames);
+	if (m->jmemo != NULL)
+		hmap_free(m->jmemo);
+	free(m->jnodes);
+	free(m->jtexts);
 	arena_free(m->pool);
 	memset(m, 0, sizeof(*m));
 }

@@ -3,13 +3,16 @@
  *
  * Every mapping with a "$ref" key, anywhere in the document, gets its
  * target in node->ref; checks that follow references use ytree_deref().
- * Only same-document references ("#/json/pointer", RFC 6901, written as
- * a URI fragment so percent-encoded) are supported: the generated server
+ * Only same-document references are supported: the generated server
  * embeds the one spec file, so an external reference could not be
- * served.  Nothing is expanded, so a schema that contains itself through
- * its properties is fine; a chain of $refs that comes back to itself
- * without reaching anything else is an error, and is cut so that
- * ytree_deref() always ends.
+ * served.  A reference is a JSON pointer (RFC 6901, written as a URI
+ * fragment so percent-encoded) or an $anchor name, read (RFC 3986)
+ * against the base URI of its place: the document, or the nearest
+ * schema whose $id names it (3.1); enum, const and default values are
+ * data, never references.  Nothing is expanded, so a schema that
+ * contains itself through its properties is fine; a chain of $refs that
+ * comes back to itself without reaching anything else is an error, and
+ * is cut so that ytree_deref() always ends.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -19,16 +22,43 @@
 #define REF_SEEN	0x01	/* walked */
 #define REF_CHAIN	0x02	/* on the chain being followed */
 #define REF_DONE	0x04	/* chain followed, ends */
+#define REF_NAMES	0x08	/* a mapping of names (properties): its
+				 * "$ref" key is a name, not a reference */
+
+/* Keys whose values are data, never resolved: a {"$ref": ...} in an
+ * enum is a value to compare with. */
+static const char *const ref_data[] = { "enum", "const", "default", NULL };
+/* Keys whose values map names to schemas. */
+static const char *const ref_names[] = { "properties", "patternProperties",
+    "$defs", "definitions", "dependentSchemas", NULL };
 
 struct ref_list {
 	struct ytree_node	**v;
+	const char		**base;		/* the walk's: base URIs */
 	size_t			  n;
 	size_t			  cap;
 };
 
+/* A URI reference, split (RFC 3986 section 3); NULL: absent. */
+struct ref_uri {
+	const char	*scheme;
+	const char	*auth;
+	const char	*path;		/* never NULL */
+	const char	*query;
+	const char	*frag;
+};
+
 static void	ref_push(struct ref_list *, struct ytree_node *);
-static void	ref_one(struct ytree *, struct ytree_node *,
-		    struct ytree_node *);
+static void	ref_pushb(struct ref_list *, struct ytree_node *,
+		    const char *);
+static void	ref_split(struct arena *, const char *, struct ref_uri *);
+static char	*ref_dots(struct arena *, const char *);
+static char	*ref_join(struct arena *, const char *, const char *);
+static void	ref_register(struct hmap *, struct arena *,
+		    struct ytree_node *, const char *, const char **);
+static int	ref_in(const struct ytree_node *, const char *const *);
+static void	ref_one(struct ytree *, struct hmap *, struct ytree_node *,
+		    struct ytree_node *, const char *);
 static char	*ref_decode(const char *, size_t *);
 static void	ref_loops(struct ref_list *);
 static void	ref_loopmsg(const struct ref_list *, const struct ytree_node *,
@@ -37,39 +67,236 @@ static void	ref_loopmsg(const struct ref_list *, const struct ytree_node *,
 static void
 ref_push(struct ref_list *l, struct ytree_node *n)
 {
+	ref_pushb(l, n, "");
+}
+
+static void
+ref_pushb(struct ref_list *l, struct ytree_node *n, const char *base)
+{
 	if (l->n == l->cap) {
 		l->cap = l->cap == 0 ? 64 : l->cap * 2;
 		l->v = xreallocarray(l->v, l->cap, sizeof(*l->v));
+		l->base = xreallocarray(l->base, l->cap, sizeof(*l->base));
 	}
+	l->base[l->n] = base;
 	l->v[l->n++] = n;
+}
+
+/* Splits a URI reference into its parts (arena copies). */
+static void
+ref_split(struct arena *a, const char *s, struct ref_uri *u)
+{
+	const char	*p, *e;
+
+	memset(u, 0, sizeof(*u));
+	for (p = s; (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+	    (p > s && ((*p >= '0' && *p <= '9') || *p == '+' || *p == '-' ||
+	    *p == '.')); p++)
+		;
+	if (p > s && *p == ':') {
+		u->scheme = arena_strndup(a, s, (size_t)(p - s));
+		s = p + 1;
+	}
+	if (s[0] == '/' && s[1] == '/') {
+		e = s + 2 + strcspn(s + 2, "/?#");
+		u->auth = arena_strndup(a, s + 2, (size_t)(e - s - 2));
+		s = e;
+	}
+	e = s + strcspn(s, "?#");
+	u->path = arena_strndup(a, s, (size_t)(e - s));
+	s = e;
+	if (*s == '?') {
+		e = s + 1 + strcspn(s + 1, "#");
+		u->query = arena_strndup(a, s + 1, (size_t)(e - s - 1));
+		s = e;
+	}
+	if (*s == '#')
+		u->frag = arena_strdup(a, s + 1);
+}
+
+/* RFC 3986 5.2.4: remove_dot_segments. */
+static char *
+ref_dots(struct arena *a, const char *in)
+{
+	char	*out, *o;
+	size_t	 n;
+
+	out = arena_alloc(a, strlen(in) + 1);
+	o = out;
+	while (*in != '\0') {
+		if (strncmp(in, "../", 3) == 0)
+			in += 3;
+		else if (strncmp(in, "./", 2) == 0)
+			in += 2;
+		else if (strncmp(in, "/./", 3) == 0)
+			in += 2;
+		else if (strcmp(in, "/.") == 0)
+			in = "/";
+		else if (strncmp(in, "/../", 4) == 0 || strcmp(in, "/..") == 0) {
+			in = in[3] == '\0' ? "/" : in + 3;
+			while (o > out && *--o != '/')
+				;
+		} else if (strcmp(in, ".") == 0 || strcmp(in, "..") == 0)
+			in += strlen(in);
+		else {
+			n = 1 + strcspn(in + 1, "/");
+			memcpy(o, in, n);
+			o += n;
+			in += n;
+		}
+	}
+	*o = '\0';
+	return out;
+}
+
+/* RFC 3986 5.2.2: reference r resolved against base b, without the
+ * fragment ("" is this document). */
+static char *
+ref_join(struct arena *a, const char *b, const char *r)
+{
+	struct ref_uri	 B, R, T;
+	const char	*slash;
+
+	ref_split(a, b, &B);
+	ref_split(a, r, &R);
+	memset(&T, 0, sizeof(T));
+	if (R.scheme != NULL) {
+		T = R;
+		T.path = ref_dots(a, R.path);
+	} else {
+		T.scheme = B.scheme;
+		if (R.auth != NULL) {
+			T.auth = R.auth;
+			T.path = ref_dots(a, R.path);
+			T.query = R.query;
+		} else {
+			T.auth = B.auth;
+			if (R.path[0] == '\0') {
+				T.path = B.path;
+				T.query = R.query != NULL ? R.query : B.query;
+			} else {
+				if (R.path[0] == '/')
+					T.path = R.path;
+				else if (B.auth != NULL && B.path[0] == '\0')
+					T.path = arena_sprintf(a, "/%s", R.path);
+				else if ((slash = strrchr(B.path, '/')) != NULL)
+					T.path = arena_sprintf(a, "%.*s%s",
+					    (int)(slash - B.path + 1), B.path,
+					    R.path);
+				else
+					T.path = R.path;
+				T.path = ref_dots(a, T.path);
+				T.query = R.query;
+			}
+		}
+	}
+	return arena_sprintf(a, "%s%s%s%s%s%s%s", T.scheme != NULL ? T.scheme :
+	    "", T.scheme != NULL ? ":" : "", T.auth != NULL ? "//" : "",
+	    T.auth != NULL ? T.auth : "", T.path, T.query != NULL ? "?" : "",
+	    T.query != NULL ? T.query : "");
+}
+
+/*
+ * A schema's $id and $anchor (3.1): the URIs that name it, from the base
+ * it is read in; *base becomes its own.
+ */
+static void
+ref_register(struct hmap *names, struct arena *a, struct ytree_node *n,
+    const char *base, const char **nbase)
+{
+	struct ytree_node	*id, *anchor;
+	struct ref_uri		 u;
+	const char		*key;
+
+	*nbase = base;
+	if ((id = ytree_get(n, "$id")) != NULL) {
+		if (!ytree_isstr(id)) {
+			diag_error(id, "$id must be a string");
+			return;
+		}
+		ref_split(a, id->str, &u);
+		if (u.frag != NULL && u.frag[0] != '\0') {
+			diag_error(id, "$id '%s' has a fragment (use $anchor)",
+			    id->str);
+			return;
+		}
+		*nbase = ref_join(a, base, id->str);
+		if (hmap_insert(names, *nbase, strlen(*nbase), n) != NULL &&
+		    hmap_get(names, *nbase, strlen(*nbase)) != n)
+			diag_error(id, "$id '%s' names two schemas", *nbase);
+	}
+	/* A $dynamicAnchor is a plain anchor to a $ref too (the generator
+	 * refuses $dynamicRef elsewhere). */
+	if ((anchor = ytree_get(n, "$anchor")) != NULL ||
+	    (anchor = ytree_get(n, "$dynamicAnchor")) != NULL) {
+		if (!ytree_isstr(anchor) || strchr(anchor->str, '#') != NULL) {
+			diag_error(anchor, "$anchor must be a plain name");
+			return;
+		}
+		key = arena_sprintf(a, "%s#%s", *nbase, anchor->str);
+		if (hmap_insert(names, key, strlen(key), n) != NULL &&
+		    hmap_get(names, key, strlen(key)) != n)
+			diag_error(anchor, "$anchor '%s' names two schemas",
+			    anchor->str);
+	}
+}
+
+static int
+ref_in(const struct ytree_node *k, const char *const *set)
+{
+	size_t	i;
+
+	if (k->kind != YTREE_SCALAR)
+		return 0;
+	for (i = 0; set[i] != NULL; i++)
+		if (strcmp(k->str, set[i]) == 0)
+			return 1;
+	return 0;
 }
 
 void
 ref_resolve(struct ytree *t)
 {
-	struct ref_list		 stack = { NULL, 0, 0 }, refs = { NULL, 0, 0 };
+	struct ref_list		 stack = { NULL, NULL, 0, 0 };
+	struct ref_list		 pending = { NULL, NULL, 0, 0 };
+	struct ref_list		 refs = { NULL, NULL, 0, 0 };
+	struct hmap		*names;
 	struct ytree_node	*n, *v, *c;
+	const char		*base;
 	size_t			 i;
 
 	if (t->root == NULL)
 		return;
-	/* Depth-first in document order with an explicit stack; marks
-	 * make each node (aliases share nodes) walked once. */
+	names = hmap_new();
+	/*
+	 * Depth-first in document order with an explicit stack; marks
+	 * make each node (aliases share nodes) walked once.  A schema's
+	 * $id changes the base URI its $refs are read against, so the
+	 * $refs wait until every $id and $anchor is known.
+	 */
 	t->root->mark |= REF_SEEN;
-	ref_push(&stack, t->root);
+	ref_pushb(&stack, t->root, "");
 	while (stack.n > 0) {
 		n = stack.v[--stack.n];
+		base = stack.base[stack.n];
 		if (n->kind == YTREE_MAP) {
-			if ((v = ytree_get(n, "$ref")) != NULL) {
-				ref_one(t, n, v);
-				if (n->ref != NULL)
-					ref_push(&refs, n);
+			if (!(n->mark & REF_NAMES)) {
+				ref_register(names, t->pool, n, base, &base);
+				if (ytree_get(n, "$ref") != NULL)
+					ref_pushb(&pending, n, base);
 			}
 			for (i = n->n; i > 0; i--) {
 				c = n->pairs[i - 1].value;
+				if (ref_in(n->pairs[i - 1].key, ref_data) &&
+				    !(n->mark & REF_NAMES))
+					continue;
 				if (!(c->mark & REF_SEEN)) {
 					c->mark |= REF_SEEN;
-					ref_push(&stack, c);
+					if (!(n->mark & REF_NAMES) &&
+					    ref_in(n->pairs[i - 1].key,
+					    ref_names))
+						c->mark |= REF_NAMES;
+					ref_pushb(&stack, c, base);
 				}
 			}
 		} else if (n->kind == YTREE_SEQ) {
@@ -77,14 +304,26 @@ ref_resolve(struct ytree *t)
 				c = n->items[i - 1];
 				if (!(c->mark & REF_SEEN)) {
 					c->mark |= REF_SEEN;
-					ref_push(&stack, c);
+					ref_pushb(&stack, c, base);
 				}
 			}
 		}
 	}
+	for (i = 0; i < pending.n; i++) {
+		n = pending.v[i];
+		v = ytree_get(n, "$ref");
+		ref_one(t, names, n, v, pending.base[i]);
+		if (n->ref != NULL)
+			ref_push(&refs, n);
+	}
 	ref_loops(&refs);
+	hmap_free(names);
 	free(stack.v);
+	free(stack.base);
+	free(pending.v);
+	free(pending.base);
 	free(refs.v);
+	free(refs.base);
 }
 
 /*
@@ -119,11 +358,18 @@ ref_decode(const char *s, size_t *lenp)
 	return (d);
 }
 
-/* Resolves the $ref of mapping n, whose value is v. */
+/*
+ * Resolves the $ref of mapping n, whose value is v, read against base:
+ * a JSON pointer or an $anchor name in this document or in a schema its
+ * $id names.
+ */
 static void
-ref_one(struct ytree *t, struct ytree_node *n, struct ytree_node *v)
+ref_one(struct ytree *t, struct hmap *names, struct ytree_node *n,
+    struct ytree_node *v, const char *base)
 {
-	struct ytree_node	*cur;
+	struct ytree_node	*cur, *root = t->root;
+	struct ref_uri		 u;
+	const char		*uri;
 	char			*ptr = NULL, *tok = NULL;
 	size_t			 len, i, j, k, idx;
 
@@ -131,22 +377,33 @@ ref_one(struct ytree *t, struct ytree_node *n, struct ytree_node *v)
 		diag_error(v, "$ref must be a string, not %s", ytree_what(v));
 		goto out;
 	}
-	if (v->str[0] != '#') {
+	ref_split(t->pool, v->str, &u);
+	uri = ref_join(t->pool, base, v->str);
+	if (uri[0] != '\0' &&
+	    (root = hmap_get(names, uri, strlen(uri))) == NULL) {
 		diag_error(v, "external $ref is not supported: '%s'", v->str);
 		goto out;
 	}
-	if ((ptr = ref_decode(v->str + 1, &len)) == NULL) {
+	if ((ptr = ref_decode(u.frag != NULL ? u.frag : "", &len)) == NULL) {
 		diag_error(v, "malformed percent-encoding in $ref '%s'",
 		    v->str);
 		goto out;
 	}
 	if (len > 0 && ptr[0] != '/') {
-		diag_error(v, "$ref '%s' is not a JSON pointer (want '#/...')",
-		    v->str);
+		/* An $anchor's name. */
+		const char	*key = arena_sprintf(t->pool, "%s#%s", uri, ptr);
+
+		if ((cur = hmap_get(names, key, strlen(key))) == NULL) {
+			diag_error(v, "$ref '%s': no $anchor '%s' %s", v->str,
+			    ptr, uri[0] != '\0' ? "in that schema" :
+			    "in this document");
+			goto out;
+		}
+		n->ref = cur;
 		goto out;
 	}
 
-	cur = t->root;
+	cur = root;
 	tok = xmalloc(len + 1);
 	for (i = 0; i < len && cur != NULL;) {
 		/* One reference token, ~1 -> '/', ~0 -> '~'. */
@@ -179,6 +436,13 @@ ref_one(struct ytree *t, struct ytree_node *n, struct ytree_node *v)
 			    cur->items[idx] : NULL;
 		} else
 			cur = NULL;
+	}
+	if (cur == NULL && strncmp(v->str, "#/$defs/", 8) == 0) {
+		/* JSON Schema habit: '#' is the document, not the schema. */
+		diag_error(v, "$ref target not found: '%s' ('#' is the "
+		    "OpenAPI document's root: '#/components/schemas/NAME/"
+		    "$defs/...' names a component's $defs)", v->str);
+		goto out;
 	}
 	if (cur == NULL) {
 		diag_error(v, "$ref target not found: '%s'", v->str);
@@ -222,7 +486,7 @@ ref_loopmsg(const struct ref_list *chain, const struct ytree_node *x,
 static void
 ref_loops(struct ref_list *refs)
 {
-	struct ref_list		 chain = { NULL, 0, 0 };
+	struct ref_list		 chain = { NULL, NULL, 0, 0 };
 	struct ytree_node	*x, *last;
 	size_t			 i, j;
 
@@ -244,4 +508,5 @@ ref_loops(struct ref_list *refs)
 		}
 	}
 	free(chain.v);
+	free(chain.base);
 }

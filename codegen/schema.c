@@ -11,22 +11,32 @@
  * then decides the C representation (enum sch_repr) and reports what
  * cannot be right: bounds that contradict each other, a required property
  * that additionalProperties: false forbids, a default or enum value the
- * schema itself refuses, a pattern PCRE2 cannot compile.  Keywords the
- * validators do not implement (not, if/then/else, ...) are not errors:
- * they are listed in a comment on the generated code.
+ * schema itself refuses, a pattern PCRE2 cannot compile.
+ *
+ * In a 3.1 document only schemas whose keywords the typed decoders check
+ * exactly are built so (schema_exact()); every other schema is a JSON
+ * value that runtime/jschema.c evaluates, embedded as JSON text with its
+ * $refs as indexes (schema_jsonwrite(), which also reports what cannot
+ * be evaluated: $id, $anchor, $dynamicRef, $vocabulary, unchecked
+ * formats).  In 3.0 every schema is typed and the keywords the typed
+ * decoders do not implement (not, ...) are listed in a comment on the
+ * generated code.
  */
 #define PCRE2_CODE_UNIT_WIDTH 8
 
 #include <ctype.h>
 #include <errno.h>
+#include <stdint.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include <jansson.h>
 #include <pcre2.h>
 
 #include "codegen.h"
+#include "format.h"
 
 /* Keys that may sit beside a $ref without changing what it means. */
 static const char *const schema_annotations[] = {
@@ -34,12 +44,28 @@ static const char *const schema_annotations[] = {
 	"deprecated", "externalDocs", "$comment", NULL
 };
 
-/* Keywords the generated validators do not implement. */
+/* Keywords the typed decoders do not implement: in 3.0 they are noted in
+ * a comment; in 3.1 a schema using one is evaluated by the runtime. */
 static const char *const schema_ignored[] = {
 	"not", "if", "then", "else", "prefixItems", "contains",
 	"patternProperties", "propertyNames", "dependentRequired",
 	"dependentSchemas", "unevaluatedProperties", "unevaluatedItems",
 	"minContains", "maxContains", "$dynamicRef", NULL
+};
+
+/* OpenAPI's own formats: int32/int64 checked; the others shape the C
+ * type (binary) or are hints (password, float, double, byte). */
+static const char *const schema_oasfmt[] = {
+	"int32", "int64", "float", "double", "password", "binary", "byte",
+	NULL
+};
+
+/* The dialects a $schema may name: what the validators implement. */
+static const char *const schema_dialects[] = {
+	"https://json-schema.org/draft/2020-12/schema",
+	"https://json-schema.org/draft/2020-12/schema#",
+	"https://spec.openapis.org/oas/3.1/dialect/base",
+	"https://spec.openapis.org/oas/3.1/dialect/2024-10-25", NULL
 };
 
 static const char *const schema_ckeywords[] = {
@@ -102,6 +128,22 @@ static struct scheme	*schema_scheme(struct model *, const char *,
 			    const struct ytree_node *);
 static int		 schema_strin(const char *, const char *const *);
 static int		 schema_param_ok(struct sch *, int, int *);
+static int		 schema_exact(struct model *,
+			    const struct ytree_node *, int);
+static int		 schema_exact_value(const struct ytree_node *,
+			    unsigned);
+static int		 schema_jsindex(struct model *,
+			    const struct ytree_node *);
+static void		 schema_jsonstr(struct buf *, const char *, size_t);
+static void		 schema_jsondata(struct buf *,
+			    const struct ytree_node *);
+static void		 schema_jsonwrite(struct model *, struct buf *,
+			    const struct ytree_node *, int);
+static void		 schema_jsonall(struct model *);
+static int		 schema_recheck(const struct ytree_node *);
+static void		 schema_typecheck(const struct ytree_node *);
+static void		 schema_jskwcheck(const struct ytree_node *,
+			    const struct ytree_node *);
 
 char *
 schema_sanitize(struct arena *pool, const char *s, const char *digit)
@@ -197,6 +239,7 @@ schema_new(struct model *m, const struct ytree_node *at, const char *name)
 	s->minitems = s->maxitems = -1;
 	s->minprops = s->maxprops = -1;
 	s->pattern = -1;
+	s->jsidx = -1;
 	s->types = T_ALL;
 	if (m->nschs == m->capschs) {
 		m->capschs = m->capschs == 0 ? 256 : m->capschs * 2;
@@ -276,6 +319,13 @@ schema_make(struct model *m, struct sch *s, struct ytree_node *n)
 	struct sch		*a0, *a1;
 
 	s->built = 1;
+	if (!m->v30 && !schema_exact(m, n, 0)) {
+		/* A JSON value, every keyword checked by the runtime. */
+		s->jsidx = schema_jsindex(m, n);
+		s->repr = R_ANY;
+		s->nullable = 1;
+		goto done;
+	}
 	if (n->kind == YTREE_SCALAR && n->type == YTREE_BOOL) {
 		/* true accepts anything; false nothing. */
 		if (strcmp(n->str, "false") == 0) {
@@ -330,7 +380,7 @@ schema_make(struct model *m, struct sch *s, struct ytree_node *n)
 		schema_merge(m, s, a0, n);
 	}
 done:
-	if (s->alias == NULL)
+	if (s->alias == NULL && s->jsidx < 0)
 		schema_finish(m, s);
 	s->built = 2;
 }
@@ -394,6 +444,15 @@ schema_num(const struct ytree_node *n, double *out)
 static int
 schema_len(const struct ytree_node *n, const char *kw, long long *out)
 {
+	double	d;
+
+	/* 2.0 is an integer in JSON Schema. */
+	if (ytree_int(n, out) == -1 && n->kind == YTREE_SCALAR &&
+	    n->type == YTREE_FLOAT && schema_num(n, &d) == 0 &&
+	    d == nearbyint(d) && d >= 0 && d < 9e18) {
+		*out = (long long)d;
+		return 0;
+	}
 	if (ytree_int(n, out) == -1 || *out < 0) {
 		diag_error(n, "%s must be a non-negative integer, not %s",
 		    kw, n->kind == YTREE_SCALAR ? n->str : ytree_what(n));
@@ -407,11 +466,7 @@ schema_len(const struct ytree_node *n, const char *kw, long long *out)
 static int
 schema_pattern(struct model *m, const struct ytree_node *n)
 {
-	pcre2_code	*re;
-	PCRE2_UCHAR	 msg[256];
-	PCRE2_SIZE	 off;
-	size_t		 i;
-	int		 err;
+	size_t	i;
 
 	if (!ytree_isstr(n) || strlen(n->str) != n->len) {
 		diag_error(n, "pattern must be a string");
@@ -420,15 +475,8 @@ schema_pattern(struct model *m, const struct ytree_node *n)
 	for (i = 0; i < m->npatterns; i++)
 		if (strcmp(m->patterns[i], n->str) == 0)
 			return (int)i;
-	re = pcre2_compile((PCRE2_SPTR)n->str, PCRE2_ZERO_TERMINATED,
-	    PCRE2_UTF | PCRE2_DOLLAR_ENDONLY, &err, &off, NULL);
-	if (re == NULL) {
-		pcre2_get_error_message(err, msg, sizeof(msg));
-		diag_error(n, "pattern does not compile: %s at offset %zu",
-		    (const char *)msg, (size_t)off);
+	if (schema_recheck(n) == -1)
 		return -1;
-	}
-	pcre2_code_free(re);
 	m->patterns = xreallocarray(m->patterns, m->npatterns + 1,
 	    sizeof(*m->patterns));
 	m->patterns[m->npatterns] = n->str;
@@ -523,7 +571,9 @@ schema_apply(struct model *m, struct sch *s, struct ytree_node *n)
 	if (s->readonly && s->writeonly)
 		diag_error(n, "a schema cannot be both readOnly and writeOnly");
 
-	if ((v = ytree_get(n, "format")) != NULL && ytree_isstr(v)) {
+	/* x-formats: annotate: only OpenAPI's own formats mean anything. */
+	if ((v = ytree_get(n, "format")) != NULL && ytree_isstr(v) &&
+	    (!m->fmt_annotate || schema_strin(v->str, schema_oasfmt) >= 0)) {
 		for (j = 0; j < nitems(fmts); j++)
 			if (strcmp(v->str, fmts[j].name) == 0)
 				break;
@@ -948,6 +998,11 @@ schema_finish(struct model *m, struct sch *s)
 
 	if (s->typed && (s->types & T_NULL))
 		s->nullable = 1;
+	/* 3.1: a schema that says nothing ({}, true) takes null too. */
+	if (!m->v30 && !s->typed && s->nalts == 0 && s->nprops == 0 &&
+	    s->items == NULL && s->addl == ADDL_IGNORE && s->enumv == NULL &&
+	    s->constv == NULL)
+		s->nullable = 1;
 	t = s->typed ? s->types & ~(unsigned)T_NULL : 0;
 	if (s->typed && (t & T_INT) && (t & T_NUM))
 		t &= ~(unsigned)T_INT;
@@ -1076,8 +1131,15 @@ schema_defaults(struct model *m, struct sch *s)
 	    (s->def->type == YTREE_NULL && !schema_nullable(s)))
 		return;
 	if (!schema_scalar_ok(s, s->def, &why)) {
-		diag_error(s->def, "default '%s' does not match its schema: "
-		    "%s", s->def->str, why);
+		/* 3.1: default is an annotation (JSON Schema); one the
+		 * schema refuses is not filled in.  3.0: a mistake. */
+		if (!m->v30) {
+			schema_note(m, s, arena_sprintf(m->pool, "default '%s' "
+			    "not used: %s", s->def->str, why));
+			s->def = NULL;
+		} else
+			diag_error(s->def, "default '%s' does not match its "
+			    "schema: %s", s->def->str, why);
 		return;
 	}
 	if (s->enumv != NULL && s->enumv->kind == YTREE_SEQ) {
@@ -1091,7 +1153,6 @@ schema_defaults(struct model *m, struct sch *s)
 			diag_error(s->def, "default '%s' is not one of the "
 			    "enum values", s->def->str);
 	}
-	(void)m;
 }
 
 /* The struct member names of an object: unique with has_ and _is_null. */
@@ -1157,6 +1218,566 @@ schema_reach(struct sch *s)
 	}
 }
 
+
+
+/* A pattern (or patternProperties key) that must compile as the runtime
+ * compiles it (ECMA-262 spellings translated, format.h); 0 when it does. */
+static int
+schema_recheck(const struct ytree_node *n)
+{
+	pcre2_code	*re;
+	PCRE2_UCHAR	 msg[256];
+	PCRE2_SIZE	 off;
+	char		*pcre;
+	int		 err;
+
+	if (!ytree_isstr(n) || strlen(n->str) != n->len) {
+		diag_error(n, "a pattern must be a string without NULs");
+		return -1;
+	}
+	pcre = format_pattern(n->str);
+	re = pcre2_compile((PCRE2_SPTR)pcre, PCRE2_ZERO_TERMINATED,
+	    FORMAT_PCRE2_OPTIONS, &err, &off, NULL);
+	free(pcre);
+	if (re == NULL) {
+		pcre2_get_error_message(err, msg, sizeof(msg));
+		diag_error(n, "pattern does not compile: %s at offset %zu",
+		    (const char *)msg, (size_t)off);
+		return -1;
+	}
+	pcre2_code_free(re);
+	return 0;
+}
+
+static void
+schema_typecheck(const struct ytree_node *v)
+{
+	size_t	i;
+
+	if (v->kind == YTREE_SEQ) {
+		for (i = 0; i < v->n; i++)
+			if (schema_typebit(v->items[i]) == 0)
+				diag_error(v->items[i], "unknown type '%s'",
+				    v->items[i]->kind == YTREE_SCALAR ?
+				    v->items[i]->str : ytree_what(v->items[i]));
+	} else if (schema_typebit(v) == 0)
+		diag_error(v, "unknown type '%s'", v->kind == YTREE_SCALAR ?
+		    v->str : ytree_what(v));
+}
+
+/*
+ * Which schemas get a C type.  The typed decoders (genmodel.c) check a
+ * value of one declared type against the keywords of that type, merge
+ * allOf branches into one struct and try oneOf/anyOf alternatives in
+ * turn; that is JSON Schema's meaning exactly when the schema uses only
+ * such keywords, so only then is a schema typed ("exact").  Any other
+ * schema of a 3.1 document (keywords without type, not, if/then/else,
+ * prefixItems, patternProperties, unevaluated*, siblings of oneOf or of a
+ * $ref, allOf branches that overlap, ...) is a JSON value (struct
+ * api_json) that runtime/jschema.c evaluates by every keyword.
+ */
+
+/* Keywords the typed decoders check, and the types they apply to. */
+static const struct {
+	const char	*kw;
+	unsigned	 types;
+} schema_typedkw[] = {
+	{ "minLength", T_STR }, { "maxLength", T_STR }, { "pattern", T_STR },
+	{ "format", T_STR | T_INT | T_NUM },
+	{ "minimum", T_INT | T_NUM }, { "maximum", T_INT | T_NUM },
+	{ "exclusiveMinimum", T_INT | T_NUM },
+	{ "exclusiveMaximum", T_INT | T_NUM },
+	{ "multipleOf", T_INT | T_NUM },
+	{ "items", T_ARR }, { "minItems", T_ARR }, { "maxItems", T_ARR },
+	{ "uniqueItems", T_ARR },
+	{ "properties", T_OBJ }, { "required", T_OBJ },
+	{ "additionalProperties", T_OBJ }, { "minProperties", T_OBJ },
+	{ "maxProperties", T_OBJ },
+};
+
+/* Annotations, and keywords that only shape the C type. */
+static const char *const schema_quiet[] = {
+	"description", "summary", "title", "example", "examples",
+	"deprecated", "externalDocs", "$comment", "default", "readOnly",
+	"writeOnly", "nullable", "discriminator", "xml", "contentMediaType",
+	"contentEncoding", "contentSchema", "$schema", "$defs",
+	"definitions", NULL
+};
+
+/* The 2020-12 keywords only the runtime evaluates. */
+static const char *const schema_runtime_kw[] = {
+	"not", "if", "then", "else", "prefixItems", "contains",
+	"minContains", "maxContains", "patternProperties", "propertyNames",
+	"dependentRequired", "dependentSchemas", "unevaluatedItems",
+	"unevaluatedProperties", "$ref", "$id", "$anchor", "$dynamicRef",
+	"$dynamicAnchor", "$vocabulary", "$recursiveRef", "$recursiveAnchor",
+	NULL
+};
+
+/* Formats the typed decoders check, per type. */
+static const struct {
+	const char	*name;
+	unsigned	 types;
+} schema_typedfmt[] = {
+	{ "email", T_STR }, { "date-time", T_STR }, { "date", T_STR },
+	{ "time", T_STR }, { "uri", T_STR }, { "uuid", T_STR },
+	{ "ipv4", T_STR }, { "binary", T_STR }, { "password", T_STR },
+	{ "int32", T_INT }, { "int64", T_INT }, { "float", T_NUM },
+	{ "double", T_NUM },
+};
+
+/* An enum or const value the typed decoder of type bit compares right. */
+static int
+schema_exact_value(const struct ytree_node *e, unsigned bit)
+{
+	if (e->kind != YTREE_SCALAR)
+		return 0;
+	switch (bit) {
+	case T_STR:
+		return e->type == YTREE_STR && strlen(e->str) == e->len;
+	case T_INT:
+		return e->type == YTREE_INT;
+	case T_NUM:
+		return e->type == YTREE_INT || e->type == YTREE_FLOAT;
+	case T_BOOL:
+		return e->type == YTREE_BOOL;
+	default:
+		return 0;
+	}
+}
+
+static int
+schema_exact(struct model *m, const struct ytree_node *n, int depth)
+{
+	const struct ytree_node	*k, *v, *t, *b, *bk;
+	unsigned		 bit = 0;
+	size_t			 i, j, l;
+	int			 nullbit = 0, found;
+
+	if (depth > 16)
+		return 0;
+	if (n->kind == YTREE_SCALAR && n->type == YTREE_BOOL)
+		return 1;
+	if (n->kind != YTREE_MAP)
+		return 1;	/* schema_make() reports it */
+	if ((t = ytree_get(n, "type")) != NULL) {
+		if (t->kind == YTREE_SCALAR)
+			bit = schema_typebit(t);
+		else if (t->kind == YTREE_SEQ && t->n == 2) {
+			for (i = 0; i < 2; i++) {
+				if (schema_typebit(t->items[i]) == T_NULL)
+					nullbit = 1;
+				else
+					bit = schema_typebit(t->items[i]);
+			}
+			if (!nullbit)
+				return 0;
+		} else
+			return 0;
+		if (bit == 0 || bit == T_NULL)
+			return bit == T_NULL && t->kind == YTREE_SCALAR &&
+			    n->n == 1;
+	}
+	for (i = 0; i < n->n; i++) {
+		k = n->pairs[i].key;
+		v = n->pairs[i].value;
+		if (k->kind != YTREE_SCALAR)
+			return 0;
+		if (strcmp(k->str, "$schema") == 0 && (!ytree_isstr(v) ||
+		    schema_strin(v->str, schema_dialects) < 0))
+			return 0;	/* schema_jsonwrite() refuses it */
+		if (strncmp(k->str, "x-", 2) == 0 ||
+		    schema_strin(k->str, schema_quiet) >= 0 ||
+		    strcmp(k->str, "type") == 0)
+			continue;
+		if (strcmp(k->str, "enum") == 0 ||
+		    strcmp(k->str, "const") == 0) {
+			if (bit == 0)
+				return 0;
+			if (v->kind == YTREE_SEQ && k->str[0] == 'e') {
+				if (v->n == 0)
+					return 0;
+				for (j = 0; j < v->n; j++)
+					if (!schema_exact_value(v->items[j], bit))
+						return 0;
+			} else if (!schema_exact_value(v, bit))
+				return 0;
+			continue;
+		}
+		if (strcmp(k->str, "allOf") == 0 ||
+		    strcmp(k->str, "oneOf") == 0 ||
+		    strcmp(k->str, "anyOf") == 0) {
+			if (v->kind != YTREE_SEQ)
+				return 1;	/* reported later */
+			for (j = 0; j < v->n; j++)
+				if (!schema_exact(m, ytree_deref(v->items[j]),
+				    depth + 1) || (v->items[j]->ref != NULL &&
+				    !schema_trivial(v->items[j], "$ref")))
+					return 0;
+			continue;
+		}
+		if (schema_strin(k->str, schema_runtime_kw) >= 0)
+			return 0;
+		for (j = 0; j < nitems(schema_typedkw); j++)
+			if (strcmp(k->str, schema_typedkw[j].kw) == 0)
+				break;
+		if (j == nitems(schema_typedkw))
+			continue;	/* not a keyword: an annotation */
+		if (!(schema_typedkw[j].types & bit))
+			return 0;
+		if (strcmp(k->str, "format") == 0 && m->fmt_annotate &&
+		    ytree_isstr(v) && schema_strin(v->str, schema_oasfmt) < 0)
+			continue;	/* an annotation: ignored */
+		if (strcmp(k->str, "format") == 0) {
+			if (!ytree_isstr(v))
+				return 0;
+			for (l = 0; l < nitems(schema_typedfmt); l++)
+				if (strcmp(v->str, schema_typedfmt[l].name) ==
+				    0 && (schema_typedfmt[l].types & bit))
+					break;
+			if (l == nitems(schema_typedfmt))
+				return 0;
+		}
+		if (strcmp(k->str, "items") == 0 && v->kind == YTREE_SEQ)
+			return 1;	/* schema_apply() reports it */
+		/* Member names are C strings: a NUL in one is the
+		 * runtime's to compare. */
+		for (j = 0; (strcmp(k->str, "properties") == 0 &&
+		    v->kind == YTREE_MAP) && j < v->n; j++)
+			if (strlen(v->pairs[j].key->str) !=
+			    v->pairs[j].key->len)
+				return 0;
+		if (strcmp(k->str, "pattern") == 0 &&
+		    (!ytree_isstr(v) || strlen(v->str) != v->len))
+			return 0;
+	}
+	/* oneOf/anyOf: alone, beside annotations and a discriminator. */
+	if (ytree_get(n, "oneOf") != NULL || ytree_get(n, "anyOf") != NULL) {
+		if (ytree_get(n, "oneOf") != NULL &&
+		    ytree_get(n, "anyOf") != NULL)
+			return 0;
+		for (i = 0; i < n->n; i++) {
+			k = n->pairs[i].key;
+			if (strcmp(k->str, "oneOf") != 0 &&
+			    strcmp(k->str, "anyOf") != 0 &&
+			    strncmp(k->str, "x-", 2) != 0 &&
+			    schema_strin(k->str, schema_quiet) < 0)
+				return 0;
+		}
+	}
+	/* allOf: merged, so the branches must not overlap. */
+	if ((v = ytree_get(n, "allOf")) != NULL && v->kind == YTREE_SEQ) {
+		static const char *const once[] = { "enum", "const",
+		    "pattern", "format", "multipleOf", "items", "default",
+		    "discriminator", NULL };
+		const struct ytree_node	*all[64];
+		size_t			 nall = 0;
+
+		if (v->n + 1 > nitems(all))
+			return 0;
+		all[nall++] = n;
+		for (i = 0; i < v->n; i++)
+			all[nall++] = ytree_deref(v->items[i]);
+		for (i = 0; i < nall; i++) {
+			b = all[i];
+			if (b->kind != YTREE_MAP)
+				return b->kind == YTREE_SCALAR &&
+				    strcmp(b->str, "true") == 0 ? 1 : 0;
+			if ((i > 0 && (ytree_get(b, "allOf") != NULL ||
+			    ytree_get(b, "oneOf") != NULL ||
+			    ytree_get(b, "anyOf") != NULL)) ||
+			    (ytree_get(b, "additionalProperties") != NULL &&
+			    (ytree_get(b, "additionalProperties")->kind !=
+			    YTREE_SCALAR || strcmp(ytree_get(b,
+			    "additionalProperties")->str, "true") != 0)))
+				return 0;
+			for (j = 0; once[j] != NULL; j++) {
+				if (ytree_get(b, once[j]) == NULL)
+					continue;
+				for (l = i + 1; l < nall; l++)
+					if (all[l]->kind == YTREE_MAP &&
+					    ytree_get(all[l], once[j]) != NULL)
+						return 0;
+			}
+			if ((bk = ytree_get(b, "properties")) == NULL ||
+			    bk->kind != YTREE_MAP)
+				continue;
+			for (j = 0; j < bk->n; j++) {
+				found = 0;
+				for (l = i + 1; l < nall && !found; l++) {
+					const struct ytree_node	*p;
+
+					p = ytree_get(all[l], "properties");
+					if (p != NULL && p->kind == YTREE_MAP &&
+					    ytree_getn(p, bk->pairs[j].key->str,
+					    bk->pairs[j].key->len) != NULL)
+						found = 1;
+				}
+				if (found)
+					return 0;
+			}
+		}
+	}
+	return 1;
+}
+
+/* The value of a keyword the runtime reads, checked as schema_apply()
+ * checks the typed ones. */
+static void
+schema_jskwcheck(const struct ytree_node *k, const struct ytree_node *v)
+{
+	static const char *const nums[] = { "minimum", "maximum",
+	    "exclusiveMinimum", "exclusiveMaximum", "multipleOf", NULL };
+	static const char *const sizes[] = { "minLength", "maxLength",
+	    "minItems", "maxItems", "minProperties", "maxProperties",
+	    "minContains", "maxContains", NULL };
+	long long	ll;
+	double		d;
+	size_t		i;
+
+	if (schema_strin(k->str, nums) >= 0) {
+		if (schema_num(v, &d) == -1)
+			diag_error(v, "%s must be a number", k->str);
+		else if (strcmp(k->str, "multipleOf") == 0 && d <= 0)
+			diag_error(v, "multipleOf must be a number greater "
+			    "than 0");
+	} else if (schema_strin(k->str, sizes) >= 0)
+		(void)schema_len(v, k->str, &ll);
+	else if (strcmp(k->str, "required") == 0) {
+		if (v->kind != YTREE_SEQ)
+			diag_error(v, "required must be a sequence, not %s",
+			    ytree_what(v));
+		for (i = 0; v->kind == YTREE_SEQ && i < v->n; i++)
+			if (!ytree_isstr(v->items[i]))
+				diag_error(v->items[i], "a required name must "
+				    "be a string");
+	} else if (strcmp(k->str, "enum") == 0 && v->kind != YTREE_SEQ)
+		diag_error(v, "enum must be a sequence");
+	else if (strcmp(k->str, "uniqueItems") == 0 && ytree_bool(v,
+	    (int *)&i) == -1)
+		diag_error(v, "uniqueItems must be a boolean");
+}
+
+/* The index of n among the schemas the runtime evaluates. */
+static int
+schema_jsindex(struct model *m, const struct ytree_node *n)
+{
+	void	*key, *got;
+
+	if ((got = hmap_get(m->jmemo, (const char *)&n, sizeof(n))) != NULL)
+		return (int)((uintptr_t)got - 1);
+	if (m->njnodes == m->capjnodes) {
+		m->capjnodes = m->capjnodes == 0 ? 64 : m->capjnodes * 2;
+		m->jnodes = xreallocarray(m->jnodes, m->capjnodes,
+		    sizeof(*m->jnodes));
+	}
+	m->jnodes[m->njnodes++] = n;
+	key = arena_alloc(m->pool, sizeof(n));
+	memcpy(key, &n, sizeof(n));
+	hmap_set(m->jmemo, key, sizeof(n), (void *)(uintptr_t)m->njnodes);
+	return (int)m->njnodes - 1;
+}
+
+/* A JSON string from bytes (NULs and all). */
+static void
+schema_jsonstr(struct buf *b, const char *s, size_t len)
+{
+	static const char	hex[] = "0123456789abcdef";
+	size_t			i;
+	unsigned char		c;
+
+	buf_putc(b, '"');
+	for (i = 0; i < len; i++) {
+		c = (unsigned char)s[i];
+		if (c == '"' || c == '\\') {
+			buf_putc(b, '\\');
+			buf_putc(b, c);
+		} else if (c < 0x20) {
+			buf_puts(b, "\\u00");
+			buf_putc(b, hex[c >> 4]);
+			buf_putc(b, hex[c & 15]);
+		} else
+			buf_putc(b, c);
+	}
+	buf_putc(b, '"');
+}
+
+/* Data (enum, const, ...) as JSON, $refs inside it left alone. */
+static void
+schema_jsondata(struct buf *b, const struct ytree_node *n)
+{
+	char	*text;
+
+	if ((text = tojson_value(n)) == NULL) {
+		buf_puts(b, "null");
+		return;
+	}
+	buf_puts(b, text);
+	free(text);
+}
+
+/*
+ * Schema n as the runtime reads it (jschema.h): a $ref becomes the index
+ * of its target, and what the runtime cannot evaluate is reported at
+ * its place.
+ */
+static void
+schema_jsonwrite(struct model *m, struct buf *b, const struct ytree_node *n,
+    int depth)
+{
+	static const char *const one[] = { "items", "additionalProperties",
+	    "unevaluatedItems", "unevaluatedProperties", "propertyNames",
+	    "contains", "not", "if", "then", "else", NULL };
+	static const char *const list[] = { "allOf", "anyOf", "oneOf",
+	    "prefixItems", NULL };
+	static const char *const named[] = { "properties",
+	    "patternProperties", "$defs", "definitions", "dependentSchemas",
+	    NULL };
+	static const char *const refused[] = { "$dynamicRef",
+	    "$dynamicAnchor", "$vocabulary", "$recursiveRef",
+	    "$recursiveAnchor", NULL };
+	const struct ytree_node	*k, *v, *t;
+	size_t			 i, j;
+	int			 first = 1, strtype;
+
+	if (depth > CODEGEN_MAX_DEPTH || b->len > (64u << 20)) {
+		if (depth == CODEGEN_MAX_DEPTH + 1)
+			diag_error(n, "schema nested too deeply");
+		buf_puts(b, "true");
+		return;
+	}
+	if (n->kind == YTREE_SCALAR && n->type == YTREE_BOOL) {
+		buf_puts(b, strcmp(n->str, "false") == 0 ? "false" : "true");
+		return;
+	}
+	if (n->kind != YTREE_MAP) {
+		diag_error(n, "a schema must be a mapping or a boolean, not %s",
+		    ytree_what(n));
+		buf_puts(b, "true");
+		return;
+	}
+	t = ytree_get(n, "type");
+	strtype = t == NULL || (t->kind == YTREE_SCALAR &&
+	    strcmp(t->str, "string") == 0);
+	for (i = 0; t != NULL && t->kind == YTREE_SEQ && i < t->n; i++)
+		if (ytree_isstr(t->items[i]) &&
+		    strcmp(t->items[i]->str, "string") == 0)
+			strtype = 1;
+	buf_putc(b, '{');
+	for (i = 0; i < n->n; i++) {
+		k = n->pairs[i].key;
+		v = n->pairs[i].value;
+		if (k->kind != YTREE_SCALAR)
+			continue;
+		if (schema_strin(k->str, refused) >= 0) {
+			diag_error(k, "%s is not supported: the generated "
+			    "validators follow $ref (by JSON pointer, $id "
+			    "and $anchor), not dynamic scopes or "
+			    "vocabularies", k->str);
+			continue;
+		}
+		if (strcmp(k->str, "$schema") == 0 && (!ytree_isstr(v) ||
+		    schema_strin(v->str, schema_dialects) < 0)) {
+			diag_error(v, "$schema '%s' is not supported: the "
+			    "generated validators read JSON Schema 2020-12 "
+			    "(and OpenAPI 3.1's dialect), not other "
+			    "metaschemas or their $vocabulary", v->kind ==
+			    YTREE_SCALAR ? v->str : ytree_what(v));
+			continue;
+		}
+		if (strcmp(k->str, "$ref") == 0) {
+			if (n->ref == NULL)
+				continue;
+			buf_printf(b, "%s\"$ref\":%d", first ? "" : ",",
+			    schema_jsindex(m, n->ref));
+			first = 0;
+			continue;
+		}
+		if (strcmp(k->str, "format") == 0 && m->fmt_annotate)
+			continue;	/* x-formats: annotate */
+		buf_puts(b, first ? "" : ",");
+		first = 0;
+		schema_jsonstr(b, k->str, k->len);
+		buf_putc(b, ':');
+		if (strcmp(k->str, "items") == 0 && v->kind == YTREE_SEQ) {
+			diag_error(v, "items as a list (tuple validation) is "
+			    "not supported; use prefixItems (3.1)");
+			buf_puts(b, "true");
+		} else if (schema_strin(k->str, one) >= 0)
+			schema_jsonwrite(m, b, v, depth + 1);
+		else if (schema_strin(k->str, list) >= 0 &&
+		    v->kind == YTREE_SEQ) {
+			buf_putc(b, '[');
+			for (j = 0; j < v->n; j++) {
+				if (j > 0)
+					buf_putc(b, ',');
+				schema_jsonwrite(m, b, v->items[j], depth + 1);
+			}
+			buf_putc(b, ']');
+		} else if (schema_strin(k->str, named) >= 0 &&
+		    v->kind == YTREE_MAP) {
+			buf_putc(b, '{');
+			for (j = 0; j < v->n; j++) {
+				if (j > 0)
+					buf_putc(b, ',');
+				schema_jsonstr(b, v->pairs[j].key->str,
+				    v->pairs[j].key->len);
+				buf_putc(b, ':');
+				if (strcmp(k->str, "patternProperties") == 0)
+					(void)schema_recheck(v->pairs[j].key);
+				schema_jsonwrite(m, b, v->pairs[j].value,
+				    depth + 1);
+			}
+			buf_putc(b, '}');
+		} else {
+			if (strcmp(k->str, "pattern") == 0)
+				(void)schema_recheck(v);
+			else if (strcmp(k->str, "format") == 0 && strtype &&
+			    ytree_isstr(v) && !m->fmt_annotate &&
+			    format_lookup(v->str) == NULL &&
+			    schema_strin(v->str, schema_oasfmt) < 0)
+				diag_error(v, "format '%s' is not checked by "
+				    "the generated validators (x-formats: "
+				    "annotate at the document's root makes "
+				    "unknown formats annotations)", v->str);
+			else if (strcmp(k->str, "type") == 0)
+				schema_typecheck(v);
+			else
+				schema_jskwcheck(k, v);
+			schema_jsondata(b, v);
+		}
+	}
+	buf_putc(b, '}');
+}
+
+/* The JSON texts of every schema the runtime evaluates; evaluating one
+ * may name more ($ref targets), which get theirs in turn. */
+static void
+schema_jsonall(struct model *m)
+{
+	struct buf	 b;
+	json_error_t	 err;
+	json_t		*j;
+	size_t		 i;
+
+	m->jtexts = NULL;
+	for (i = 0; i < m->njnodes; i++) {
+		buf_init(&b);
+		schema_jsonwrite(m, &b, m->jnodes[i], 0);
+		/* What the runtime cannot load must stop the build, not the
+		 * server: jansson refuses a NUL in a member name. */
+		if ((j = json_loads(b.data, JSON_DECODE_ANY | JSON_ALLOW_NUL,
+		    &err)) == NULL)
+			diag_error(m->jnodes[i], "this schema cannot be "
+			    "evaluated by the runtime: %s", err.text);
+		json_decref(j);
+		m->jtexts = xreallocarray(m->jtexts, i + 1,
+		    sizeof(*m->jtexts));
+		m->jtexts[i] = arena_strdup(m->pool, b.data);
+		buf_free(&b);
+	}
+}
+
 void
 schema_build(struct model *m, const struct ytree *t)
 {
@@ -1166,8 +1787,16 @@ schema_build(struct model *m, const struct ytree *t)
 
 	m->memo = hmap_new();
 	m->cnames = hmap_new();
+	m->jmemo = hmap_new();
 	if (t->root == NULL || t->root->kind != YTREE_MAP)
 		return;
+	if ((v = ytree_get(t->root, "x-formats")) != NULL) {
+		if (ytree_isstr(v) && strcmp(v->str, "annotate") == 0)
+			m->fmt_annotate = 1;
+		else if (!ytree_isstr(v) || strcmp(v->str, "assert") != 0)
+			diag_error(v, "x-formats must be 'assert' (the "
+			    "default) or 'annotate'");
+	}
 	/* Names the generated code gives the operations come first. */
 	for (i = 0; i < m->nops; i++) {
 		schema_cname(m, m->ops[i].name);
@@ -1180,7 +1809,12 @@ schema_build(struct model *m, const struct ytree *t)
 	    "components")), "schemas"));
 	if (comps != NULL && comps->kind == YTREE_MAP) {
 		for (i = 0; i < comps->n; i++) {
-			v = ytree_deref(comps->pairs[i].value);
+			/* As schema_get() will take it: a 3.1 $ref with
+			 * siblings is a schema of its own. */
+			v = comps->pairs[i].value;
+			if (v->kind == YTREE_MAP && v->ref != NULL &&
+			    (m->v30 || schema_trivial(v, "$ref")))
+				v = ytree_deref(v);
 			if (!ytree_isstr(comps->pairs[i].key) ||
 			    schema_lookup(m, v) != NULL)
 				continue;
@@ -1197,6 +1831,7 @@ schema_build(struct model *m, const struct ytree *t)
 	for (i = 0; i < m->nschs; i++)
 		if (m->schs[i]->reach && m->schs[i]->alias == NULL)
 			schema_members(m, m->schs[i]);
+	schema_jsonall(m);
 }
 
 static void

@@ -226,9 +226,17 @@ ytree_scalar(struct ytree_parser *yp, const yaml_event_t *ev)
 	int			 i;
 
 	n = ytree_node_new(yp, YTREE_SCALAR, &ev->start_mark);
+	/* A scalar may hold NULs ("\0" escapes): copy all len bytes, not
+	 * up to the first NUL, so str[0..len) is always readable. */
 	n->len = ev->data.scalar.length;
-	n->str = arena_strndup(yp->t->pool, (const char *)ev->data.scalar.value,
-	    n->len);
+	{
+		char	*copy;
+
+		copy = arena_alloc(yp->t->pool, n->len + 1);
+		memcpy(copy, ev->data.scalar.value, n->len);
+		copy[n->len] = '\0';
+		n->str = copy;
+	}
 
 	n->quoted = tag != NULL ||
 	    ev->data.scalar.style != YAML_PLAIN_SCALAR_STYLE;

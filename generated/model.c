@@ -8,6 +8,8 @@
 #include <string.h>
 
 #include "arena.h"
+#include "format.h"
+#include "jschema.h"
 #include "model.h"
 #include "upload.h"
 #include "util.h"
@@ -2070,7 +2072,7 @@ model_decode_UserCreate_email(struct validate *v, json_t *j, const char **out)
 {
 	if (validate_decode_str(v, j, out) == -1)
 		return -1;
-	if (validate_email(*out) == -1) {
+	if (format_email(*out, strlen(*out)) == -1) {
 		validate_error(v, "value_error.email",
 		    "value is not a valid email address");
 		return -1;
@@ -2106,7 +2108,7 @@ model_decode_User_created_at(struct validate *v, json_t *j, const char **out)
 {
 	if (validate_decode_str(v, j, out) == -1)
 		return -1;
-	if (validate_datetime(*out) == -1) {
+	if (format_datetime(*out, strlen(*out)) == -1) {
 		validate_error(v, "value_error.datetime",
 		    "invalid datetime format");
 		return -1;

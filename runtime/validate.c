@@ -31,6 +31,8 @@
 #include <pcre2.h>
 
 #include "arena.h"
+#include "format.h"
+#include "jschema.h"
 #include "request.h"
 #include "log.h"
 #include "util.h"
@@ -517,11 +519,15 @@ validate_regex_compile(const char *pattern)
 {
 	pcre2_code	*re;
 	PCRE2_SIZE	 off;
+	char		*pcre;
 	int		 err;
 
-	/* ECMA-262: '$' matches only at the very end without the m flag. */
-	re = pcre2_compile((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED,
-	    PCRE2_UTF | PCRE2_DOLLAR_ENDONLY, &err, &off, NULL);
+	/* ECMA-262: '$' matches only at the very end without the m flag;
+	 * format.h translates the rest.  The generator compiled it too. */
+	pcre = format_pattern(pattern);
+	re = pcre2_compile((PCRE2_SPTR)pcre, PCRE2_ZERO_TERMINATED,
+	    FORMAT_PCRE2_OPTIONS, &err, &off, NULL);
+	free(pcre);
 	if (re == NULL)
 		fatal("pattern %s does not compile (offset %zu)", pattern,
 		    (size_t)off);
@@ -887,7 +893,7 @@ validate_json_body(struct request *req)
 	json_t		*j;
 
 	j = json_loadb(req->body != NULL ? req->body : "", req->body_len,
-	    JSON_DECODE_ANY, &err);
+	    VALIDATE_JSON_FLAGS, &err);
 	if (j == NULL)
 		reply_errorf(req, 400, "Malformed JSON: %s at line %d column %d",
 		    err.text, err.line, err.column);
@@ -945,10 +951,15 @@ validate_decode_str(struct validate *v, json_t *j, const char **out)
 {
 	if (validate_expect(v, j, json_is_string(j), "str") == -1)
 		return -1;
-	if (validate_utf8_len(json_string_value(j), json_string_length(j)) < 0 ||
-	    strlen(json_string_value(j)) != json_string_length(j)) {
+	if (validate_utf8_len(json_string_value(j), json_string_length(j)) < 0) {
 		validate_error(v, "value_error.str.unicode",
 		    "string is not valid UTF-8");
+		return -1;
+	}
+	/* A C string ends at U+0000 ("\u0000" in JSON, now accepted). */
+	if (strlen(json_string_value(j)) != json_string_length(j)) {
+		validate_error(v, "value_error.str.nul",
+		    "string may not contain U+0000");
 		return -1;
 	}
 	*out = validate_strdup(v, j);
@@ -1060,44 +1071,41 @@ validate_json_in(json_t *j, const char *values)
 	size_t	 i;
 	int	 found = 0;
 
-	if ((a = json_loads(values, JSON_DECODE_ANY, NULL)) == NULL)
-		fatal("validate_json_in: bad literal %s", values);
+	/* The generator wrote the literal; should it ever not parse, the
+	 * value is refused rather than the server stopped. */
+	if ((a = json_loads(values, VALIDATE_JSON_FLAGS, NULL)) == NULL)
+		return 0;
 	for (i = 0; i < json_array_size(a) && !found; i++)
-		found = json_equal(j, json_array_get(a, i));
+		found = jschema_equal(j, json_array_get(a, i));
 	json_decref(a);
 	return found;
 }
 
 static int
-validate_strcmp(const void *a, const void *b)
+validate_itemcmp(const void *a, const void *b)
 {
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
+	return jschema_cmp(*(json_t *const *)a, *(json_t *const *)b);
 }
 
 int
 validate_unique(struct validate *v, json_t *j)
 {
-	char	**texts;
+	json_t	**items;
 	size_t	  i, n = json_array_size(j);
 	int	  rc = 0;
 
 	if (n < 2)
 		return 0;
-	/* Sorted canonical texts: equal items are neighbours. */
-	texts = xcalloc(n, sizeof(*texts));
-	for (i = 0; i < n; i++) {
-		texts[i] = json_dumps(json_array_get(j, i), JSON_COMPACT |
-		    JSON_ENCODE_ANY | JSON_SORT_KEYS);
-		if (texts[i] == NULL)
-			fatal("json_dumps: out of memory");
-	}
-	qsort(texts, n, sizeof(*texts), validate_strcmp);
-	for (i = 1; i < n && rc == 0; i++)
-		if (strcmp(texts[i - 1], texts[i]) == 0)
-			rc = -1;
+	/* Sorted by a total order in which 1 and 1.0 are equal: equal
+	 * items are neighbours. */
+	items = xcalloc(n, sizeof(*items));
 	for (i = 0; i < n; i++)
-		free(texts[i]);
-	free(texts);
+		items[i] = json_array_get(j, i);
+	qsort(items, n, sizeof(*items), validate_itemcmp);
+	for (i = 1; i < n && rc == 0; i++)
+		if (jschema_cmp(items[i - 1], items[i]) == 0)
+			rc = -1;
+	free(items);
 	if (rc == -1)
 		validate_error(v, "value_error.list.unique_items",
 		    "the list has duplicated items");

@@ -188,7 +188,9 @@ size_t	validate_form_values(struct arena *, const struct validate_form *,
  */
 int	validate_media(struct request *, const char *const *, size_t,
 	    size_t *which);
-/* The body as JSON: NULL after answering 400 "Malformed JSON: ...". */
+/* The body as JSON: NULL after answering 400 "Malformed JSON: ...".
+ * Strings may hold NULs ("\u0000"): lengths are kept, never strlen(). */
+#define VALIDATE_JSON_FLAGS	(JSON_DECODE_ANY | JSON_ALLOW_NUL)
 json_t	*validate_json_body(struct request *);
 
 #endif

@@ -43,7 +43,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 		return 0;
 	kind = kinds[data[0] % (sizeof(kinds) / sizeof(kinds[0]))];
 	a = arena_new(1024);
-	/* Parameter values are C strings: libmicrohttpd ends them at NUL. */
+	/* Parameter values are C strings (request.c decodes the query into them). */
 	s = arena_strndup(a, (const char *)data + 1, len - 1);
 	validate_init(&v, a, VALIDATE_REQUEST);
 

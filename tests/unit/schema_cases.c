@@ -113,7 +113,7 @@ scase_run(void **state)
 
 	if (n == 0) {
 		text = scase_encode(a, ms, out);
-		again = json_loads(text, JSON_DECODE_ANY, NULL);
+		again = json_loads(text, VALIDATE_JSON_FLAGS, NULL);
 		if (again == NULL)
 			fail_msg("encoder wrote invalid JSON: %s", text);
 		validate_init(&v, a, VALIDATE_RESPONSE);
@@ -154,7 +154,8 @@ main(int argc, char *argv[])
 			continue;
 		cases = xreallocarray(cases, n + 1, sizeof(*cases));
 		tests = xreallocarray(tests, n + 1, sizeof(*tests));
-		if ((cases[n].line = json_loads(line, 0, &err)) == NULL) {
+		if ((cases[n].line = json_loads(line, JSON_ALLOW_NUL,
+		    &err)) == NULL) {
 			fprintf(stderr, "%s:%zu: %s\n", argv[1], lineno,
 			    err.text);
 			return 2;

@@ -8,6 +8,8 @@
 #include <string.h>
 
 #include "arena.h"
+#include "format.h"
+#include "jschema.h"
 #include "model.h"
 #include "upload.h"
 #include "util.h"

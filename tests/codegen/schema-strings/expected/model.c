@@ -8,6 +8,8 @@
 #include <string.h>
 
 #include "arena.h"
+#include "format.h"
+#include "jschema.h"
 #include "model.h"
 #include "upload.h"
 #include "util.h"
@@ -295,7 +297,7 @@ model_decode_Strings_email(struct validate *v, json_t *j, const char **out)
 {
 	if (validate_decode_str(v, j, out) == -1)
 		return -1;
-	if (validate_email(*out) == -1) {
+	if (format_email(*out, strlen(*out)) == -1) {
 		validate_error(v, "value_error.email",
 		    "value is not a valid email address");
 		return -1;
@@ -309,7 +311,7 @@ model_decode_Strings_when(struct validate *v, json_t *j, const char **out)
 {
 	if (validate_decode_str(v, j, out) == -1)
 		return -1;
-	if (validate_datetime(*out) == -1) {
+	if (format_datetime(*out, strlen(*out)) == -1) {
 		validate_error(v, "value_error.datetime",
 		    "invalid datetime format");
 		return -1;
@@ -323,7 +325,7 @@ model_decode_Strings_day(struct validate *v, json_t *j, const char **out)
 {
 	if (validate_decode_str(v, j, out) == -1)
 		return -1;
-	if (validate_date(*out) == -1) {
+	if (format_date(*out, strlen(*out)) == -1) {
 		validate_error(v, "value_error.date",
 		    "invalid date format");
 		return -1;
@@ -337,7 +339,7 @@ model_decode_Strings_link(struct validate *v, json_t *j, const char **out)
 {
 	if (validate_decode_str(v, j, out) == -1)
 		return -1;
-	if (validate_uri(*out) == -1) {
+	if (format_uri(*out, strlen(*out)) == -1) {
 		validate_error(v, "value_error.url.scheme",
 		    "invalid or missing URL scheme");
 		return -1;
@@ -351,7 +353,7 @@ model_decode_Strings_id(struct validate *v, json_t *j, const char **out)
 {
 	if (validate_decode_str(v, j, out) == -1)
 		return -1;
-	if (validate_uuid(*out) == -1) {
+	if (format_uuid(*out, strlen(*out)) == -1) {
 		validate_error(v, "type_error.uuid",
 		    "value is not a valid uuid");
 		return -1;

@@ -46,7 +46,7 @@ struct api_Strings {
 	/* kind */
 	bool has_kind_2;
 	const char *kind_2;
-	/* odd, format x-made-up not checked */
+	/* odd, format password not checked */
 	bool has_odd;
 	const char *odd;
 };

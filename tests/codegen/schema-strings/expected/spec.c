@@ -38,8 +38,8 @@ const char api_spec_yaml[] =
 	"        id: {type: string, format: uuid}\n"
 	"        color: {type: string, enum: [red, green, blue]}\n"
 	"        kind: {type: string, const: fixed}\n"
-	"        odd: {type: string, format: x-made-up}\n";
-const size_t api_spec_yaml_len = 984;
+	"        odd: {type: string, format: password}\n";
+const size_t api_spec_yaml_len = 983;
 
 const char api_spec_json[] =
 	"{\"openapi\":\"3.1.0\",\"info\":{\"title\":\"Strings\",\"version\""
@@ -56,5 +56,5 @@ const char api_spec_json[] =
 	"\"id\":{\"type\":\"string\",\"format\":\"uuid\"},\"color\":{\"type"
 	"\":\"string\",\"enum\":[\"red\",\"green\",\"blue\"]},\"kind\":{\"t"
 	"ype\":\"string\",\"const\":\"fixed\"},\"odd\":{\"type\":\"string\""
-	",\"format\":\"x-made-up\"}}}}}}";
-const size_t api_spec_json_len = 792;
+	",\"format\":\"password\"}}}}}}";
+const size_t api_spec_json_len = 791;
