@@ -10,7 +10,7 @@
 # AddressSanitizer and UndefinedBehaviorSanitizer), in build/<mode>/.
 
 CC		?= cc
-PKGS		:= jansson libsodium yaml-0.1 libpq libcurl libpcre2-8
+PKGS		:= jansson libsodium yaml-0.1 libpq libcurl libpcre2-8 openssl
 # Kore's headers must be read with the features Debian's kore was built
 # with (they change struct http_request).
 KORE_FEATURES	:= $(shell cat /usr/share/kore/features 2>/dev/null)
@@ -28,6 +28,9 @@ SAN		:= -fsanitize=address,undefined -fno-omit-frame-pointer \
 MODE		?= release
 ifeq ($(MODE),debug)
 OPT		:= -O1 -g $(SAN) -DDEBUG_BUILD
+# The module stays mapped when Kore unloads it (runtime/service.c: its
+# exit handler must outlive Kore's dlclose in the workers and key manager).
+MODULE_LDFLAGS	:= -Wl,-z,nodelete
 else
 OPT		:= -O2 -g
 endif
@@ -86,7 +89,7 @@ $(GEN_STAMP): openapi.yaml $(CODEGEN)
 # --- the server: an application module for Kore ------------------------
 $(SERVER): $(APP_OBJ) $(HANDLER_OBJ) $(GEN_OBJ) $(RUNTIME_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -shared -o $@ $^ $(PKG_LIBS)
+	$(CC) $(LDFLAGS) $(MODULE_LDFLAGS) -shared -o $@ $^ $(PKG_LIBS)
 
 $(B)/%.o: %.c
 	@mkdir -p $(dir $@)

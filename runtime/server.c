@@ -57,6 +57,7 @@
 #include "server.h"
 #include "shared.h"
 #include "tasks.h"
+#include "tls.h"
 #include "upload.h"
 #include "util.h"
 
@@ -108,6 +109,7 @@ static void		 server_disconnect(struct connection *);
 static void		 server_refuse(struct connection *, int, const char *);
 static int		 server_discard(struct netbuf *);
 static void		 server_linger(struct connection *);
+static void		 server_timeouts(void *, u_int64_t);
 static char		*server_path_decode(struct arena *, const char *);
 
 static const struct route_node	*routes;
@@ -120,6 +122,9 @@ static int			 inflight;	/* this worker's requests */
 static struct pool		*db_pool;	/* WORKERS: uploads */
 static struct pool		*cpu_pool;	/* CPU_WORKERS: x-cpu-bound */
 static struct server_wake	 wake = { .fd = -1 };
+static struct kore_timer	*timeouts;
+static int			 server_tls;	/* a server has TLS on */
+static void			(*server_ready_cb)(void);
 static pthread_mutex_t		 done_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct sreq		*done_head;	/* pool completions */
 static int			 draining;
@@ -127,14 +132,24 @@ static int			 draining;
 /* Bytes of a refused body read and dropped before closing, and for how
  * long: enough for a client to finish sending and read the answer. */
 #define SERVER_LINGER_BYTES	(16u * 1024 * 1024)
+/*
+ * A connection flag of ours, beside Kore's CONN_* bits (0x0001-0x0080 in
+ * 4.1): the request being read is the connection's last (it had a
+ * pipelined request behind it).
+ */
+#define SERVER_CONN_LAST	0x8000
+/* server_timeouts' period, and how much before Kore's own check. */
+#define SERVER_TIMER_MS		100
+#define SERVER_EARLY_MS		(SERVER_TIMER_MS + 50)
 #define SERVER_LINGER_MS	5000
 
 /* --- the worker's start and stop (service.c calls these) --------------- */
 
 int
-server_start(const struct route_node *root)
+server_start(const struct route_node *root, void (*ready)(void))
 {
-	int	slots;
+	struct kore_server	*srv;
+	int			 slots;
 
 	routes = root;
 	if ((wake.fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) == -1) {
@@ -144,6 +159,15 @@ server_start(const struct route_node *root)
 	wake.evt.type = KORE_TYPE_TASK;
 	wake.evt.handle = server_wake_handle;
 	kore_platform_schedule_read(wake.fd, &wake);
+	timeouts = kore_timer_add(server_timeouts, SERVER_TIMER_MS, NULL, 0);
+	LIST_FOREACH(srv, &kore_servers, list) {
+		if (srv->tls)
+			server_tls = 1;
+	}
+	if (!server_tls || tls_fix_domains() == 0)
+		ready();
+	else
+		server_ready_cb = ready;
 	if ((db_pool = pool_start("upload", config.workers)) == NULL ||
 	    (cpu_pool = pool_start("cpu", config.cpu_workers)) == NULL)
 		return (-1);
@@ -189,6 +213,9 @@ server_stop(void)
 		kore_connection_prune(KORE_CONNECTION_PRUNE_DISCONNECT);
 	}
 	loop_stop();
+	if (timeouts != NULL)
+		kore_timer_remove(timeouts);
+	timeouts = NULL;
 	if (wake.fd != -1)
 		close(wake.fd);
 	wake.fd = -1;
@@ -654,12 +681,18 @@ server_send(struct sreq *sr)
 	void			*map;
 	long			 page;
 	off_t			 start;
+	int			 last;
 
 	if (res->status == 0)
 		reply_error(req, 500, "Internal server error");
-	/* Shutting down: the last answer on its connection. */
-	if (draining && http->owner != NULL)
+	/* Shutting down, or a pipelined request: the last answer on its
+	 * connection. */
+	if (http->owner != NULL && (draining ||
+	    (http->owner->flags & SERVER_CONN_LAST)))
 		http->owner->flags |= CONN_CLOSE_EMPTY;
+	/* The last answer on its connection (shutdown, a pipelined or a
+	 * refused request): closed gracefully once sent (server_linger). */
+	last = http->owner != NULL && (http->owner->flags & CONN_CLOSE_EMPTY);
 	reply_header(req, "X-Request-Id", req->request_id);
 	middleware_run_after(req);
 
@@ -698,6 +731,8 @@ server_send(struct sreq *sr)
 	} else {
 		http_response(http, res->status, res->body, res->body_len);
 	}
+	if (last)
+		server_linger(http->owner);
 	return (KORE_RESULT_OK);
 }
 
@@ -741,6 +776,39 @@ server_finish(struct sreq *sr, int completed)
 }
 
 /* --- connections ---------------------------------------------------------- */
+
+/*
+ * Kore answers a head or a body that does not arrive within its deadline
+ * (http_header_timeout, http_body_timeout) with an empty 408 page from
+ * its 500 ms connection check; this timer comes first (SERVER_EARLY_MS)
+ * and answers with the envelope instead, then closes gracefully.
+ */
+
+static void
+server_timeouts(void *arg, u_int64_t now)
+{
+	struct connection	*c, *next;
+
+	/* A certificate the key manager sent since (tls.c); the worker is
+	 * ready once it can handshake. */
+	if (server_tls && tls_fix_domains() == 0 && server_ready_cb != NULL) {
+		server_ready_cb();
+		server_ready_cb = NULL;
+	}
+	for (c = TAILQ_FIRST(&connections); c != NULL; c = next) {
+		next = TAILQ_NEXT(c, list);
+		if (c->state != CONN_STATE_ESTABLISHED ||
+		    c->proto != CONN_PROTO_HTTP || c->http_timeout == 0 ||
+		    now < c->http_start ||
+		    now - c->http_start + SERVER_EARLY_MS < c->http_timeout)
+			continue;
+		server_refuse(c, 408, c->rnb != NULL &&
+		    c->rnb->cb == server_header_recv ? "Request Timeout: the "
+		    "request head did not arrive in time" : "Request Timeout: "
+		    "the request body did not arrive in time");
+		server_linger(c);
+	}
+}
 
 /*
  * bind ... server_connect: every accepted plain-text connection (TLS
@@ -801,8 +869,24 @@ server_connect(struct connection *c)
 	 */
 	c->http_start = kore_time_ms();
 	c->http_timeout = http_header_timeout * 1000;
-	net_recv_queue(c, http_header_max, NETBUF_CALL_CB_ALWAYS,
-	    server_header_recv);
+	if (c->rnb != NULL) {
+		net_recv_reset(c, http_header_max, server_header_recv);
+		c->rnb->flags |= NETBUF_CALL_CB_ALWAYS;
+	} else {
+		net_recv_queue(c, http_header_max, NETBUF_CALL_CB_ALWAYS,
+		    server_header_recv);
+	}
+	/*
+	 * After a TLS handshake Kore 4.1 calls us and returns, leaving the
+	 * connection in its handshake state (connection.c): it would
+	 * handshake again on the next read.  The request may be in OpenSSL's
+	 * buffer already, where no new event would announce it: read now.
+	 */
+	if (c->state == CONN_STATE_TLS_SHAKE) {
+		c->state = CONN_STATE_ESTABLISHED;
+		if (!net_recv_flush(c))
+			kore_connection_disconnect(c);
+	}
 }
 
 static void
@@ -839,9 +923,11 @@ server_header_recv(struct netbuf *nb)
 	struct http_request	*http, *last;
 	struct sreq		*sr;
 	const char		*why;
-	int			 status, ret;
+	size_t			 reqlen = 0;
+	int			 status, ret, pipelined;
 
-	status = framing_check_raw(nb->buf, &nb->s_off, nb->b_len, &why);
+	status = framing_check_raw(nb->buf, &nb->s_off, nb->b_len, &reqlen,
+	    &why);
 	if (status == 0)
 		return (KORE_RESULT_OK);	/* more to come */
 	if (status > 0) {
@@ -849,12 +935,24 @@ server_header_recv(struct netbuf *nb)
 		server_linger(c);
 		return (KORE_RESULT_OK);
 	}
+	/*
+	 * Kore takes a read as one request: what follows it in the same
+	 * read (a pipelined request) would be lost, or taken for more body.
+	 * This request is answered with "connection: close" and what came
+	 * after it is dropped; RFC 9112 9.3.2 has clients retry what a
+	 * closed connection left unanswered.
+	 */
+	pipelined = nb->s_off > reqlen;
+	if (pipelined)
+		nb->s_off = reqlen;
 	ret = http_header_recv(nb);
 	/* The request Kore just made is the connection's last. */
 	last = NULL;
 	TAILQ_FOREACH(http, &c->http_requests, olist)
 		last = http;
 	http = last;
+	if (pipelined && ret == KORE_RESULT_OK && http != NULL)
+		c->flags |= SERVER_CONN_LAST;
 	if (ret != KORE_RESULT_OK || http == NULL ||
 	    !(http->flags & HTTP_REQUEST_EXPECT_BODY) ||
 	    http->hdlr_extra != NULL)
@@ -873,7 +971,6 @@ server_header_recv(struct netbuf *nb)
 	http->flags &= ~HTTP_REQUEST_EXPECT_BODY;
 	http_request_wakeup(http);
 	server_send(sr);
-	server_linger(c);
 	return (KORE_RESULT_OK);
 }
 
@@ -894,8 +991,10 @@ server_refuse(struct connection *c, int status, const char *why)
 	kore_buf_init(&buf, 512);
 	kore_buf_appendf(&buf, "HTTP/1.1 %d %s\r\ncontent-type: "
 	    "application/json\r\ncontent-length: %zu\r\nconnection: close\r\n"
-	    "x-content-type-options: nosniff\r\nx-frame-options: DENY\r\n\r\n"
-	    "%s", status, reply_status_text(status), strlen(msg), msg);
+	    "x-content-type-options: nosniff\r\nx-frame-options: DENY\r\n%s"
+	    "\r\n%s", status, reply_status_text(status), strlen(msg),
+	    status == 405 ? "allow: DELETE, GET, HEAD, OPTIONS, PATCH, POST, "
+	    "PUT\r\n" : "", msg);
 	free(msg);
 	net_send_queue(c, buf.data, buf.offset);
 	kore_buf_cleanup(&buf);

@@ -48,11 +48,20 @@ def _sanitized():
 ASAN_RUNTIME = _sanitized()
 
 
-def kore_conf(state, extra=""):
+def kore_conf(state, extra="", tls=None):
     """The repository's kore.conf, loading the module under test, written
-    into state/ (Kore's pid file and body temporaries go there too)."""
+    into state/ (Kore's pid file and body temporaries go there too).
+    tls=(certfile, keyfile, dhparam) turns TLS on, as kore.prod.conf
+    does."""
     with open(os.path.join(REPO, "kore.conf")) as f:
         text = f.read()
+    if tls:
+        text, n = re.subn(r"(?m)^(\s*tls\s+)no\s*$", r"\1yes", text)
+        assert n == 1, "kore.conf: no 'tls no' line in the server block"
+        text, n = re.subn(r"(?m)^(\s*attach\s+app\s*)$",
+                          f"\\1\n\tcertfile\t{tls[0]}\n\tcertkey\t\t{tls[1]}", text)
+        assert n == 1, "kore.conf: no 'attach app' line in the domain"
+        text += f"\ntls_dhparam {tls[2]}\n"
     text = re.sub(r"(?m)^load\s.*$", f"load {SERVER_BIN}", text)
     text = re.sub(r"(?m)^http_body_disk_path\s.*$",
                   f"http_body_disk_path {os.path.join(state, '.kore-bodies')}", text)
@@ -122,7 +131,7 @@ class Response:
 
 
 class Server:
-    def __init__(self, env=None, conf=None, use_db=True, kore_extra=""):
+    def __init__(self, env=None, conf=None, use_db=True, kore_extra="", tls=None):
         self.state = tempfile.mkdtemp(prefix="apitest-")
         self.db = None
         self.lines = []
@@ -156,7 +165,7 @@ class Server:
         if conf:
             full_env["SERVER_CONF"] = conf
         self.env = kore_env(full_env)
-        args = kore_command(kore_conf(self.state, kore_extra))
+        args = kore_command(kore_conf(self.state, kore_extra, tls))
         self.proc = subprocess.Popen(args, cwd=self.state, env=self.env,
                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         self._listening = threading.Event()
@@ -168,7 +177,7 @@ class Server:
             line = raw.decode("utf-8", "replace").rstrip("\n")
             sink.append(line)
             if watch:
-                m = re.search(r"listening on http://[\d.]+:(\d+)", line)
+                m = re.search(r"listening on https?://[\d.]+:(\d+)", line)
                 if m:
                     self.port = int(m.group(1))
                     self._listening.set()
