@@ -415,6 +415,8 @@ kore_worker_teardown(void)
 void
 kore_parent_teardown(void)
 {
+	log_info("password hashing: at most %d at once (CPU_WORKERS %d)",
+	    shared_hash_peak(), config.cpu_workers);
 	shared_cleanup();
 	log_info("stopped");
 }

@@ -63,6 +63,10 @@ def kore_conf(state, extra="", tls=None):
         assert n == 1, "kore.conf: no 'attach app' line in the domain"
         text += f"\ntls_dhparam {tls[2]}\n"
     text = re.sub(r"(?m)^load\s.*$", f"load {SERVER_BIN}", text)
+    # Kore binds while it reads the file, before HOST/PORT replace it:
+    # a port of its own, so a server already on 8000 stops nothing.
+    text, n = re.subn(r"(?m)^(\s*bind\s+\S+\s+)\d+(\s+server_connect\s*)$", r"\g<1>0\2", text)
+    assert n == 1, "kore.conf: no 'bind HOST PORT server_connect' line"
     text = re.sub(r"(?m)^http_body_disk_path\s.*$",
                   f"http_body_disk_path {os.path.join(state, '.kore-bodies')}", text)
     text += f"\npidfile {os.path.join(state, 'kore.pid')}\n" + extra
