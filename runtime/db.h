@@ -3,7 +3,7 @@
  * migrations, named queries.
  *
  * A struct db is one PGconn, used by one handler at a time: a slot of an
- * I/O thread's event loop (loop.h), whose handler's coroutine yields
+ * Kore worker's event loop (loop.h), whose handler's coroutine yields
  * while the statement runs, or a pool worker (pool.h), which waits in
  * poll().  No locking is needed.  Connections are opened lazily and
  * reopened after a failure, so the server recovers by itself when
