@@ -133,6 +133,9 @@ static struct sock_filter service_filter[] = {
 	KORE_SYSCALL_ALLOW(ftruncate),
 	KORE_SYSCALL_ALLOW(epoll_create1),
 	KORE_SYSCALL_ALLOW(clock_getres),
+	/* libsodium locks secrets in memory (sodium_mlock). */
+	KORE_SYSCALL_ALLOW(mlock),
+	KORE_SYSCALL_ALLOW(munlock),
 #if defined(DEBUG_BUILD)
 	/* AddressSanitizer's reports and LeakSanitizer's check at exit. */
 	KORE_SYSCALL_ALLOW(ptrace),

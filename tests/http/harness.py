@@ -76,9 +76,10 @@ def kore_conf(state, extra="", tls=None):
     return path
 
 
-def kore_command(conf):
-    """Foreground, no chroot, no privilege drop (the tests run as root)."""
-    return [KORE, "-c", conf, "-f", "-n", "-r"]
+def kore_command(conf, privsep=False):
+    """Foreground; no chroot and no privilege drop (the tests run as
+    root) unless privsep, where kore.conf's root and runas apply."""
+    return [KORE, "-c", conf, "-f"] + ([] if privsep else ["-n", "-r"])
 
 
 def kore_env(env):
@@ -135,7 +136,8 @@ class Response:
 
 
 class Server:
-    def __init__(self, env=None, conf=None, use_db=True, kore_extra="", tls=None):
+    def __init__(self, env=None, conf=None, use_db=True, kore_extra="", tls=None,
+                 privsep=False, cwd=None):
         self.state = tempfile.mkdtemp(prefix="apitest-")
         self.db = None
         self.lines = []
@@ -169,8 +171,8 @@ class Server:
         if conf:
             full_env["SERVER_CONF"] = conf
         self.env = kore_env(full_env)
-        args = kore_command(kore_conf(self.state, kore_extra, tls))
-        self.proc = subprocess.Popen(args, cwd=self.state, env=self.env,
+        args = kore_command(kore_conf(self.state, kore_extra, tls), privsep)
+        self.proc = subprocess.Popen(args, cwd=cwd or self.state, env=self.env,
                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         self._listening = threading.Event()
         threading.Thread(target=self._read, args=(self.proc.stderr, self.lines, True), daemon=True).start()
