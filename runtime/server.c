@@ -123,6 +123,10 @@ static struct pool		*db_pool;	/* WORKERS: uploads */
 static struct pool		*cpu_pool;	/* CPU_WORKERS: x-cpu-bound */
 static struct server_wake	 wake = { .fd = -1 };
 static struct kore_timer	*timeouts;
+/* Request objects kept for reuse (server_sreq_new). */
+#define SREQ_CACHE	64
+static struct sreq		*sreq_cache[SREQ_CACHE];
+static int			 sreq_cached;
 static int			 server_tls;	/* a server has TLS on */
 static void			(*server_ready_cb)(void);
 static pthread_mutex_t		 done_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -213,6 +217,10 @@ server_stop(void)
 		kore_connection_prune(KORE_CONNECTION_PRUNE_DISCONNECT);
 	}
 	loop_stop();
+	while (sreq_cached > 0) {
+		arena_free(sreq_cache[--sreq_cached]->req.arena);
+		free(sreq_cache[sreq_cached]);
+	}
 	if (timeouts != NULL)
 		kore_timer_remove(timeouts);
 	timeouts = NULL;
@@ -275,15 +283,31 @@ server_dispatch(struct http_request *http)
 	return (KORE_RESULT_RETRY);
 }
 
+/*
+ * Request objects, each with its arena, are kept for reuse (at most
+ * SREQ_CACHE, arenas reset to their first chunk, so a large request gives
+ * back what it grew): a calloc/free pair and the arena's first chunk
+ * less per request.  All of it on the worker's own thread (sreq_cache,
+ * above).
+ */
+
 static struct sreq *
 server_sreq_new(struct http_request *http)
 {
 	struct sreq	*sr;
 	struct request	*req;
+	struct arena	*a;
 
-	sr = xcalloc(1, sizeof(*sr));
+	if (sreq_cached > 0) {
+		sr = sreq_cache[--sreq_cached];
+		a = sr->req.arena;
+		memset(sr, 0, sizeof(*sr));
+		sr->req.arena = a;
+	} else {
+		sr = xcalloc(1, sizeof(*sr));
+		sr->req.arena = arena_new(4096);
+	}
 	req = &sr->req;
-	req->arena = arena_new(4096);
 	req->http = http;
 	req->start_ns = util_now_ns();
 	req->method_name = http_method_text(http->method);
@@ -306,6 +330,11 @@ server_sreq_new(struct http_request *http)
 static void
 server_sreq_free(struct sreq *sr)
 {
+	if (sreq_cached < SREQ_CACHE) {
+		arena_reset(sr->req.arena);
+		sreq_cache[sreq_cached++] = sr;
+		return;
+	}
 	arena_free(sr->req.arena);
 	free(sr);
 }
@@ -806,7 +835,15 @@ server_timeouts(void *arg, u_int64_t now)
 		    c->rnb->cb == server_header_recv ? "Request Timeout: the "
 		    "request head did not arrive in time" : "Request Timeout: "
 		    "the request body did not arrive in time");
-		server_linger(c);
+		/*
+		 * Closed once the answer is out, without lingering: what the
+		 * client sent has been read, and a flood of idle connections
+		 * must free its slots at the deadline.
+		 */
+		c->http_timeout = 0;
+		c->flags |= CONN_CLOSE_EMPTY;
+		if (net_send_flush(c) == KORE_RESULT_ERROR)
+			kore_connection_disconnect(c);
 	}
 }
 

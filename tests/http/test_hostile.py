@@ -719,5 +719,49 @@ class SlowHeadTest(HostileCase):
         self.assertServes()
 
 
+
+@direct_only("holds the server's connections itself")
+class FloodTest(unittest.TestCase):
+    """A flood of idle connections fills CONNECTION_LIMIT: ordinary clients
+    are refused at once with a 503 they can read, never left waiting;
+    the idle ones are closed by the head deadline, and service is back
+    within it of the flood stopping."""
+    DEADLINE = 2
+    LIMIT = 40
+
+    def test_flood_refused_at_once_and_service_resumes(self):
+        srv = Server(env={"CONNECTION_LIMIT": str(self.LIMIT), "PER_IP_CONNECTION_LIMIT": "0"},
+                     kore_extra=f"http_header_timeout {self.DEADLINE}\n").wait_ready()
+        flood = []
+        try:
+            for _ in range(self.LIMIT):
+                flood.append(socket.create_connection(("127.0.0.1", srv.port), timeout=WAIT))
+            time.sleep(0.3)         # every one accepted and counted
+            for _ in range(5):
+                t0 = time.monotonic()
+                with socket.create_connection(("127.0.0.1", srv.port), timeout=WAIT) as s:
+                    x = read_to_end(s, WAIT)
+                self.assertLess(time.monotonic() - t0, 1.0, x)
+                self.assertEqual(x.status, 503, x)
+                self.assertIn(b"Too many connections", x.body)
+            # The flood stops sending (it never sent): the deadline frees
+            # the slots, and an ordinary request is served again.
+            deadline = time.monotonic() + self.DEADLINE + 2
+            served = False
+            while time.monotonic() < deadline and not served:
+                try:
+                    served = srv.request("GET", "/").status == 200
+                except OSError:
+                    pass
+                if not served:
+                    time.sleep(0.1)
+            self.assertTrue(served, "not served again within the head deadline")
+        finally:
+            for s in flood:
+                s.close()
+            rc = srv.stop()
+        self.assertEqual(rc, 0, "\n".join(srv.lines[-20:]))
+
+
 if __name__ == "__main__":
     unittest.main()
