@@ -76,6 +76,9 @@ struct sreq {
 	int			 orphan;	/* Kore freed its request */
 	size_t			 body_max;
 	struct upload		*upload;	/* multipart body, or NULL */
+	int			 in_pool;	/* a pool has it (done_lock) */
+	int			 pool_started;	/* a pool thread runs it */
+	int			 pool_cancel;	/* gone before it started */
 	struct sreq		*next_done;	/* pool completions */
 };
 
@@ -130,6 +133,7 @@ static int			 sreq_cached;
 static int			 server_tls;	/* a server has TLS on */
 static void			(*server_ready_cb)(void);
 static pthread_mutex_t		 done_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t		 done_cond = PTHREAD_COND_INITIALIZER;
 static struct sreq		*done_head;	/* pool completions */
 static int			 draining;
 
@@ -271,6 +275,7 @@ server_dispatch(struct http_request *http)
 	 */
 	if ((sr->req.op->flags & ROUTE_CPU) || sr->req.op->upload != NULL) {
 		http_request_sleep(http);
+		sr->in_pool = 1;
 		pool_submit((sr->req.op->flags & ROUTE_CPU) ? cpu_pool :
 		    db_pool, &sr->job);
 		return (KORE_RESULT_RETRY);
@@ -614,9 +619,16 @@ server_job_run(struct pool_job *job, struct db *db)
 	uint64_t	 one = 1;
 
 	sr = (struct sreq *)((char *)job - offsetof(struct sreq, job));
-	if (sr->req.op->upload == NULL || server_upload(sr) == 0)
+	pthread_mutex_lock(&done_lock);
+	sr->pool_started = !sr->pool_cancel;
+	pthread_mutex_unlock(&done_lock);
+	/* Its client went away while it was queued: nothing to run. */
+	if (sr->pool_started && (sr->req.op->upload == NULL ||
+	    server_upload(sr) == 0))
 		server_run_with_db(sr, db);
 	pthread_mutex_lock(&done_lock);
+	sr->in_pool = 0;
+	pthread_cond_broadcast(&done_cond);
 	sr->next_done = done_head;
 	done_head = sr;
 	pthread_mutex_unlock(&done_lock);
@@ -633,6 +645,8 @@ server_job_cancel(struct pool_job *job)
 	sr = (struct sreq *)((char *)job - offsetof(struct sreq, job));
 	reply_error(&sr->req, 503, "Server is shutting down");
 	pthread_mutex_lock(&done_lock);
+	sr->in_pool = 0;
+	pthread_cond_broadcast(&done_cond);
 	sr->next_done = done_head;
 	done_head = sr;
 	pthread_mutex_unlock(&done_lock);
@@ -779,6 +793,19 @@ server_onfree(struct http_request *http)
 	http->onfree = NULL;
 	if (sr == NULL)
 		return;
+	/*
+	 * A pool thread running this request reads Kore's request (its
+	 * body, headers, query): Kore must not free it under that thread.
+	 * Rare (the client went away during an upload or a hash) and short
+	 * (one handler), so the worker waits for it here; a job still queued
+	 * is cancelled instead.
+	 */
+	pthread_mutex_lock(&done_lock);
+	if (sr->in_pool && !sr->pool_started)
+		sr->pool_cancel = 1;	/* still queued: it will not run */
+	while (sr->in_pool && sr->pool_started)
+		pthread_cond_wait(&done_cond, &done_lock);
+	pthread_mutex_unlock(&done_lock);
 	sr->req.http = NULL;
 	if (sr->state == SREQ_RUNNING) {
 		sr->orphan = 1;
