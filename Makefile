@@ -97,8 +97,11 @@ describe-queries: $(CODEGEN)
 
 # make test: the committed description against the database now; fails
 # naming the query and the column that drifted or no longer prepares.
+# The describer's own fixtures (tests/codegen/queries-*: what it writes,
+# and the drift messages) run against the same database.
 check-queries: $(CODEGEN)
 	@scripts/with-pg.sh $(CODEGEN) -c -d sql/queries -m sql/migrations
+	@scripts/with-pg.sh scripts/describe-fixtures.sh $(CODEGEN) tests/codegen
 
 # --- the server: an application module for Kore ------------------------
 $(SERVER): $(APP_OBJ) $(HANDLER_OBJ) $(GEN_OBJ) $(RUNTIME_OBJ)
@@ -272,6 +275,7 @@ fuzz-codegen: build/fuzz/fuzz_decode build/fuzz/fuzz_decode_composition \
 	@mkdir -p build/fuzz/corpus-decode build/fuzz/corpus-params \
 	    build/fuzz/corpus-spec build/fuzz/seed-spec
 	@for d in tests/codegen/*/; do \
+	    [ -f $$d/openapi.yaml ] || continue; \
 	    cp $$d/openapi.yaml build/fuzz/seed-spec/$$(basename $$d).yaml; \
 	done
 	@build/fuzz/fuzz_spec -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \

@@ -374,7 +374,15 @@ struct qdef {
 	size_t		 nparams;
 	struct qcol	*cols;
 	size_t		 ncols;
-	int		 described;
+	int		 described;	/* 1 yes, -1 stale (said so) */
+	int		 dup;		/* a second definition (said so) */
+};
+
+struct qmsg {
+	const char	*file;
+	int		 line;
+	size_t		 seq;
+	const char	*text;
 };
 
 struct qset {
@@ -382,12 +390,17 @@ struct qset {
 	const char	*dir;
 	struct qdef	*q;		/* sorted by name */
 	size_t		 n;
-	int		 errors;	/* printed so far */
+	int		 errors;	/* reported */
+	struct qmsg	*msgs;		/* until genquery_flush */
+	size_t		 nmsgs;
 };
 
 int	genquery_run(const char *, const char *);
 int	genquery_load(struct qset *, const char *);
 void	genquery_free(struct qset *);
+void	genquery_error(struct qset *, const char *, int, const char *, ...)
+	    __attribute__((format(printf, 4, 5)));
+void	genquery_flush(struct qset *);
 void	genquery_hash(const char *, char [17]);
 char	*genquery_snake(struct arena *, const char *);
 

@@ -146,15 +146,18 @@ describe_query(struct qset *qs, PGconn *conn, struct qdef *q)
 {
 	PGresult	*res, *nn;
 	struct qcol	*c;
-	const char	*params[2];
+	const char	*params[2], *msg;
 	char		 rel[16], att[16], *name;
 	size_t		 len;
 	int		 i, rc = -1;
 
 	res = PQprepare(conn, "", q->sql, 0, NULL);
 	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-		fprintf(stderr, "%s:%d: %s does not prepare: %s", q->file,
-		    q->line, q->name, PQresultErrorMessage(res));
+		msg = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+		if (msg == NULL)
+			msg = PQerrorMessage(conn);
+		fprintf(stderr, "%s:%d: %s does not prepare: %.*s\n", q->file,
+		    q->line, q->name, (int)strcspn(msg, "\n"), msg);
 		qs->errors++;
 		PQclear(res);
 		return (-1);
@@ -335,9 +338,9 @@ describe_compare(struct qset *qs, const char *path)
 				fprintf(stderr, "%s:%d: %s: column %s is %s%s, "
 				    "described %s%s\n", q->file, q->line,
 				    q->name, col->name, col->type,
-				    col->nullable ? "" : " not null",
+				    col->nullable ? " nullable" : " not null",
 				    s ? s : "(nothing)",
-				    nullable ? "" : " not null");
+				    nullable ? " nullable" : " not null");
 				diffs++;
 			}
 		}
@@ -368,8 +371,11 @@ describe_run(const char *dir, const char *migrations, const char *url,
 	int		 created = 0, rc = -1, diffs;
 
 	buf_init(&out);
-	if (genquery_load(&qs, dir) == -1)
+	if (genquery_load(&qs, dir) == -1) {
+		genquery_flush(&qs);
 		goto out;
+	}
+	genquery_flush(&qs);
 	if (url == NULL || *url == '\0') {
 		fprintf(stderr, "describe: DATABASE_URL is not set (make "
 		    "describe-queries starts a private PostgreSQL)\n");

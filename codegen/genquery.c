@@ -75,9 +75,7 @@ static int		 genquery_check(struct qset *);
 static int		 genquery_cmp(const void *, const void *);
 static int		 genquery_sql_filter(const struct dirent *);
 static int		 genquery_ident(const char *);
-static void		 genquery_error(struct qset *, const char *, int,
-			    const char *, ...)
-			    __attribute__((format(printf, 4, 5)));
+static int		 genquery_msg_cmp(const void *, const void *);
 static enum qtype_kind	 genquery_kind(const char *);
 static const char	*genquery_ctype(enum qtype_kind);
 static void		 genquery_emit_h(struct buf *, const struct qset *);
@@ -133,21 +131,58 @@ genquery_hash(const char *s, char out[17])
 	snprintf(out, 17, "%016llx", h);
 }
 
-static void
+/* A problem at file:line (0: the file as a whole), printed with the
+ * others by genquery_flush, sorted by place. */
+void
 genquery_error(struct qset *qs, const char *file, int line,
     const char *fmt, ...)
 {
-	va_list	ap;
+	struct qmsg	*m;
+	va_list		 ap;
 
-	if (line > 0)
-		fprintf(stderr, "%s:%d: ", file, line);
-	else
-		fprintf(stderr, "%s: ", file);
+	qs->msgs = xreallocarray(qs->msgs, qs->nmsgs + 1, sizeof(*qs->msgs));
+	m = &qs->msgs[qs->nmsgs];
+	m->file = file;
+	m->line = line;
+	m->seq = qs->nmsgs++;
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	m->text = arena_vsprintf(qs->pool, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 	qs->errors++;
+}
+
+static int
+genquery_msg_cmp(const void *a, const void *b)
+{
+	const struct qmsg	*x = a, *y = b;
+	int			 c;
+
+	if ((c = strcmp(x->file, y->file)) != 0)
+		return (c);
+	if (x->line != y->line)
+		return (x->line < y->line ? -1 : 1);
+	return (x->seq < y->seq ? -1 : x->seq > y->seq);
+}
+
+void
+genquery_flush(struct qset *qs)
+{
+	size_t	i;
+
+	if (qs->nmsgs > 1)
+		qsort(qs->msgs, qs->nmsgs, sizeof(*qs->msgs),
+		    genquery_msg_cmp);
+	for (i = 0; i < qs->nmsgs; i++) {
+		if (qs->msgs[i].line > 0)
+			fprintf(stderr, "%s:%d: %s\n", qs->msgs[i].file,
+			    qs->msgs[i].line, qs->msgs[i].text);
+		else
+			fprintf(stderr, "%s: %s\n", qs->msgs[i].file,
+			    qs->msgs[i].text);
+	}
+	free(qs->msgs);
+	qs->msgs = NULL;
+	qs->nmsgs = 0;
 }
 
 static int
@@ -178,9 +213,10 @@ genquery_ident(const char *s)
 }
 
 /*
- * Every DIR/ *.sql file, then DIR/queries.json.  0 when the set is
- * complete and consistent; otherwise the problems were printed and
- * qs->errors counts them.
+ * Every DIR/ *.sql file.  -1 when the directory cannot be read; the
+ * problems in the files are printed and counted in qs->errors, and the
+ * queries that were well formed are loaded all the same, so that every
+ * problem is reported in one run.
  */
 int
 genquery_load(struct qset *qs, const char *dir)
@@ -193,7 +229,7 @@ genquery_load(struct qset *qs, const char *dir)
 	qs->pool = arena_new(16384);
 	qs->dir = arena_strdup(qs->pool, dir);
 	if ((n = scandir(dir, &ents, genquery_sql_filter, alphasort)) == -1) {
-		genquery_error(qs, dir, 0, "%s", strerror(errno));
+		genquery_error(qs, qs->dir, 0, "%s", strerror(errno));
 		return (-1);
 	}
 	if (n == 0)
@@ -208,18 +244,20 @@ genquery_load(struct qset *qs, const char *dir)
 	if (qs->n > 1)
 		qsort(qs->q, qs->n, sizeof(*qs->q), genquery_cmp);
 	for (i = 1; i < (int)qs->n; i++)
-		if (strcmp(qs->q[i].name, qs->q[i - 1].name) == 0)
+		if (strcmp(qs->q[i].name, qs->q[i - 1].name) == 0 &&
+		    (qs->q[i].dup = 1))
 			genquery_error(qs, qs->q[i].file, qs->q[i].line,
 			    "duplicate query name %s (first defined at "
 			    "%s:%d)", qs->q[i].name, qs->q[i - 1].file,
 			    qs->q[i - 1].line);
-	return (qs->errors ? -1 : 0);
+	return (0);
 }
 
 void
 genquery_free(struct qset *qs)
 {
 	free(qs->q);
+	free(qs->msgs);
 	if (qs->pool != NULL)
 		arena_free(qs->pool);
 	memset(qs, 0, sizeof(*qs));
@@ -432,11 +470,14 @@ genquery_describe(struct qset *qs, const char *path)
 			    "no .sql file (run make describe-queries)", key);
 			continue;
 		}
+		while (q > qs->q && strcmp(q[-1].name, q->name) == 0)
+			q--;		/* the first definition */
 		hash = json_string_value(json_object_get(d, "sql"));
 		if (hash == NULL || strcmp(hash, q->hash) != 0) {
 			genquery_error(qs, q->file, q->line, "%s: the SQL "
 			    "changed since it was described (run make "
 			    "describe-queries)", q->name);
+			q->described = -1;
 			continue;
 		}
 		v = json_object_get(d, "params");
@@ -447,6 +488,7 @@ genquery_describe(struct qset *qs, const char *path)
 			genquery_error(qs, q->file, q->paramsline, "%s: "
 			    "\"-- params:\" names %zu parameter(s), the query "
 			    "takes %zu", q->name, nnamed, n);
+			q->described = -1;
 			continue;
 		}
 		q->params = arena_calloc(qs->pool, n + 1, sizeof(*q->params));
@@ -496,6 +538,8 @@ genquery_check(struct qset *qs)
 
 	for (i = 0; i < qs->n; i++) {
 		q = &qs->q[i];
+		if (q->dup || q->described == -1)
+			continue;
 		if (!q->described) {
 			genquery_error(qs, q->file, q->line, "%s is not "
 			    "described (run make describe-queries)", q->name);
@@ -503,7 +547,7 @@ genquery_check(struct qset *qs)
 		}
 		if (q->kind != QK_EXEC && q->ncols == 0)
 			genquery_error(qs, q->file, q->line, "%s returns no "
-			    "columns: make it %s :exec", q->name, q->name);
+			    "columns: declare it :exec", q->name);
 		for (j = 0; j < q->ncols; j++) {
 			if (!genquery_ident(q->cols[j].name))
 				genquery_error(qs, q->file, q->line, "%s: "
@@ -613,7 +657,8 @@ genquery_run(const char *dir, const char *outdir)
 	if (genquery_load(&qs, dir) == -1)
 		goto out;
 	desc = arena_sprintf(qs.pool, "%s/" QUERY_DESCRIPTION, dir);
-	if (genquery_describe(&qs, desc) == -1 || genquery_check(&qs) == -1)
+	genquery_describe(&qs, desc);
+	if (genquery_check(&qs) == -1)
 		goto out;
 	genquery_emit_h(&h, &qs);
 	genquery_emit_c(&c, &qs);
@@ -623,6 +668,7 @@ genquery_run(const char *dir, const char *outdir)
 		goto out;
 	rc = 0;
 out:
+	genquery_flush(&qs);
 	if (qs.errors > 0)
 		fprintf(stderr, "%d error(s)\n", qs.errors);
 	buf_free(&h);
