@@ -52,7 +52,7 @@ HANDLER_OBJ	:= $(HANDLER_SRC:%.c=$(B)/%.o)
 APP_OBJ		:= $(APP_SRC:%.c=$(B)/%.o)
 # The generator shares the runtime's allocator and arena.
 CODEGEN_OBJ	:= $(CODEGEN_SRC:%.c=$(B)/%.o) $(B)/runtime/util.o $(B)/runtime/arena.o \
-		   $(B)/runtime/format.o
+		   $(B)/runtime/format.o $(B)/runtime/db.o
 UNIT_BIN	:= $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 
 # The application module Kore loads (kore.conf: load).
@@ -61,7 +61,7 @@ CODEGEN		:= $(B)/bin/codegen
 GEN_STAMP	:= generated/.stamp
 
 .PHONY: all server run test unit codegen-test http-test check-generated \
-	deps clean scaffold check-config bench bench-serialize json-schema-suite realspecs fuzz fuzz-codegen fuzz-multipart lint sdk-test prism-test browser-test
+	deps clean scaffold check-config describe-queries check-queries bench bench-serialize json-schema-suite realspecs fuzz fuzz-codegen fuzz-multipart lint sdk-test prism-test browser-test
 .DEFAULT_GOAL := all
 
 all: $(GEN_STAMP)
@@ -80,11 +80,31 @@ $(CODEGEN): $(CODEGEN_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
-# generated/ is rewritten only when the spec or the generator changed; the
-# generator leaves files whose content did not change untouched.
-$(GEN_STAMP): openapi.yaml $(CODEGEN)
+# generated/ is rewritten only when the spec, the queries or the generator
+# changed; the generator leaves files whose content did not change
+# untouched.  query.h/query.c come from sql/queries: the .sql files and
+# their committed description (no database needed here).
+QUERY_SRC	:= $(sort $(wildcard sql/queries/*.sql)) sql/queries/queries.json
+
+$(GEN_STAMP): openapi.yaml $(QUERY_SRC) $(CODEGEN)
 	$(CODEGEN) -o generated openapi.yaml
+	$(CODEGEN) -q sql/queries -o generated
 	@touch $@
+
+# The description of the queries, from PostgreSQL: each query prepared
+# and described in a scratch database with sql/migrations applied.  Run
+# it after changing a query or a migration, then make, and commit both.
+describe-queries: $(CODEGEN)
+	@scripts/with-pg.sh $(CODEGEN) -d sql/queries -m sql/migrations
+	@$(MAKE) --no-print-directory $(GEN_STAMP)
+
+# make test: the committed description against the database now; fails
+# naming the query and the column that drifted or no longer prepares.
+# The describer's own fixtures (tests/codegen/queries-*: what it writes,
+# and the drift messages) run against the same database.
+check-queries: $(CODEGEN)
+	@scripts/with-pg.sh $(CODEGEN) -c -d sql/queries -m sql/migrations
+	@scripts/with-pg.sh scripts/describe-fixtures.sh $(CODEGEN) tests/codegen
 
 # --- the server: an application module for Kore ------------------------
 $(SERVER): $(APP_OBJ) $(HANDLER_OBJ) $(GEN_OBJ) $(RUNTIME_OBJ)
@@ -114,7 +134,7 @@ $(B)/tests/kore_stub.o: tests/unit/kore_stub.c
 # cluster when DATABASE_URL is unset and stops it afterwards.
 test: deps
 	@scripts/with-pg.sh $(MAKE) --no-print-directory MODE=debug \
-	    check-generated lint codegen-test json-schema-suite unit \
+	    check-generated check-queries lint codegen-test json-schema-suite unit \
 	    fuzz-codegen fuzz-multipart \
 	    http-test prism-test sdk-test browser-test
 
@@ -240,7 +260,7 @@ build/fuzz/fuzz_decode_keywords: tests/fuzz/fuzz_decode.c \
 # The generator itself on any spec: the YAML reader, $refs, the schema
 # compiler and the code writers (seeded with the generator's fixtures).
 build/fuzz/fuzz_spec: tests/fuzz/fuzz_spec.c \
-    $(filter-out codegen/main.c,$(CODEGEN_SRC)) runtime/util.c \
+    $(filter-out codegen/main.c codegen/describe.c,$(CODEGEN_SRC)) runtime/util.c \
     runtime/arena.c runtime/format.c
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) $(PKG_CFLAGS) -Icodegen -o $@ \
@@ -258,6 +278,7 @@ fuzz-codegen: build/fuzz/fuzz_decode build/fuzz/fuzz_decode_composition \
 	@mkdir -p build/fuzz/corpus-decode build/fuzz/corpus-params \
 	    build/fuzz/corpus-spec build/fuzz/seed-spec
 	@for d in tests/codegen/*/; do \
+	    [ -f $$d/openapi.yaml ] || continue; \
 	    cp $$d/openapi.yaml build/fuzz/seed-spec/$$(basename $$d).yaml; \
 	done
 	@build/fuzz/fuzz_spec -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
