@@ -20,7 +20,6 @@
 #include "request.h"
 #include "util.h"
 
-static char	*request_decode(struct arena *, const char *, size_t);
 static void	request_parse_query(struct request *);
 
 const char *
@@ -53,10 +52,8 @@ request_client_ip(struct request *req)
 	return req->client_ip;
 }
 
-/* %XX and '+' decoded into the arena; a malformed escape is kept as it
- * came, and so is a %00 (a NUL would cut the value short in C). */
-static char *
-request_decode(struct arena *a, const char *s, size_t len)
+char *
+request_urldecode(struct arena *a, const char *s, size_t len)
 {
 	char	*out, *d;
 	size_t	 i;
@@ -108,13 +105,13 @@ request_parse_query(struct request *req)
 			}
 			eq = memchr(q, '=', (size_t)(amp - q));
 			if (eq == NULL) {
-				req->query[n].name = request_decode(
+				req->query[n].name = request_urldecode(
 				    req->arena, q, (size_t)(amp - q));
 				req->query[n].value = "";
 			} else {
-				req->query[n].name = request_decode(
+				req->query[n].name = request_urldecode(
 				    req->arena, q, (size_t)(eq - q));
-				req->query[n].value = request_decode(
+				req->query[n].value = request_urldecode(
 				    req->arena, eq + 1, (size_t)(amp - eq - 1));
 			}
 			n++;

@@ -86,6 +86,10 @@ const char	*request_header(struct request *, const char *);
 const char	*request_query(struct request *, const char *);
 size_t		 request_query_pairs(struct request *,
 		    const struct request_pair **);
+/* s[0..len) with %XX and '+' decoded, into the arena; a malformed escape
+ * is kept as it came, and so is a %00 (a NUL would cut the value short
+ * in C).  The query string's and form bodies' decoding. */
+char		*request_urldecode(struct arena *, const char *, size_t);
 /* A cookie's value (Kore parses the Cookie header). */
 const char	*request_cookie(struct request *, const char *);
 const char	*request_param(struct request *, const char *);

@@ -101,6 +101,7 @@ static void		 server_finish(struct sreq *, int);
 static void		 server_onfree(struct http_request *);
 static void		 server_job_run(struct pool_job *, struct db *);
 static void		 server_job_cancel(struct pool_job *);
+static void		 server_pool_done(struct sreq *);
 static void		 server_ljob_run(struct loop_job *, struct db *);
 static void		 server_ljob_done(struct loop_job *);
 static void		 server_ljob_cancel(struct loop_job *);
@@ -611,21 +612,12 @@ server_ready(struct sreq *sr)
 	http_request_wakeup(sr->req.http);
 }
 
-/* On a pool thread (uploads, x-cpu-bound). */
+/* On a pool thread: the request is the worker's again; wake its loop. */
 static void
-server_job_run(struct pool_job *job, struct db *db)
+server_pool_done(struct sreq *sr)
 {
-	struct sreq	*sr;
-	uint64_t	 one = 1;
+	uint64_t	one = 1;
 
-	sr = (struct sreq *)((char *)job - offsetof(struct sreq, job));
-	pthread_mutex_lock(&done_lock);
-	sr->pool_started = !sr->pool_cancel;
-	pthread_mutex_unlock(&done_lock);
-	/* Its client went away while it was queued: nothing to run. */
-	if (sr->pool_started && (sr->req.op->upload == NULL ||
-	    server_upload(sr) == 0))
-		server_run_with_db(sr, db);
 	pthread_mutex_lock(&done_lock);
 	sr->in_pool = 0;
 	pthread_cond_broadcast(&done_cond);
@@ -636,22 +628,31 @@ server_job_run(struct pool_job *job, struct db *db)
 		log_warn("eventfd: %s", strerror(errno));
 }
 
+/* On a pool thread (uploads, x-cpu-bound). */
+static void
+server_job_run(struct pool_job *job, struct db *db)
+{
+	struct sreq	*sr;
+
+	sr = (struct sreq *)((char *)job - offsetof(struct sreq, job));
+	pthread_mutex_lock(&done_lock);
+	sr->pool_started = !sr->pool_cancel;
+	pthread_mutex_unlock(&done_lock);
+	/* Its client went away while it was queued: nothing to run. */
+	if (sr->pool_started && (sr->req.op->upload == NULL ||
+	    server_upload(sr) == 0))
+		server_run_with_db(sr, db);
+	server_pool_done(sr);
+}
+
 static void
 server_job_cancel(struct pool_job *job)
 {
 	struct sreq	*sr;
-	uint64_t	 one = 1;
 
 	sr = (struct sreq *)((char *)job - offsetof(struct sreq, job));
 	reply_error(&sr->req, 503, "Server is shutting down");
-	pthread_mutex_lock(&done_lock);
-	sr->in_pool = 0;
-	pthread_cond_broadcast(&done_cond);
-	sr->next_done = done_head;
-	done_head = sr;
-	pthread_mutex_unlock(&done_lock);
-	if (write(wake.fd, &one, sizeof(one)) == -1 && errno != EAGAIN)
-		log_warn("eventfd: %s", strerror(errno));
+	server_pool_done(sr);
 }
 
 /* Kore's event: pool threads finished requests. */

@@ -60,8 +60,6 @@ static void	validate_query_one(struct validate_qctx *, const char *);
 static int	validate_digits(const char *, int, int *);
 static int	validate_ymd(const char *);
 static int	validate_hms(const char *, const char **);
-static char	*validate_urldecode(struct arena *, const char *, size_t);
-static int	validate_hex(int);
 
 void
 validate_init(struct validate *v, struct arena *a, enum validate_dir dir)
@@ -773,42 +771,6 @@ validate_cookie(struct request *req, const char *name)
 	return request_cookie(req, name);
 }
 
-static int
-validate_hex(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-/* %XX and '+' decoded; a malformed escape is kept as it is. */
-static char *
-validate_urldecode(struct arena *a, const char *s, size_t len)
-{
-	char	*out, *d;
-	size_t	 i;
-	int	 hi, lo;
-
-	out = d = arena_alloc(a, len + 1);
-	for (i = 0; i < len; i++) {
-		if (s[i] == '+')
-			*d++ = ' ';
-		else if (s[i] == '%' && i + 2 < len &&
-		    (hi = validate_hex((unsigned char)s[i + 1])) >= 0 &&
-		    (lo = validate_hex((unsigned char)s[i + 2])) >= 0) {
-			*d++ = (char)(hi << 4 | lo);
-			i += 2;
-		} else
-			*d++ = s[i];
-	}
-	*d = '\0';
-	return out;
-}
-
 void
 validate_form_parse(struct arena *a, const char *body, size_t len,
     struct validate_form *f)
@@ -827,9 +789,9 @@ validate_form_parse(struct arena *a, const char *body, size_t len,
 				eq = amp;
 			n = f->n;
 			validate_append(a, &f->keys, &f->n, &kcap,
-			    validate_urldecode(a, p, (size_t)(eq - p)));
+			    request_urldecode(a, p, (size_t)(eq - p)));
 			validate_append(a, &f->values, &n, &cap,
-			    eq < amp ? validate_urldecode(a, eq + 1,
+			    eq < amp ? request_urldecode(a, eq + 1,
 			    (size_t)(amp - eq - 1)) : "");
 		}
 		p = amp + 1;
