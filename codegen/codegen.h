@@ -59,12 +59,18 @@ void		*hmap_insert(struct hmap *, const char *, size_t, void *);
 void		 hmap_set(struct hmap *, const char *, size_t, void *);
 unsigned long	 hmap_hash(const char *, size_t);
 
-/* diag.c: collected errors, printed sorted by position. */
+/* diag.c: collected errors and warnings, printed sorted by position. */
 void	diag_error(const struct ytree_node *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
 void	diag_errorat(int, int, const char *, ...)
 	    __attribute__((format(printf, 3, 4)));
+void	diag_warn(const struct ytree_node *, const char *, ...)
+	    __attribute__((format(printf, 2, 3)));
+void	diag_warnonce(const char *, const struct ytree_node *,
+	    const char *, ...) __attribute__((format(printf, 3, 4)));
+void	diag_strict(void);
 size_t	diag_count(void);
+size_t	diag_total(void);
 size_t	diag_print(const char *);
 void	diag_cleanup(void);
 

@@ -1,5 +1,5 @@
 /*
- * diag.c - the generator's error list.
+ * diag.c - the generator's error and warning list.
  *
  * Like httpd's parse.y, the generator reports every problem it finds, not
  * just the first: errors are collected as they are found, in whatever
@@ -7,8 +7,15 @@
  * "spec:line:col: message" with a count at the end.  The same message at
  * the same position is kept once: a shared node (a $ref target, a YAML
  * alias) is checked once per use.
+ *
+ * A warning is a defect of the document that still has a meaning the
+ * generator carries out (enum: [] accepts nothing, a default its schema
+ * refuses is dropped, ...): it is printed the same way, prefixed
+ * "warning: ", and does not stop the generator unless diag_strict() made
+ * warnings errors (codegen --strict).
  */
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +25,9 @@
 struct diag {
 	int	 line;
 	int	 col;
+	int	 warn;		/* 1: a warning */
+	size_t	 more;		/* diag_warnonce: later occurrences */
+	char	*cause;		/* diag_warnonce: its key in causes */
 	size_t	 seq;
 	char	*key;		/* "line:col:message", the duplicate check */
 	char	*msg;		/* points into key */
@@ -26,13 +36,16 @@ struct diag {
 static struct diag	*diags;
 static size_t		 ndiags;
 static size_t		 capdiags;
+static size_t		 nwarns;
+static int		 strict;
 static struct hmap	*seen;
+static struct hmap	*causes;	/* diag_warnonce: cause -> index+1 */
 
-static void	diag_add(int, int, const char *, va_list);
+static void	diag_add(int, int, int, const char *, va_list);
 static int	diag_cmp(const void *, const void *);
 
 static void
-diag_add(int line, int col, const char *fmt, va_list ap)
+diag_add(int warn, int line, int col, const char *fmt, va_list ap)
 {
 	va_list	 ap2;
 	int	 len, pre;
@@ -65,6 +78,10 @@ diag_add(int line, int col, const char *fmt, va_list ap)
 	}
 	diags[ndiags].line = line;
 	diags[ndiags].col = col;
+	diags[ndiags].more = 0;
+	diags[ndiags].cause = NULL;
+	diags[ndiags].warn = warn && !strict;
+	nwarns += diags[ndiags].warn;
 	diags[ndiags].seq = ndiags;
 	diags[ndiags].key = key;
 	diags[ndiags].msg = key + pre;
@@ -77,8 +94,56 @@ diag_error(const struct ytree_node *n, const char *fmt, ...)
 	va_list	ap;
 
 	va_start(ap, fmt);
-	diag_add(n != NULL ? n->line : 1, n != NULL ? n->col : 1, fmt, ap);
+	diag_add(0, n != NULL ? n->line : 1, n != NULL ? n->col : 1, fmt, ap);
 	va_end(ap);
+}
+
+void
+diag_warn(const struct ytree_node *n, const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	diag_add(1, n != NULL ? n->line : 1, n != NULL ? n->col : 1, fmt, ap);
+	va_end(ap);
+}
+
+/*
+ * A warning said once per cause however often the document repeats it
+ * (239 GET operations with a body): the first occurrence is located, the
+ * others are counted in its message.
+ */
+void
+diag_warnonce(const char *cause, const struct ytree_node *n,
+    const char *fmt, ...)
+{
+	va_list	 ap;
+	size_t	 idx;
+	void	*p;
+
+	if (causes == NULL)
+		causes = hmap_new();
+	if ((p = hmap_get(causes, cause, strlen(cause))) != NULL) {
+		idx = (size_t)(uintptr_t)p - 1;
+		diags[idx].more++;
+		return;
+	}
+	idx = ndiags;
+	va_start(ap, fmt);
+	diag_add(1, n != NULL ? n->line : 1, n != NULL ? n->col : 1, fmt, ap);
+	va_end(ap);
+	if (ndiags > idx) {
+		diags[idx].cause = xstrdup(cause);
+		hmap_insert(causes, diags[idx].cause, strlen(cause),
+		    (void *)(uintptr_t)(idx + 1));
+	}
+}
+
+/* Warnings count as errors from now on. */
+void
+diag_strict(void)
+{
+	strict = 1;
 }
 
 void
@@ -87,14 +152,15 @@ diag_errorat(int line, int col, const char *fmt, ...)
 	va_list	ap;
 
 	va_start(ap, fmt);
-	diag_add(line, col, fmt, ap);
+	diag_add(0, line, col, fmt, ap);
 	va_end(ap);
 }
 
+/* The errors: what stops the generator. */
 size_t
 diag_count(void)
 {
-	return (ndiags);
+	return (ndiags - nwarns);
 }
 
 static int
@@ -109,18 +175,37 @@ diag_cmp(const void *a, const void *b)
 	return (x->seq < y->seq ? -1 : x->seq > y->seq);
 }
 
-/* Prints the errors and returns how many were printed. */
+/* Errors and warnings. */
+size_t
+diag_total(void)
+{
+	return (ndiags);
+}
+
+/* Prints the errors and warnings, then their counts (a line only for a
+ * kind there is), and returns how many errors were printed. */
 size_t
 diag_print(const char *spec)
 {
-	size_t	i;
+	size_t	i, nerr = ndiags - nwarns;
 
 	qsort(diags, ndiags, sizeof(*diags), diag_cmp);
 	for (i = 0; i < ndiags; i++)
-		fprintf(stderr, "%s:%d:%d: %s\n", spec, diags[i].line,
-		    diags[i].col, diags[i].msg);
-	fprintf(stderr, "%zu error%s\n", ndiags, ndiags == 1 ? "" : "s");
-	return (ndiags);
+		if (diags[i].more > 0)
+			fprintf(stderr, "%s:%d:%d: %s%s (and %zu more)\n", spec,
+			    diags[i].line, diags[i].col,
+			    diags[i].warn ? "warning: " : "", diags[i].msg,
+			    diags[i].more);
+		else
+			fprintf(stderr, "%s:%d:%d: %s%s\n", spec,
+			    diags[i].line, diags[i].col,
+			    diags[i].warn ? "warning: " : "", diags[i].msg);
+	if (nwarns > 0)
+		fprintf(stderr, "%zu warning%s\n", nwarns,
+		    nwarns == 1 ? "" : "s");
+	if (nerr > 0 || nwarns == 0)
+		fprintf(stderr, "%zu error%s\n", nerr, nerr == 1 ? "" : "s");
+	return (nerr);
 }
 
 void
@@ -128,11 +213,14 @@ diag_cleanup(void)
 {
 	size_t	i;
 
-	for (i = 0; i < ndiags; i++)
+	for (i = 0; i < ndiags; i++) {
 		free(diags[i].key);
+		free(diags[i].cause);
+	}
 	free(diags);
 	hmap_free(seen);
-	seen = NULL;
+	hmap_free(causes);
+	seen = causes = NULL;
 	diags = NULL;
-	ndiags = capdiags = 0;
+	ndiags = capdiags = nwarns = 0;
 }

@@ -1,7 +1,7 @@
 /*
  * codegen - writes the C glue of the server from its OpenAPI spec.
  *
- *	codegen [-o outdir] spec.yaml
+ *	codegen [--strict] [-o outdir] spec.yaml
  *	codegen -n handlers spec.yaml	(which handlers are missing)
  *	codegen -s handlers spec.yaml	(append stubs for them: scaffold.c)
  *
@@ -29,8 +29,12 @@
  *
  * A spec with problems produces no output: every problem is printed as
  * "spec:line:col: message", sorted by position, then a count, and the
- * exit status is 1.
+ * exit status is 1.  A defect the document still has a meaning for is a
+ * warning ("spec:line:col: warning: message"): the output is written as
+ * the document means it, and the exit status is 0 - unless --strict
+ * makes warnings errors.
  */
+#include <getopt.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 
@@ -53,10 +57,15 @@ static const char *const outputs[] = {
 	"glue.c"
 };
 
+static const struct option longopts[] = {
+	{ "strict", no_argument, NULL, 'S' },	/* warnings are errors */
+	{ NULL, 0, NULL, 0 }
+};
+
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: codegen [-o outdir] spec.yaml\n"
+	fprintf(stderr, "usage: codegen [--strict] [-o outdir] spec.yaml\n"
 	    "       codegen -n | -s handlerdir spec.yaml\n");
 	exit(1);
 }
@@ -113,8 +122,11 @@ main(int argc, char *argv[])
 	size_t		 len, i;
 	int		 ch, rc = 1;
 
-	while ((ch = getopt(argc, argv, "n:o:s:")) != -1) {
+	while ((ch = getopt_long(argc, argv, "n:o:s:", longopts, NULL)) != -1) {
 		switch (ch) {
+		case 'S':
+			diag_strict();
+			break;
 		case 'n':
 		case 's':
 			handlers = optarg;
@@ -147,10 +159,8 @@ main(int argc, char *argv[])
 		schema_build(&model, &tree);
 		json = tojson_convert(&tree);
 	}
-	if (diag_count() > 0) {
-		diag_print(spec);
+	if (diag_total() > 0 && diag_print(spec) > 0)
 		goto out;
-	}
 	if (json == NULL)
 		fatal("%s: no JSON form and no error", spec);
 	if (handlers != NULL) {

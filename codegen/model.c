@@ -351,10 +351,11 @@ model_tmpl(struct arena *pool, const struct ytree_node *key,
 		if (end == NULL)
 			end = seg + strlen(seg);
 		len = (size_t)(end - seg);
-		if (len == 0) {
-			diag_error(key, *end == '\0' ? "path '%s' ends with "
-			    "'/': trailing slashes are not supported" :
-			    "path '%s' has an empty segment", s);
+		/* A trailing slash is a path of its own ("/api/v1/" is
+		 * not "/api/v1"): an empty last segment the router
+		 * matches as such. */
+		if (len == 0 && *end != '\0') {
+			diag_error(key, "path '%s' has an empty segment", s);
 			tp->ok = 0;
 			break;
 		}
@@ -665,16 +666,22 @@ model_op(struct model_ctx *ctx, const struct model_tmpl *tp, int method,
 		}
 	}
 
-	/* The router needs an answer for every route. */
-	if ((v = ytree_get(opn, "responses")) == NULL)
-		diag_error(at, "%s %s has no responses",
-		    model_methods[method].upper, tp->path != NULL ?
-		    tp->path : "");
-	else if (ytree_deref(v)->kind != YTREE_MAP)
+	/* responses is optional since 3.1.0: an operation without them
+	 * declares no reply, and the handler's replies are not checked
+	 * against any (as a "default" without content).  3.0 requires
+	 * them; the same is done, with a warning. */
+	if ((v = ytree_get(opn, "responses")) == NULL) {
+		if (m->v30)
+			diag_warn(at, "%s %s has no responses (3.0 requires "
+			    "them): its replies are not checked",
+			    model_methods[method].upper, tp->path != NULL ?
+			    tp->path : "");
+	} else if (ytree_deref(v)->kind != YTREE_MAP)
 		diag_error(v, "responses must be a mapping, not %s",
 		    ytree_what(ytree_deref(v)));
-	else if (ytree_deref(v)->n == 0)
-		diag_error(v, "responses must not be empty");
+	else if (ytree_deref(v)->n == 0 && m->v30)
+		diag_warn(v, "responses is empty (3.0 wants one): the "
+		    "operation's replies are not checked");
 
 	if ((v = ytree_get(opn, "deprecated")) != NULL &&
 	    ytree_bool(v, &b) == 0)

@@ -838,9 +838,9 @@ schema_apply(struct model *m, struct sch *s, struct ytree_node *n)
 					if (schema_titled(s->alts[j], tail))
 						break;
 				if (j == s->nalts)
-					diag_error(val, "discriminator mapping "
-					    "'%s' is none of the alternatives",
-					    ref);
+					diag_warn(val, "discriminator mapping "
+					    "'%s' is none of the alternatives: "
+					    "ignored", ref);
 				else if (s->disc_values[j] == NULL)
 					s->disc_values[j] =
 					    e->pairs[i].key->str;
@@ -850,12 +850,19 @@ schema_apply(struct model *m, struct sch *s, struct ytree_node *n)
 				if (s->disc_values[j] != NULL)
 					continue;
 				if (b == NULL || b->title == NULL)
-					diag_error(v, "discriminator: "
-					    "alternative %zu is not a $ref to "
-					    "a component and has no mapping",
-					    j);
-				else
-					s->disc_values[j] = b->title;
+					break;
+				s->disc_values[j] = b->title;
+			}
+			/* A discriminator is a hint (OpenAPI 3.x): one that
+			 * cannot name every alternative is ignored, and
+			 * oneOf/anyOf decide alone.  Said once, not per
+			 * alternative. */
+			if (j < s->nalts) {
+				diag_warn(v, "discriminator ignored: "
+				    "alternative %zu is not a $ref to a "
+				    "component and has no mapping", j);
+				s->disc = NULL;
+				s->disc_values = NULL;
 			}
 		}
 	}
@@ -1133,13 +1140,13 @@ schema_defaults(struct model *m, struct sch *s)
 	if (!schema_scalar_ok(s, s->def, &why)) {
 		/* 3.1: default is an annotation (JSON Schema); one the
 		 * schema refuses is not filled in.  3.0: a mistake. */
-		if (!m->v30) {
+		if (!m->v30)
 			schema_note(m, s, arena_sprintf(m->pool, "default '%s' "
 			    "not used: %s", s->def->str, why));
-			s->def = NULL;
-		} else
-			diag_error(s->def, "default '%s' does not match its "
-			    "schema: %s", s->def->str, why);
+		else
+			diag_warn(s->def, "default '%s' does not match its "
+			    "schema (%s): dropped", s->def->str, why);
+		s->def = NULL;
 		return;
 	}
 	if (s->enumv != NULL && s->enumv->kind == YTREE_SEQ) {
@@ -1149,9 +1156,11 @@ schema_defaults(struct model *m, struct sch *s)
 			    s->enumv->items[j]->type == s->def->type &&
 			    strcmp(s->enumv->items[j]->str, s->def->str) == 0)
 				found = 1;
-		if (!found)
-			diag_error(s->def, "default '%s' is not one of the "
-			    "enum values", s->def->str);
+		if (!found) {
+			diag_warn(s->def, "default '%s' is not one of the "
+			    "enum values: dropped", s->def->str);
+			s->def = NULL;
+		}
 	}
 }
 
@@ -1634,7 +1643,9 @@ schema_jsonwrite(struct model *m, struct buf *b, const struct ytree_node *n,
 	    "patternProperties", "$defs", "definitions", "dependentSchemas",
 	    NULL };
 	static const char *const refused[] = { "$dynamicRef",
-	    "$dynamicAnchor", "$vocabulary", "$recursiveRef",
+	    "$dynamicAnchor", "$vocabulary", NULL };
+	/* 2019-09's, unknown to 2020-12 (3.1's dialect): annotations. */
+	static const char *const old[] = { "$recursiveRef",
 	    "$recursiveAnchor", NULL };
 	const struct ytree_node	*k, *v, *t;
 	size_t			 i, j;
@@ -1669,6 +1680,12 @@ schema_jsonwrite(struct model *m, struct buf *b, const struct ytree_node *n,
 		v = n->pairs[i].value;
 		if (k->kind != YTREE_SCALAR)
 			continue;
+		if (schema_strin(k->str, old) >= 0) {
+			diag_warn(k, "%s is a JSON Schema 2019-09 keyword, "
+			    "unknown to 2020-12 (OpenAPI 3.1's dialect): "
+			    "ignored", k->str);
+			continue;
+		}
 		if (schema_strin(k->str, refused) >= 0) {
 			diag_error(k, "%s is not supported: the generated "
 			    "validators follow $ref (by JSON pointer, $id "
@@ -1736,10 +1753,11 @@ schema_jsonwrite(struct model *m, struct buf *b, const struct ytree_node *n,
 			    ytree_isstr(v) && !m->fmt_annotate &&
 			    format_lookup(v->str) == NULL &&
 			    schema_strin(v->str, schema_oasfmt) < 0)
-				diag_error(v, "format '%s' is not checked by "
-				    "the generated validators (x-formats: "
-				    "annotate at the document's root makes "
-				    "unknown formats annotations)", v->str);
+				diag_warnonce(arena_sprintf(m->pool,
+				    "format %s", v->str), v, "format '%s' is "
+				    "unknown: an annotation, not checked "
+				    "(x-formats: annotate at the document's "
+				    "root says so for all)", v->str);
 			else if (strcmp(k->str, "type") == 0)
 				schema_typecheck(v);
 			else
@@ -2051,6 +2069,7 @@ schema_body(struct model *m, struct op *op)
 {
 	struct ytree_node	*rb, *content, *media, *v;
 	struct sch		*t;
+	const char		*method;
 	size_t			 i;
 	int			 b, kind;
 
@@ -2059,6 +2078,17 @@ schema_body(struct model *m, struct op *op)
 		return;
 	if (rb->kind != YTREE_MAP) {
 		diag_error(rb, "requestBody must be a mapping");
+		return;
+	}
+	/* 3.0.3: a body where RFC 7231 gives it no meaning SHALL be
+	 * ignored by consumers (3.1 leaves it to the document). */
+	method = model_methods[op->method].upper;
+	if (m->v30 && (strcmp(method, "GET") == 0 ||
+	    strcmp(method, "HEAD") == 0 || strcmp(method, "DELETE") == 0)) {
+		diag_warnonce("requestBody on GET/HEAD/DELETE",
+		    ytree_get(op->node, "requestBody"), "requestBody on %s "
+		    "%s ignored (OpenAPI 3.0: bodies of GET, HEAD and "
+		    "DELETE have no meaning)", method, op->path);
 		return;
 	}
 	if ((v = ytree_get(rb, "required")) != NULL && ytree_bool(v, &b) == 0)

@@ -5,6 +5,9 @@
 # Each FIXTURE_DIR/<case>/ holds an openapi.yaml and either
 #   expected/      the exact files the generator must write (a valid spec), or
 #   expected.err   the exact stderr it must print, exiting 1 (an invalid one).
+# A valid case whose spec has defects the generator works around also
+# holds expected.warn, the exact warnings it prints (else stderr must be
+# empty); a file "args" holds extra arguments (--strict).
 # The generator runs inside the case directory on "openapi.yaml", so
 # messages read "openapi.yaml:LINE:COL: ...".  For a valid case the output
 # must also compile (cc -fsyntax-only with the project's warnings), be
@@ -39,8 +42,10 @@ trap 'rm -rf "$tmp"' EXIT
 
 # run DIR OUTDIR: the generator in DIR; sets rc, fills $tmp/stdout, stderr.
 run() {
+	local args=()
 	rc=0
-	(cd "$1" && "$codegen" -o "$2" openapi.yaml) \
+	[ -f "$1/args" ] && read -r -a args <"$1/args"
+	(cd "$1" && "$codegen" "${args[@]}" -o "$2" openapi.yaml) \
 	    >"$tmp/stdout" 2>"$tmp/stderr" || rc=$?
 }
 
@@ -60,6 +65,9 @@ check() {
 			rm -rf "$dir/expected"
 			mkdir "$dir/expected"
 			cp "$out"/* "$dir/expected/"
+			rm -f "$dir/expected.warn"
+			[ -s "$tmp/stderr" ] &&
+			    cp "$tmp/stderr" "$dir/expected.warn"
 		else
 			rm -rf "$dir/expected"
 			cp "$tmp/stderr" "$dir/expected.err"
@@ -72,7 +80,10 @@ check() {
 			echo "unexpected stdout:" >>"$tmp/log"
 			cat "$tmp/stdout" >>"$tmp/log"
 		fi
-		if [ -s "$tmp/stderr" ]; then
+		if [ -f "$dir/expected.warn" ]; then
+			diff -u "$dir/expected.warn" "$tmp/stderr" \
+			    >>"$tmp/log" 2>&1 || true
+		elif [ -s "$tmp/stderr" ]; then
 			echo "unexpected stderr:" >>"$tmp/log"
 			cat "$tmp/stderr" >>"$tmp/log"
 		fi
