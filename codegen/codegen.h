@@ -86,6 +86,8 @@ struct method_info {
 	const char	*enumname;	/* "HTTP_GET" */
 };
 
+extern const char *const	model_reserved[];
+
 /* In the order of an Allow header; op.method indexes it. */
 extern const struct method_info	model_methods[METHOD_COUNT];
 
@@ -260,6 +262,17 @@ struct sch {
 /* A parameter, typed. */
 enum param_in { IN_PATH, IN_QUERY, IN_HEADER, IN_COOKIE };
 
+/* How a parameter's text becomes JSON (runtime/param.h): scalars and
+ * lists of scalars as text, the others as a structure. */
+enum param_shape {
+	PS_TEXT,	/* validate_value(s) / validate_values() */
+	PS_DEEP,	/* deepObject: name[a][b]=v */
+	PS_REST,	/* form, explode, object: the undeclared pairs */
+	PS_PAIRS,	/* k,v,k,v or (explode) k=v,k=v */
+	PS_JSON,	/* content: a JSON text */
+	PS_JSONS	/* an array of objects in the query: JSON texts */
+};
+
 struct param {
 	const char		*name;
 	const char		*cname;
@@ -271,6 +284,7 @@ struct param {
 	int			 explode;
 	char			 sep;		/* array separator */
 	int			 multi;		/* a list of values (an array) */
+	enum param_shape	 shape;
 	int			 invalid_status;	/* x-invalid-status, or 0 */
 	const char		*invalid_message;
 };

@@ -69,6 +69,14 @@ struct model_tmpl {
 };
 
 /* What every operation needs from the document around it. */
+/* Names the generated code gives its own tables and the runtime's
+ * built-in types (api_X, model_encode_X): a schema or an operation
+ * that would take one is renamed. */
+const char *const model_reserved[] = {
+	"json", "file", "init", "nops", "ops", "routes", "spec_json",
+	"spec_json_len", "spec_yaml", "spec_yaml_len", NULL
+};
+
 struct model_ctx {
 	struct model		*m;
 	const struct ytree_node	*schemes;	/* components.securitySchemes */
@@ -785,6 +793,9 @@ model_unique(struct model *m)
 	routes = hmap_new();
 	for (i = 0; i < m->nops; i++) {
 		op = &m->ops[i];
+		/* api_init, api_ops...: the generated tables' own names. */
+		if (model_strin(op->name, model_reserved) >= 0)
+			op->name = arena_sprintf(m->pool, "%s_op", op->name);
 		key = arena_sprintf(m->pool, "%s %s",
 		    model_methods[op->method].upper, op->shape);
 		if ((first = hmap_insert(routes, key, strlen(key), op)) != NULL)

@@ -8,8 +8,9 @@
  * served.  A reference is a JSON pointer (RFC 6901, written as a URI
  * fragment so percent-encoded) or an $anchor name, read (RFC 3986)
  * against the base URI of its place: the document, or the nearest
- * schema whose $id names it (3.1); enum, const and default values are
- * data, never references.  Nothing is expanded, so a schema that
+ * schema whose $id names it (3.1); enum, const, default and example
+ * values are data, never references (nor $ids: Box's examples hold
+ * "$id" fields).  Nothing is expanded, so a schema that
  * contains itself through its properties is fine; a chain of $refs that
  * comes back to itself without reaching anything else is an error, and
  * is cut so that ytree_deref() always ends.
@@ -27,7 +28,8 @@
 
 /* Keys whose values are data, never resolved: a {"$ref": ...} in an
  * enum is a value to compare with. */
-static const char *const ref_data[] = { "enum", "const", "default", NULL };
+static const char *const ref_data[] = { "enum", "const", "default",
+    "example", NULL };
 /* Keys whose values map names to schemas. */
 static const char *const ref_names[] = { "properties", "patternProperties",
     "$defs", "definitions", "dependentSchemas", NULL };

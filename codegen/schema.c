@@ -128,6 +128,8 @@ static struct scheme	*schema_scheme(struct model *, const char *,
 			    const struct ytree_node *);
 static int		 schema_strin(const char *, const char *const *);
 static int		 schema_param_ok(struct sch *, int, int *);
+static int		 schema_mediakind(const char *);
+static int		 schema_annotations_only(const struct ytree_node *);
 static int		 schema_exact(struct model *,
 			    const struct ytree_node *, int);
 static int		 schema_exact_value(const struct ytree_node *,
@@ -280,6 +282,23 @@ schema_trivial(const struct ytree_node *n, const char *key)
  * The schema of a use: node as written (maybe a $ref), hint its name
  * when it has none of its own.
  */
+/* Keywords beside a 3.0 $ref that change nothing when dropped. */
+static int
+schema_annotations_only(const struct ytree_node *n)
+{
+	static const char *const ann[] = { "$ref", "description",
+	    "summary", "title", "example", "examples", "deprecated",
+	    "externalDocs", "xml", NULL };
+	size_t	i;
+
+	for (i = 0; i < n->n; i++)
+		if (!ytree_isstr(n->pairs[i].key) || (schema_strin(
+		    n->pairs[i].key->str, ann) < 0 &&
+		    strncmp(n->pairs[i].key->str, "x-", 2) != 0))
+			return 0;
+	return 1;
+}
+
 static struct sch *
 schema_get(struct model *m, struct ytree_node *node, const char *hint)
 {
@@ -292,10 +311,12 @@ schema_get(struct model *m, struct ytree_node *node, const char *hint)
 	if (node->kind == YTREE_MAP && node->ref != NULL) {
 		if (!schema_trivial(node, "$ref")) {
 			if (m->v30) {
-				diag_error(node, "$ref with sibling keywords: "
-				    "OpenAPI 3.0 ignores them; wrap the $ref "
-				    "in allOf to combine it with other "
-				    "keywords");
+				if (!schema_annotations_only(node))
+					diag_warnonce("$ref siblings", node,
+					    "$ref with sibling keywords: "
+					    "ignored, as OpenAPI 3.0 says (wrap "
+					    "the $ref in allOf to combine it "
+					    "with other keywords)");
 				t = ytree_deref(node);
 			}
 		} else
@@ -1815,13 +1836,14 @@ schema_build(struct model *m, const struct ytree *t)
 			diag_error(v, "x-formats must be 'assert' (the "
 			    "default) or 'annotate'");
 	}
-	/* Names the generated code gives the operations come first. */
+	/* The generated code's own names, then the operations'. */
+	for (i = 0; model_reserved[i] != NULL; i++)
+		schema_cname(m, model_reserved[i]);
 	for (i = 0; i < m->nops; i++) {
 		schema_cname(m, m->ops[i].name);
 		schema_cname(m, arena_sprintf(m->pool, "%s_in",
 		    m->ops[i].name));
 	}
-	schema_cname(m, "json");
 
 	comps = ytree_deref(ytree_get(ytree_deref(ytree_get(t->root,
 	    "components")), "schemas"));
@@ -1970,7 +1992,8 @@ schema_param(struct model *m, struct op *op, struct ytree_node *d,
 		else
 			style = stylen->str;
 	}
-	p->explode = strcmp(style, "form") == 0;
+	p->explode = strcmp(style, "form") == 0 ||
+	    strcmp(style, "deepObject") == 0;
 	if ((v = ytree_get(d, "explode")) != NULL && ytree_bool(v, &b) == 0)
 		p->explode = b;
 	p->sep = ',';
@@ -1978,17 +2001,25 @@ schema_param(struct model *m, struct op *op, struct ytree_node *d,
 		p->sep = ' ';
 	else if (p->in == IN_QUERY && strcmp(style, "pipeDelimited") == 0)
 		p->sep = '|';
+	else if (p->in == IN_QUERY && strcmp(style, "deepObject") == 0)
+		p->shape = PS_DEEP;
 	else if (strcmp(style, dflt) != 0)
 		diag_error(stylen, "parameter '%s': style %s is not supported in "
 		    "%s (want %s%s)", p->name, style, p->in == IN_PATH ?
 		    "path" : p->in == IN_QUERY ? "query" : p->in == IN_HEADER ?
 		    "header" : "cookie", dflt, p->in == IN_QUERY ?
-		    ", spaceDelimited or pipeDelimited" : "");
+		    ", spaceDelimited, pipeDelimited or deepObject" : "");
 
 	sn = ytree_get(d, "schema");
 	if (sn == NULL && (v = ytree_get(d, "content")) != NULL &&
-	    v->kind == YTREE_MAP && v->n > 0)
+	    v->kind == YTREE_MAP && v->n > 0) {
 		sn = ytree_get(ytree_deref(v->pairs[0].value), "schema");
+		/* content: the value is that media type's text; JSON is
+		 * decoded, anything else is the string itself. */
+		if (ytree_isstr(v->pairs[0].key) &&
+		    schema_mediakind(v->pairs[0].key->str) == BODY_JSON)
+			p->shape = PS_JSON;
+	}
 	/* A shared parameter (components.parameters.X) names its schema
 	 * param_X, whichever operation comes first. */
 	v = ytree_get((struct ytree_node *)p->at, "$ref");
@@ -2009,10 +2040,29 @@ schema_param(struct model *m, struct op *op, struct ytree_node *d,
 	}
 	t = schema_target(p->s);
 	p->multi = t->repr == R_ARR;
-	if (!schema_param_ok(t, 0, &p->multi))
-		diag_error(sn != NULL ? sn : d, "parameter '%s': only scalars, "
-		    "arrays of scalars and oneOf/anyOf of those are supported "
-		    "in parameters", p->name);
+	if (p->shape == PS_TEXT && !schema_param_ok(t, 0, &p->multi)) {
+		/* Objects, and unions with an object (runtime/param.h). */
+		if (t->repr == R_ARR && p->in == IN_QUERY &&
+		    schema_param_ok(schema_target(t->items), 1, &b) == 0) {
+			/* OpenAPI gives no serialization to a list of
+			 * objects: each value is taken as JSON. */
+			diag_warn(sn, "parameter '%s': OpenAPI defines no "
+			    "serialization for an array of objects: each "
+			    "value is read as a JSON text", p->name);
+			p->shape = PS_JSONS;
+		} else if (t->repr == R_ARR)
+			diag_error(sn != NULL ? sn : d, "parameter '%s': "
+			    "arrays of arrays have no serialization in %s "
+			    "parameters (use content: application/json)",
+			    p->name, p->in == IN_QUERY ? "query" : "these");
+		else if (p->in == IN_QUERY && p->explode &&
+		    strcmp(style, "form") == 0)
+			p->shape = PS_REST;
+		else
+			p->shape = PS_PAIRS;
+	}
+	if (p->shape != PS_TEXT)
+		p->multi = 0;
 }
 
 /* What a parameter's text can become: scalars, arrays of scalars, and
