@@ -69,6 +69,8 @@ void	diag_warn(const struct ytree_node *, const char *, ...)
 void	diag_warnonce(const char *, const struct ytree_node *,
 	    const char *, ...) __attribute__((format(printf, 3, 4)));
 void	diag_strict(void);
+int	diag_addfile(const char *);
+void	diag_setfile(int);
 size_t	diag_count(void);
 size_t	diag_total(void);
 size_t	diag_print(const char *);

@@ -23,6 +23,7 @@
 #include "codegen.h"
 
 struct diag {
+	int	 file;		/* 0: the spec, else files[file - 1] */
 	int	 line;
 	int	 col;
 	int	 warn;		/* 1: a warning */
@@ -37,28 +38,31 @@ static struct diag	*diags;
 static size_t		 ndiags;
 static size_t		 capdiags;
 static size_t		 nwarns;
+static char		**files;	/* a multi-file document's others */
+static size_t		 nfiles;
+static int		 curfile;	/* diag_errorat()'s */
 static int		 strict;
 static struct hmap	*seen;
 static struct hmap	*causes;	/* diag_warnonce: cause -> index+1 */
 
-static void	diag_add(int, int, int, const char *, va_list);
+static void	diag_add(int, int, int, int, const char *, va_list);
 static int	diag_cmp(const void *, const void *);
 
 static void
-diag_add(int warn, int line, int col, const char *fmt, va_list ap)
+diag_add(int warn, int file, int line, int col, const char *fmt, va_list ap)
 {
 	va_list	 ap2;
 	int	 len, pre;
 	char	*key, *p;
 
-	pre = snprintf(NULL, 0, "%d:%d:", line, col);
+	pre = snprintf(NULL, 0, "%d:%d:%d:", file, line, col);
 	va_copy(ap2, ap);
 	len = vsnprintf(NULL, 0, fmt, ap2);
 	va_end(ap2);
 	if (len < 0 || pre < 0)
 		fatal("diag: bad format");
 	key = xmalloc((size_t)pre + (size_t)len + 1);
-	snprintf(key, (size_t)pre + 1, "%d:%d:", line, col);
+	snprintf(key, (size_t)pre + 1, "%d:%d:%d:", file, line, col);
 	vsnprintf(key + pre, (size_t)len + 1, fmt, ap);
 	/* Spec text quoted in a message must not break the one line per
 	 * error format. */
@@ -76,6 +80,7 @@ diag_add(int warn, int line, int col, const char *fmt, va_list ap)
 		capdiags = capdiags == 0 ? 64 : capdiags * 2;
 		diags = xreallocarray(diags, capdiags, sizeof(*diags));
 	}
+	diags[ndiags].file = file;
 	diags[ndiags].line = line;
 	diags[ndiags].col = col;
 	diags[ndiags].more = 0;
@@ -94,7 +99,8 @@ diag_error(const struct ytree_node *n, const char *fmt, ...)
 	va_list	ap;
 
 	va_start(ap, fmt);
-	diag_add(0, n != NULL ? n->line : 1, n != NULL ? n->col : 1, fmt, ap);
+	diag_add(0, n != NULL ? n->file : 0, n != NULL ? n->line : 1,
+	    n != NULL ? n->col : 1, fmt, ap);
 	va_end(ap);
 }
 
@@ -104,7 +110,8 @@ diag_warn(const struct ytree_node *n, const char *fmt, ...)
 	va_list	ap;
 
 	va_start(ap, fmt);
-	diag_add(1, n != NULL ? n->line : 1, n != NULL ? n->col : 1, fmt, ap);
+	diag_add(1, n != NULL ? n->file : 0, n != NULL ? n->line : 1,
+	    n != NULL ? n->col : 1, fmt, ap);
 	va_end(ap);
 }
 
@@ -130,13 +137,30 @@ diag_warnonce(const char *cause, const struct ytree_node *n,
 	}
 	idx = ndiags;
 	va_start(ap, fmt);
-	diag_add(1, n != NULL ? n->line : 1, n != NULL ? n->col : 1, fmt, ap);
+	diag_add(1, n != NULL ? n->file : 0, n != NULL ? n->line : 1,
+	    n != NULL ? n->col : 1, fmt, ap);
 	va_end(ap);
 	if (ndiags > idx) {
 		diags[idx].cause = xstrdup(cause);
 		hmap_insert(causes, diags[idx].cause, strlen(cause),
 		    (void *)(uintptr_t)(idx + 1));
 	}
+}
+
+/* Another file of the document: its index for ytree nodes. */
+int
+diag_addfile(const char *name)
+{
+	files = xreallocarray(files, nfiles + 1, sizeof(*files));
+	files[nfiles++] = xstrdup(name);
+	return ((int)nfiles);
+}
+
+/* The file diag_errorat() is about (the YAML reader's). */
+void
+diag_setfile(int file)
+{
+	curfile = file;
 }
 
 /* Warnings count as errors from now on. */
@@ -152,7 +176,7 @@ diag_errorat(int line, int col, const char *fmt, ...)
 	va_list	ap;
 
 	va_start(ap, fmt);
-	diag_add(0, line, col, fmt, ap);
+	diag_add(0, curfile, line, col, fmt, ap);
 	va_end(ap);
 }
 
@@ -168,6 +192,8 @@ diag_cmp(const void *a, const void *b)
 {
 	const struct diag	*x = a, *y = b;
 
+	if (x->file != y->file)
+		return (x->file < y->file ? -1 : 1);
 	if (x->line != y->line)
 		return (x->line < y->line ? -1 : 1);
 	if (x->col != y->col)
@@ -187,19 +213,23 @@ diag_total(void)
 size_t
 diag_print(const char *spec)
 {
-	size_t	i, nerr = ndiags - nwarns;
+	const char	*name;
+	size_t		 i, nerr = ndiags - nwarns;
 
 	qsort(diags, ndiags, sizeof(*diags), diag_cmp);
-	for (i = 0; i < ndiags; i++)
+	for (i = 0; i < ndiags; i++) {
+		name = diags[i].file > 0 && (size_t)diags[i].file <= nfiles ?
+		    files[diags[i].file - 1] : spec;
 		if (diags[i].more > 0)
-			fprintf(stderr, "%s:%d:%d: %s%s (and %zu more)\n", spec,
+			fprintf(stderr, "%s:%d:%d: %s%s (and %zu more)\n", name,
 			    diags[i].line, diags[i].col,
 			    diags[i].warn ? "warning: " : "", diags[i].msg,
 			    diags[i].more);
 		else
-			fprintf(stderr, "%s:%d:%d: %s%s\n", spec,
+			fprintf(stderr, "%s:%d:%d: %s%s\n", name,
 			    diags[i].line, diags[i].col,
 			    diags[i].warn ? "warning: " : "", diags[i].msg);
+	}
 	if (nwarns > 0)
 		fprintf(stderr, "%zu warning%s\n", nwarns,
 		    nwarns == 1 ? "" : "s");
@@ -218,6 +248,12 @@ diag_cleanup(void)
 		free(diags[i].cause);
 	}
 	free(diags);
+	for (i = 0; i < nfiles; i++)
+		free(files[i]);
+	free(files);
+	files = NULL;
+	nfiles = 0;
+	curfile = 0;
 	hmap_free(seen);
 	hmap_free(causes);
 	seen = causes = NULL;

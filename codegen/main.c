@@ -49,7 +49,6 @@
 #include "codegen.h"
 
 static void	usage(void) __attribute__((noreturn));
-static char	*readspec(const char *, size_t *);
 
 /* The files the generator owns in outdir; emit_prune() keeps these. */
 static const char *const outputs[] = {
@@ -68,45 +67,6 @@ usage(void)
 	fprintf(stderr, "usage: codegen [--strict] [-o outdir] spec.yaml\n"
 	    "       codegen -n | -s handlerdir spec.yaml\n");
 	exit(1);
-}
-
-/* The whole file, NUL-terminated (free it), or NULL after a warning. */
-static char *
-readspec(const char *path, size_t *lenp)
-{
-	struct stat	 st;
-	char		*data = NULL;
-	size_t		 len = 0, cap;
-	ssize_t		 n;
-	int		 fd;
-
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
-		warn("%s", path);
-		return (NULL);
-	}
-	cap = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) ?
-	    (size_t)st.st_size + 1 : 65536;
-	data = xmalloc(cap);
-	for (;;) {
-		if (len + 1 >= cap)
-			data = xreallocarray(data, cap *= 2, 1);
-		n = read(fd, data + len, cap - len - 1);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1) {
-			warn("%s", path);
-			free(data);
-			close(fd);
-			return (NULL);
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-	}
-	close(fd);
-	data[len] = '\0';
-	*lenp = len;
-	return (data);
 }
 
 int
@@ -151,9 +111,12 @@ main(int argc, char *argv[])
 	for (i = 0; i < nitems(out); i++)
 		buf_init(&out[i]);
 
-	if ((yaml = readspec(spec, &len)) == NULL)
+	if ((yaml = ytree_read(spec, &len)) == NULL) {
+		warn("%s", spec);
 		goto out;
+	}
 	if (ytree_parse(&tree, yaml, len) == 0) {
+		tree.path = spec;	/* relative $refs are read from here */
 		ref_resolve(&tree);
 		model_build(&model, &tree);
 		schema_build(&model, &tree);
@@ -178,7 +141,12 @@ main(int argc, char *argv[])
 	genapi_header(&out[0], &model, name.data);
 	genroutes_emit(&out[1], &model, name.data);
 	genapi_stubs(&out[2], &model, name.data);
-	genspec_emit(&out[3], yaml, len, json, name.data);
+	/* A multi-file document is served bundled, in both forms (JSON
+	 * is YAML 1.2): its own text would name files the server lacks. */
+	if (tree.nfiles > 1)
+		genspec_emit(&out[3], json, strlen(json), json, name.data);
+	else
+		genspec_emit(&out[3], yaml, len, json, name.data);
 	genmodel_header(&out[4], &model, name.data);
 	genmodel_code(&out[5], &model, name.data);
 	genglue_emit(&out[6], &model, name.data);

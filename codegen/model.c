@@ -103,6 +103,7 @@ static void	model_params(struct arena *, struct ytree_node *,
 static const struct model_param *model_findpath(const struct model_params *,
 		    const char *);
 static int	model_intmpl(const struct model_tmpl *, const char *);
+static struct ytree_node *model_opref(struct ytree_node *);
 static void	model_op(struct model_ctx *, const struct model_tmpl *, int,
 		    const struct ytree_node *, struct ytree_node *,
 		    const struct model_params *);
@@ -604,9 +605,25 @@ model_path(struct model_ctx *ctx, const struct ytree_node *key,
 			if (strcmp(k->str, model_methods[j].key) == 0)
 				break;
 		if (j < METHOD_COUNT)
-			model_op(ctx, &tmpl, j, k, pi->pairs[i].value,
+			model_op(ctx, &tmpl, j, k, model_opref(pi->pairs[i].value),
 			    &params);
 	}
+}
+
+/*
+ * An operation written as a $ref (DigitalOcean's files: not OpenAPI,
+ * which has $ref for path items, but what bundlers accept): the target,
+ * with one warning for the document.
+ */
+static struct ytree_node *
+model_opref(struct ytree_node *opn)
+{
+	if (opn->kind != YTREE_MAP || opn->ref == NULL)
+		return opn;
+	diag_warnonce("operation $ref", ytree_get(opn, "$ref"), "an operation "
+	    "given as a $ref is not OpenAPI (only path items may be): "
+	    "followed, as bundlers do");
+	return ytree_deref(opn);
 }
 
 static void

@@ -130,6 +130,8 @@ static int		 schema_strin(const char *, const char *const *);
 static int		 schema_param_ok(struct sch *, int, int *);
 static int		 schema_mediakind(const char *);
 static int		 schema_annotations_only(const struct ytree_node *);
+static int		 schema_refnamed(const struct ytree_node *, size_t,
+			    size_t, const char *);
 static int		 schema_exact(struct model *,
 			    const struct ytree_node *, int);
 static int		 schema_exact_value(const struct ytree_node *,
@@ -416,6 +418,22 @@ schema_titled(struct sch *s, const char *name)
 		if (s->title != NULL && strcmp(s->title, name) == 0)
 			return 1;
 	return 0;
+}
+
+/* Whether alternative j of n (of nalts) is written as {$ref: ref}: a
+ * mapping's value names an alternative in another file that way. */
+static int
+schema_refnamed(const struct ytree_node *n, size_t nalts, size_t j,
+    const char *ref)
+{
+	const struct ytree_node	*alts, *v;
+
+	if ((alts = ytree_get(n, "oneOf")) == NULL)
+		alts = ytree_get(n, "anyOf");
+	if (alts == NULL || alts->kind != YTREE_SEQ || alts->n != nalts)
+		return 0;
+	v = ytree_get(alts->items[j], "$ref");
+	return ytree_isstr(v) && strcmp(v->str, ref) == 0;
 }
 
 /* A schema that admits null and nothing else. */
@@ -856,7 +874,9 @@ schema_apply(struct model *m, struct sch *s, struct ytree_node *n)
 				tail = strrchr(ref, '/');
 				tail = tail != NULL ? tail + 1 : ref;
 				for (j = 0; j < s->nalts; j++)
-					if (schema_titled(s->alts[j], tail))
+					if (schema_titled(s->alts[j], tail) ||
+					    schema_refnamed(n, s->nalts, j,
+					    ref))
 						break;
 				if (j == s->nalts)
 					diag_warn(val, "discriminator mapping "
@@ -1142,6 +1162,7 @@ static void
 schema_defaults(struct model *m, struct sch *s)
 {
 	const char	*why = "";
+	long long	 ll;
 	size_t		 i, j;
 	int		 found;
 
@@ -1158,6 +1179,15 @@ schema_defaults(struct model *m, struct sch *s)
 	if (s->def == NULL || s->def->kind != YTREE_SCALAR ||
 	    (s->def->type == YTREE_NULL && !schema_nullable(s)))
 		return;
+	/* The C type is int64_t: a default past it (DigitalOcean's
+	 * 9223372036854776000, 2^63 in a double) cannot be filled in. */
+	if (s->repr == R_INT && s->def->type != YTREE_NULL &&
+	    ytree_int(s->def, &ll) == -1) {
+		diag_warn(s->def, "default '%s' is not an integer of 64 bits "
+		    "(the C type): dropped", s->def->str);
+		s->def = NULL;
+		return;
+	}
 	if (!schema_scalar_ok(s, s->def, &why)) {
 		/* 3.1: default is an annotation (JSON Schema); one the
 		 * schema refuses is not filled in.  3.0: a mistake. */
