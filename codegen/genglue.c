@@ -28,6 +28,7 @@ static void	genglue_upload(struct buf *, const struct op *);
 static void	genglue_param(struct buf *, const struct model *,
 		    const struct op *, const struct param *);
 static void	genglue_getter(struct buf *, const struct param *);
+static int	genglue_isjson(const struct param *);
 static void	genglue_structured(struct buf *, const struct op *,
 		    const struct param *);
 static void	genglue_body(struct buf *, const struct model *,
@@ -375,8 +376,10 @@ genglue_param(struct buf *b, const struct model *m, const struct op *op,
 	if (!p->required && dflt == NULL)
 		buf_printf(b, "\t\tin->%s.has_%s = true;\n", loc, p->cname);
 	if (p->shape != PS_TEXT) {
-		/* A string at a leaf stands for the number it spells. */
-		buf_puts(b, "\t\tv->text = 1;\n");
+		/* A string at a leaf stands for the number it spells
+		 * (not in JSON, which has numbers). */
+		if (!genglue_isjson(p))
+			buf_puts(b, "\t\tv->text = 1;\n");
 	} else if (t->repr == R_ARR) {
 		buf_puts(b, "\t\tj = validate_values(vals, n, ");
 		genmodel_kind(b, p->s);
@@ -399,7 +402,7 @@ genglue_param(struct buf *b, const struct model *m, const struct op *op,
 	if (p->invalid_status != 0)
 		buf_puts(b, "\t\tmark = validate_mark(v);\n");
 	genmodel_decode_use(b, p->s, 0, "j", lv, nf, "\t\t");
-	if (p->shape != PS_TEXT)
+	if (p->shape != PS_TEXT && !genglue_isjson(p))
 		buf_puts(b, "\t\tv->text = 0;\n");
 	buf_puts(b, "\t\tjson_decref(j);\n");
 	if (p->invalid_status != 0) {
@@ -413,6 +416,12 @@ genglue_param(struct buf *b, const struct model *m, const struct op *op,
 		buf_puts(b, ");\n\t\t\treturn 0;\n\t\t}\n");
 	}
 	buf_puts(b, "\t}\n\tvalidate_pop(v);\n\tvalidate_pop(v);\n");
+}
+
+static int
+genglue_isjson(const struct param *p)
+{
+	return p->shape == PS_JSON || p->shape == PS_JSONS;
 }
 
 /* "j = <the parameter as JSON, or NULL>;" (runtime/param.h). */
