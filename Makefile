@@ -58,7 +58,7 @@ CODEGEN		:= $(B)/bin/codegen
 GEN_STAMP	:= generated/.stamp
 
 .PHONY: all server run test unit codegen-test http-test check-generated \
-	deps clean scaffold check-config bench bench-serialize json-schema-suite realspecs fuzz fuzz-codegen fuzz-multipart lint sdk-test prism-test browser-test
+	deps clean scaffold check-config bench bench-serialize json-schema-suite realspecs realworld fuzz fuzz-codegen fuzz-multipart lint sdk-test prism-test browser-test
 .DEFAULT_GOAL := all
 
 all: $(GEN_STAMP)
@@ -112,7 +112,7 @@ $(B)/tests/kore_stub.o: tests/unit/kore_stub.c
 test: deps
 	@scripts/with-pg.sh $(MAKE) --no-print-directory MODE=debug \
 	    check-generated lint codegen-test json-schema-suite unit \
-	    fuzz-codegen fuzz-multipart \
+	    realworld fuzz-codegen fuzz-multipart \
 	    http-test prism-test sdk-test browser-test
 
 unit: $(UNIT_BIN)
@@ -146,6 +146,12 @@ $(B)/bin/bench-serialize: bench/serialize.c $(B)/generated/model.o \
 	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS)
 
 # The generator on others' specs: Swagger Petstore, the oas-examples,
+# The public API descriptions of ../shared/realspecs/ (Stripe, OpenAI,
+# Kubernetes, DigitalOcean's multi-file document, ...): each generates with
+# the warnings tests/realworld/ lists and compiles at -O0 (a few minutes).
+realworld: $(CODEGEN)
+	@scripts/realworld.sh $(CODEGEN) $(B)/realworld
+
 # GitHub's REST API (npm packages into build/realspecs; slow: minutes).
 realspecs: $(CODEGEN)
 	@scripts/realspecs.sh $(CODEGEN) build/realspecs

@@ -303,6 +303,7 @@ struct scheme {
 	const char		*name;
 	const char		*cname;
 	int			 apikey;
+	int			 tls;		/* mutualTLS */
 	const char		*scheme;	/* http: "Bearer" */
 	const char		*in;		/* apiKey: SECURITY_IN_* */
 	const char		*param;

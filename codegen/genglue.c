@@ -759,6 +759,8 @@ genglue_emit(struct buf *b, const struct model *m, const char *spec)
 			    "\t.in = %s,\n\t.param = ", m->schemes[i].in);
 			buf_cstring(b, m->schemes[i].param,
 			    strlen(m->schemes[i].param));
+		} else if (m->schemes[i].tls) {
+			buf_puts(b, ",\n\t.type = SECURITY_TLS");
 		} else {
 			buf_puts(b, ",\n\t.type = SECURITY_HTTP,\n\t.scheme = ");
 			buf_cstring(b, m->schemes[i].scheme,

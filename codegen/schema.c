@@ -2355,6 +2355,10 @@ schema_scheme(struct model *m, const char *name, const struct ytree_node *at)
 	    strcmp(type->str, "openIdConnect") == 0) {
 		/* Their access tokens travel as bearer tokens. */
 		sc->scheme = "Bearer";
+	} else if (strcmp(type->str, "mutualTLS") == 0) {
+		/* Kore's TLS checks the client's certificate (kore.conf:
+		 * client_verify); the verifier sees the connection. */
+		sc->tls = 1;
 	} else {
 		diag_error(type, "security scheme type '%s' is not supported",
 		    type->str);
