@@ -130,6 +130,7 @@ static int		 schema_strin(const char *, const char *const *);
 static int		 schema_param_ok(struct sch *, int, int *);
 static int		 schema_mediakind(const char *);
 static int		 schema_annotations_only(const struct ytree_node *);
+static struct ytree_node *schema_allof_one(const struct ytree_node *);
 static int		 schema_refnamed(const struct ytree_node *, size_t,
 			    size_t, const char *);
 static int		 schema_exact(struct model *,
@@ -290,15 +291,30 @@ schema_annotations_only(const struct ytree_node *n)
 {
 	static const char *const ann[] = { "$ref", "description",
 	    "summary", "title", "example", "examples", "deprecated",
-	    "externalDocs", "xml", NULL };
+	    "externalDocs", "xml", "$comment", NULL };
 	size_t	i;
 
 	for (i = 0; i < n->n; i++)
 		if (!ytree_isstr(n->pairs[i].key) || (schema_strin(
 		    n->pairs[i].key->str, ann) < 0 &&
-		    strncmp(n->pairs[i].key->str, "x-", 2) != 0))
+		    strncmp(n->pairs[i].key->str, "x-", 2) != 0 &&
+		    strcmp(n->pairs[i].key->str, "allOf") != 0))
 			return 0;
 	return 1;
+}
+
+/* The one schema of an allOf that has only annotations beside it, or
+ * NULL. */
+static struct ytree_node *
+schema_allof_one(const struct ytree_node *n)
+{
+	const struct ytree_node	*v;
+
+	if (n->kind != YTREE_MAP || ytree_get(n, "$ref") != NULL ||
+	    (v = ytree_get(n, "allOf")) == NULL || v->kind != YTREE_SEQ ||
+	    v->n != 1 || !schema_annotations_only(n))
+		return NULL;
+	return v->items[0];
 }
 
 static struct sch *
@@ -313,7 +329,8 @@ schema_get(struct model *m, struct ytree_node *node, const char *hint)
 	if (node->kind == YTREE_MAP && node->ref != NULL) {
 		if (!schema_trivial(node, "$ref")) {
 			if (m->v30) {
-				if (!schema_annotations_only(node))
+				if (!schema_annotations_only(node) ||
+				    ytree_get(node, "allOf") != NULL)
 					diag_warnonce("$ref siblings", node,
 					    "$ref with sibling keywords: "
 					    "ignored, as OpenAPI 3.0 says (wrap "
@@ -329,6 +346,11 @@ schema_get(struct model *m, struct ytree_node *node, const char *hint)
 			schema_make(m, s, t);
 		return s;
 	}
+	/* {description: ..., allOf: [{$ref: X}]}, the 3.0 way to annotate
+	 * a $ref, is X: so it may refer back to the schema being built
+	 * (parent: a Category inside Category), as a $ref may. */
+	if (schema_allof_one(t) != NULL)
+		return schema_get(m, schema_allof_one(t), hint);
 	s = schema_new(m, t, hint);
 	schema_memo(m, t, s);
 	schema_make(m, s, t);
@@ -799,9 +821,15 @@ schema_apply(struct model *m, struct sch *s, struct ytree_node *n)
 		s->maxprops = ll;
 
 	if ((v = ytree_get(n, "enum")) != NULL) {
-		if (v->kind != YTREE_SEQ || v->n == 0)
-			diag_error(v, "enum must be a non-empty sequence");
-		else if (s->enumv == NULL)
+		if (v->kind != YTREE_SEQ)
+			diag_error(v, "enum must be a sequence");
+		else if (v->n == 0) {
+			/* JSON Schema: valid against no value. */
+			diag_warn(v, "enum is empty: the schema accepts no "
+			    "value");
+			if (s->enumv == NULL)
+				s->enumv = v;
+		} else if (s->enumv == NULL)
 			s->enumv = v;
 	}
 	if ((v = ytree_get(n, "const")) != NULL && s->constv == NULL)
@@ -1167,11 +1195,32 @@ schema_defaults(struct model *m, struct sch *s)
 	int		 found;
 
 	if (s->enumv != NULL && s->enumv->kind == YTREE_SEQ) {
-		for (i = 0; i < s->enumv->n; i++)
-			if (!schema_scalar_ok(s, s->enumv->items[i], &why))
-				diag_error(s->enumv->items[i], "enum value "
-				    "'%s' is %s", s->enumv->items[i]->str,
-				    why);
+		struct ytree_node	*kept = NULL;
+
+		/* A value the schema refuses can never be matched: it is
+		 * left out (JSON Schema's meaning), with a warning. */
+		for (i = 0; i < s->enumv->n; i++) {
+			if (schema_scalar_ok(s, s->enumv->items[i], &why))
+				continue;
+			diag_warn(s->enumv->items[i], "enum value '%s' is %s: "
+			    "no value matches it", s->enumv->items[i]->str,
+			    why);
+			if (kept == NULL) {
+				kept = arena_calloc(m->pool, 1, sizeof(*kept));
+				*kept = *s->enumv;
+				kept->items = arena_calloc(m->pool,
+				    s->enumv->n, sizeof(*kept->items));
+			}
+		}
+		if (kept != NULL) {
+			kept->n = 0;
+			for (i = 0; i < s->enumv->n; i++)
+				if (schema_scalar_ok(s, s->enumv->items[i],
+				    &why))
+					kept->items[kept->n++] =
+					    s->enumv->items[i];
+			s->enumv = kept;
+		}
 	}
 	if (s->constv != NULL && !schema_scalar_ok(s, s->constv, &why))
 		diag_error(s->constv, "const value is %s", why);
