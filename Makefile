@@ -161,7 +161,18 @@ $(B)/libruntime.a: $(RUNTIME_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
-http-test: $(SERVER)
+# The parameter test server (tests/http/test_params.py): a module built
+# from tests/http/params/openapi.yaml, the runtime, and its echo handlers.
+PARAMS		:= $(B)/params
+$(PARAMS)/gen/.stamp: tests/http/params/openapi.yaml $(CODEGEN)
+	$(CODEGEN) -o $(PARAMS)/gen tests/http/params/openapi.yaml
+	@touch $@
+
+$(PARAMS)/app.so: $(PARAMS)/gen/.stamp tests/http/params/app.c $(RUNTIME_OBJ)
+	$(CC) -I$(PARAMS)/gen $(filter-out -MMD -MP,$(CFLAGS)) -shared -o $@ \
+	    tests/http/params/app.c $(PARAMS)/gen/*.c $(RUNTIME_OBJ) $(PKG_LIBS)
+
+http-test: $(SERVER) $(PARAMS)/app.so
 	@scripts/http-test.sh $(SERVER)
 
 # The HTTP tests once more through Stoplight Prism (proxy mode), which

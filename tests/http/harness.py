@@ -48,12 +48,12 @@ def _sanitized():
 ASAN_RUNTIME = _sanitized()
 
 
-def kore_conf(state, extra=""):
+def kore_conf(state, extra="", module=None):
     """The repository's kore.conf, loading the module under test, written
     into state/ (Kore's pid file and body temporaries go there too)."""
     with open(os.path.join(REPO, "kore.conf")) as f:
         text = f.read()
-    text = re.sub(r"(?m)^load\s.*$", f"load {SERVER_BIN}", text)
+    text = re.sub(r"(?m)^load\s.*$", f"load {module or SERVER_BIN}", text)
     text = re.sub(r"(?m)^http_body_disk_path\s.*$",
                   f"http_body_disk_path {os.path.join(state, '.kore-bodies')}", text)
     text += f"\npidfile {os.path.join(state, 'kore.pid')}\n" + extra
@@ -122,7 +122,7 @@ class Response:
 
 
 class Server:
-    def __init__(self, env=None, conf=None, use_db=True, kore_extra=""):
+    def __init__(self, env=None, conf=None, use_db=True, kore_extra="", module=None):
         self.state = tempfile.mkdtemp(prefix="apitest-")
         self.db = None
         self.lines = []
@@ -156,7 +156,7 @@ class Server:
         if conf:
             full_env["SERVER_CONF"] = conf
         self.env = kore_env(full_env)
-        args = kore_command(kore_conf(self.state, kore_extra))
+        args = kore_command(kore_conf(self.state, kore_extra, module))
         self.proc = subprocess.Popen(args, cwd=self.state, env=self.env,
                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         self._listening = threading.Event()
@@ -331,10 +331,11 @@ class ServerCase(__import__("unittest").TestCase):
     """One server for the whole class; when the class is done it must exit
     0 on SIGTERM with no sanitizer report."""
     server_env = None
+    server_module = None    # another application module (a test spec's)
 
     @classmethod
     def setUpClass(cls):
-        cls.srv = Server(env=cls.server_env).wait_ready()
+        cls.srv = Server(env=cls.server_env, module=cls.server_module).wait_ready()
 
     @classmethod
     def tearDownClass(cls):
