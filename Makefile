@@ -58,7 +58,7 @@ CODEGEN		:= $(B)/bin/codegen
 GEN_STAMP	:= generated/.stamp
 
 .PHONY: all server run test unit codegen-test http-test check-generated \
-	deps clean scaffold check-config bench bench-serialize json-schema-suite realspecs realworld fuzz fuzz-codegen fuzz-multipart lint sdk-test prism-test browser-test
+	deps clean scaffold check-config bench bench-serialize json-schema-suite realspecs realworld realworld-http fuzz fuzz-codegen fuzz-multipart lint sdk-test prism-test browser-test
 .DEFAULT_GOAL := all
 
 all: $(GEN_STAMP)
@@ -112,7 +112,7 @@ $(B)/tests/kore_stub.o: tests/unit/kore_stub.c
 test: deps
 	@scripts/with-pg.sh $(MAKE) --no-print-directory MODE=debug \
 	    check-generated lint codegen-test json-schema-suite unit \
-	    realworld fuzz-codegen fuzz-multipart \
+	    realworld realworld-http fuzz-codegen fuzz-multipart \
 	    http-test prism-test sdk-test browser-test
 
 unit: $(UNIT_BIN)
@@ -168,9 +168,29 @@ $(PARAMS)/gen/.stamp: tests/http/params/openapi.yaml $(CODEGEN)
 	$(CODEGEN) -o $(PARAMS)/gen tests/http/params/openapi.yaml
 	@touch $@
 
-$(PARAMS)/app.so: $(PARAMS)/gen/.stamp tests/http/params/app.c $(RUNTIME_OBJ)
+$(PARAMS)/app.so: $(PARAMS)/gen/.stamp tests/http/params/app.c \
+    tests/http/stubapp.c $(RUNTIME_OBJ)
 	$(CC) -I$(PARAMS)/gen $(filter-out -MMD -MP,$(CFLAGS)) -shared -o $@ \
-	    tests/http/params/app.c $(PARAMS)/gen/*.c $(RUNTIME_OBJ) $(PKG_LIBS)
+	    tests/http/stubapp.c tests/http/params/app.c $(PARAMS)/gen/*.c \
+	    $(RUNTIME_OBJ) $(PKG_LIBS)
+
+# Servers built from Stripe's, OpenAI's and Kubernetes' documents (every
+# operation a 501 stub), linked from the objects make realworld compiled,
+# answer a valid request 501, an invalid one 422 and an unknown path 404
+# (tests/http/test_realworld.py).  Run make realworld first.
+REALWORLD_SERVE	:= stripe openai k8s-core-v1
+realworld-http: $(RUNTIME_OBJ)
+	@for n in $(REALWORLD_SERVE); do \
+	    d=$(B)/realworld/$$n; \
+	    [ -f $$d/obj/model.c.o ] || { echo "realworld-http: no $$d/obj:" \
+	        "run make realworld first" >&2; exit 1; }; \
+	    $(CC) -I$$d $(filter-out -MMD -MP,$(CFLAGS)) -shared \
+	        -o $$d/app.so tests/http/stubapp.c $$d/obj/*.o \
+	        $(RUNTIME_OBJ) $(PKG_LIBS) || exit 1; \
+	done
+	@REALWORLD_DIR=$(abspath $(B)/realworld) scripts/with-pg.sh \
+	    /usr/bin/python3 -m unittest discover -s tests/http \
+	    -p test_realworld.py -v
 
 http-test: $(SERVER) $(PARAMS)/app.so
 	@scripts/http-test.sh $(SERVER)

@@ -8,6 +8,8 @@
 # written as "REALSPECS"), and its C must compile with the project's
 # flags at -O0.  Prints, per document, the generator's time and peak
 # memory, the warnings, the size of the output and the compile time.
+# The objects stay in OUTDIR/NAME/obj/ (-fPIC): make realworld-http links
+# servers from them.
 #
 # REALSPECS names the directory (default: ../shared/realspecs next to the
 # project); UPDATE=1 rewrites the .warn files from what the generator
@@ -29,7 +31,7 @@ jobs=${JOBS:-2}
 cc=${CC:-cc}
 cflags=(-std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow
 	-Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter
-	-O0 -I"$root/runtime")
+	-O0 -fPIC -I"$root/runtime")
 read -r -a pkgflags <<<"$(pkg-config --cflags jansson)"
 
 if [ ! -d "$specs" ]; then
@@ -86,9 +88,10 @@ for spec in "${docs[@]}"; do
 		status=1
 	fi
 	t0=$(now)
-	if ! find "$dir" -name '*.c' -print0 | xargs -0 -P "$jobs" -I{} \
-	    "$cc" "${cflags[@]}" "${pkgflags[@]}" -I"$dir" -c -o /dev/null \
-	    {} >"$out/$name.cc" 2>&1; then
+	mkdir -p "$dir/obj"
+	if ! find "$dir" -maxdepth 1 -name '*.c' -printf '%f\n' |
+	    xargs -P "$jobs" -I{} "$cc" "${cflags[@]}" "${pkgflags[@]}" \
+	    -I"$dir" -c -o "$dir/obj/{}.o" "$dir/{}" >"$out/$name.cc" 2>&1; then
 		echo "FAIL $name: generated C does not compile"
 		head -20 "$out/$name.cc"
 		status=1

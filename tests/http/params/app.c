@@ -1,6 +1,7 @@
 /*
- * app.c - the parameter test server (tests/http/test_params.py): the
- * module Kore loads, built from tests/http/params/openapi.yaml.  Two
+ * app.c - the handlers of the parameter test server
+ * (tests/http/test_params.py; the module is this, tests/http/stubapp.c
+ * and the code generated from tests/http/params/openapi.yaml): two
  * handlers echo what the generated glue parsed; the other operations
  * are the generated 501 stubs.
  */
@@ -9,33 +10,6 @@
 #include <string.h>
 
 #include "api.h"
-#include "service.h"
-
-static int	params_init(void);
-static void	params_cleanup(void);
-
-const struct service_app service_app = {
-	.routes = &api_routes,
-	.spec_yaml = api_spec_yaml,
-	.spec_yaml_len = &api_spec_yaml_len,
-	.spec_json = api_spec_json,
-	.spec_json_len = &api_spec_json_len,
-	.init = params_init,
-	.cleanup = params_cleanup,
-	.middleware = NULL,
-};
-
-static int
-params_init(void)
-{
-	api_init();
-	return (0);
-}
-
-static void
-params_cleanup(void)
-{
-}
 
 int
 api_listCharges(struct request *req, const struct api_listCharges_in *in)
