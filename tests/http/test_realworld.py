@@ -7,7 +7,7 @@ modules are not built (REALWORLD_DIR, default build/debug/realworld)."""
 import os
 import unittest
 
-from harness import REPO, Server, direct_only
+from harness import REPO, ServerCase, direct_only
 
 ARROW = " \u2192 "
 DIR = os.environ.get("REALWORLD_DIR", os.path.join(REPO, "build/debug/realworld"))
@@ -17,7 +17,7 @@ def module(name):
     return os.path.join(DIR, name, "app.so")
 
 
-class RealWorld:
+class RealWorld(ServerCase):
     """One server per document; subclasses name it, its schemes and the
     requests to try."""
     name = None
@@ -26,17 +26,13 @@ class RealWorld:
 
     @classmethod
     def setUpClass(cls):
+        if cls.name is None:
+            raise unittest.SkipTest("the base class")
         if not os.path.exists(module(cls.name)):
             raise unittest.SkipTest(f"{module(cls.name)}: run make realworld-http")
-        cls.srv = Server(module=module(cls.name),
-                         env={"STUB_SCHEMES": cls.schemes}).wait_ready()
-
-    @classmethod
-    def tearDownClass(cls):
-        rc = cls.srv.stop()
-        assert rc == 0, "server exit %d\n%s" % (rc, "\n".join(cls.srv.lines[-40:]))
-        reports = cls.srv.sanitizer_reports()
-        assert not reports, "\n".join(cls.srv.lines)
+        cls.server_module = module(cls.name)
+        cls.server_env = {"STUB_SCHEMES": cls.schemes}
+        super().setUpClass()
 
     def get(self, path):
         return self.srv.request("GET", path, headers=self.auth)
@@ -59,7 +55,7 @@ class RealWorld:
 
 
 @direct_only("servers of other documents, which Prism does not proxy")
-class StripeTest(RealWorld, unittest.TestCase):
+class StripeTest(RealWorld):
     name = "stripe"
     schemes = "basicAuth,bearerAuth"
     auth = {"Authorization": "Bearer sk_test_x"}
@@ -81,7 +77,7 @@ class StripeTest(RealWorld, unittest.TestCase):
 
 
 @direct_only("servers of other documents, which Prism does not proxy")
-class OpenAITest(RealWorld, unittest.TestCase):
+class OpenAITest(RealWorld):
     name = "openai"
     schemes = "ApiKeyAuth"
     auth = {"Authorization": "Bearer sk-x"}
@@ -96,7 +92,7 @@ class OpenAITest(RealWorld, unittest.TestCase):
 
 
 @direct_only("servers of other documents, which Prism does not proxy")
-class KubernetesTest(RealWorld, unittest.TestCase):
+class KubernetesTest(RealWorld):
     name = "k8s-core-v1"
     schemes = "BearerToken"
     auth = {"authorization": "Bearer x"}
