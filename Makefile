@@ -235,7 +235,8 @@ build/fuzz/fuzz_multipart: tests/fuzz/fuzz_multipart.c runtime/multipart.c \
 # The generated decoders and encoders (the application's model, and the
 # composition fixture's for unions and cycles), and the parameter / form
 # value parsers.  make test runs them FUZZ_SECONDS each; make fuzz longer.
-FUZZ_RUNTIME	:= runtime/validate.c runtime/jsonw.c runtime/arena.c \
+FUZZ_RUNTIME	:= runtime/validate.c runtime/param.c runtime/jsonw.c \
+		   runtime/arena.c \
 		   runtime/util.c runtime/request.c runtime/reply.c \
 		   runtime/log.c runtime/jschema.c runtime/format.c \
 		   tests/unit/kore_stub.c
