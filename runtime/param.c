@@ -168,14 +168,18 @@ param_set(json_t *obj, const char *k, size_t klen, const char *v,
 	free(key);
 }
 
+/* Whether s is one of set, or a deepObject key of one ("created[gt]"). */
 static int
 param_in(const char *s, const char *const *set)
 {
-	size_t	i;
+	size_t	i, len;
 
-	for (i = 0; set != NULL && set[i] != NULL; i++)
-		if (strcmp(s, set[i]) == 0)
+	for (i = 0; set != NULL && set[i] != NULL; i++) {
+		len = strlen(set[i]);
+		if (strncmp(s, set[i], len) == 0 &&
+		    (s[len] == '\0' || s[len] == '['))
 			return 1;
+	}
 	return 0;
 }
 

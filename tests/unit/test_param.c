@@ -61,10 +61,12 @@ test_rest(void **state)
 {
 	const struct request_pair	q[] = {
 		{ "limit", "3" }, { "k1", "v1" }, { "k2", "a" }, { "k2", "b" },
+		{ "created[gt]", "5" },
 	};
-	const char *const	skip[] = { "limit", NULL };
+	const char *const	skip[] = { "limit", "created", NULL };
 
-	expect_json(param_rest(q, 4, "metadata", skip),
+	/* Another parameter's deepObject keys are its own. */
+	expect_json(param_rest(q, 5, "metadata", skip),
 	    "{\"k1\":\"v1\",\"k2\":[\"a\",\"b\"]}");
 	expect_json(param_rest(q, 4, "k1", skip), "\"v1\"");
 	assert_null(param_rest(q, 1, "metadata", skip));
