@@ -10,7 +10,7 @@
 # AddressSanitizer and UndefinedBehaviorSanitizer), in build/<mode>/.
 
 CC		?= cc
-PKGS		:= jansson libsodium yaml-0.1 libpq libcurl libpcre2-8
+PKGS		:= jansson libsodium yaml-0.1 libpq libcurl libpcre2-8 openssl
 # Kore's headers must be read with the features Debian's kore was built
 # with (they change struct http_request).
 KORE_FEATURES	:= $(shell cat /usr/share/kore/features 2>/dev/null)
@@ -28,6 +28,9 @@ SAN		:= -fsanitize=address,undefined -fno-omit-frame-pointer \
 MODE		?= release
 ifeq ($(MODE),debug)
 OPT		:= -O1 -g $(SAN) -DDEBUG_BUILD
+# The module stays mapped when Kore unloads it (runtime/service.c: its
+# exit handler must outlive Kore's dlclose in the workers and key manager).
+MODULE_LDFLAGS	:= -Wl,-z,nodelete
 else
 OPT		:= -O2 -g
 endif
@@ -49,7 +52,7 @@ HANDLER_OBJ	:= $(HANDLER_SRC:%.c=$(B)/%.o)
 APP_OBJ		:= $(APP_SRC:%.c=$(B)/%.o)
 # The generator shares the runtime's allocator and arena.
 CODEGEN_OBJ	:= $(CODEGEN_SRC:%.c=$(B)/%.o) $(B)/runtime/util.o $(B)/runtime/arena.o \
-		   $(B)/runtime/format.o
+		   $(B)/runtime/format.o $(B)/runtime/db.o
 UNIT_BIN	:= $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 
 # The application module Kore loads (kore.conf: load).
@@ -58,7 +61,7 @@ CODEGEN		:= $(B)/bin/codegen
 GEN_STAMP	:= generated/.stamp
 
 .PHONY: all server run test unit codegen-test http-test check-generated \
-	deps clean scaffold check-config bench bench-serialize json-schema-suite realspecs realworld realworld-http fuzz fuzz-codegen fuzz-multipart lint sdk-test prism-test browser-test
+	deps clean scaffold check-config describe-queries check-queries bench bench-serialize json-schema-suite realspecs realworld realworld-http fuzz fuzz-codegen fuzz-multipart lint sdk-test prism-test browser-test
 .DEFAULT_GOAL := all
 
 all: $(GEN_STAMP)
@@ -77,16 +80,36 @@ $(CODEGEN): $(CODEGEN_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
-# generated/ is rewritten only when the spec or the generator changed; the
-# generator leaves files whose content did not change untouched.
-$(GEN_STAMP): openapi.yaml $(CODEGEN)
+# generated/ is rewritten only when the spec, the queries or the generator
+# changed; the generator leaves files whose content did not change
+# untouched.  query.h/query.c come from sql/queries: the .sql files and
+# their committed description (no database needed here).
+QUERY_SRC	:= $(sort $(wildcard sql/queries/*.sql)) sql/queries/queries.json
+
+$(GEN_STAMP): openapi.yaml $(QUERY_SRC) $(CODEGEN)
 	$(CODEGEN) -o generated openapi.yaml
+	$(CODEGEN) -q sql/queries -o generated
 	@touch $@
+
+# The description of the queries, from PostgreSQL: each query prepared
+# and described in a scratch database with sql/migrations applied.  Run
+# it after changing a query or a migration, then make, and commit both.
+describe-queries: $(CODEGEN)
+	@scripts/with-pg.sh $(CODEGEN) -d sql/queries -m sql/migrations
+	@$(MAKE) --no-print-directory $(GEN_STAMP)
+
+# make test: the committed description against the database now; fails
+# naming the query and the column that drifted or no longer prepares.
+# The describer's own fixtures (tests/codegen/queries-*: what it writes,
+# and the drift messages) run against the same database.
+check-queries: $(CODEGEN)
+	@scripts/with-pg.sh $(CODEGEN) -c -d sql/queries -m sql/migrations
+	@scripts/with-pg.sh scripts/describe-fixtures.sh $(CODEGEN) tests/codegen
 
 # --- the server: an application module for Kore ------------------------
 $(SERVER): $(APP_OBJ) $(HANDLER_OBJ) $(GEN_OBJ) $(RUNTIME_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -shared -o $@ $^ $(PKG_LIBS)
+	$(CC) $(LDFLAGS) $(MODULE_LDFLAGS) -shared -o $@ $^ $(PKG_LIBS)
 
 $(B)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -111,7 +134,7 @@ $(B)/tests/kore_stub.o: tests/unit/kore_stub.c
 # cluster when DATABASE_URL is unset and stops it afterwards.
 test: deps
 	@scripts/with-pg.sh $(MAKE) --no-print-directory MODE=debug \
-	    check-generated lint codegen-test json-schema-suite unit \
+	    check-generated check-queries lint codegen-test json-schema-suite unit \
 	    realworld realworld-http fuzz-codegen fuzz-multipart \
 	    http-test prism-test sdk-test browser-test
 
@@ -170,7 +193,8 @@ $(PARAMS)/gen/.stamp: tests/http/params/openapi.yaml $(CODEGEN)
 
 $(PARAMS)/app.so: $(PARAMS)/gen/.stamp tests/http/params/app.c \
     tests/http/stubapp.c $(RUNTIME_OBJ)
-	$(CC) -I$(PARAMS)/gen $(filter-out -MMD -MP,$(CFLAGS)) -shared -o $@ \
+	$(CC) -I$(PARAMS)/gen $(filter-out -MMD -MP,$(CFLAGS)) \
+	    $(MODULE_LDFLAGS) -shared -o $@ \
 	    tests/http/stubapp.c tests/http/params/app.c $(PARAMS)/gen/*.c \
 	    $(RUNTIME_OBJ) $(PKG_LIBS)
 
@@ -184,7 +208,7 @@ realworld-http: $(RUNTIME_OBJ)
 	    d=$(B)/realworld/$$n; \
 	    [ -f $$d/obj/model.c.o ] || { echo "realworld-http: no $$d/obj:" \
 	        "run make realworld first" >&2; exit 1; }; \
-	    $(CC) -I$$d $(filter-out -MMD -MP,$(CFLAGS)) -shared \
+	    $(CC) -I$$d $(filter-out -MMD -MP,$(CFLAGS)) $(MODULE_LDFLAGS) -shared \
 	        -o $$d/app.so tests/http/stubapp.c $$d/obj/*.o \
 	        $(RUNTIME_OBJ) $(PKG_LIBS) || exit 1; \
 	done
@@ -275,7 +299,7 @@ build/fuzz/fuzz_decode_keywords: tests/fuzz/fuzz_decode.c \
 # The generator itself on any spec: the YAML reader, $refs, the schema
 # compiler and the code writers (seeded with the generator's fixtures).
 build/fuzz/fuzz_spec: tests/fuzz/fuzz_spec.c \
-    $(filter-out codegen/main.c,$(CODEGEN_SRC)) runtime/util.c \
+    $(filter-out codegen/main.c codegen/describe.c,$(CODEGEN_SRC)) runtime/util.c \
     runtime/arena.c runtime/format.c
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) $(PKG_CFLAGS) -Icodegen -o $@ \
@@ -293,6 +317,7 @@ fuzz-codegen: build/fuzz/fuzz_decode build/fuzz/fuzz_decode_composition \
 	@mkdir -p build/fuzz/corpus-decode build/fuzz/corpus-params \
 	    build/fuzz/corpus-spec build/fuzz/seed-spec
 	@for d in tests/codegen/*/; do \
+	    [ -f $$d/openapi.yaml ] || continue; \
 	    cp $$d/openapi.yaml build/fuzz/seed-spec/$$(basename $$d).yaml; \
 	done
 	@build/fuzz/fuzz_spec -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \

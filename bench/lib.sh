@@ -20,8 +20,7 @@
 #   BENCH_WRK_TIMEOUT   wrk --timeout (30s)
 #   BENCH_SERVERS       the application servers, ours first: "ours ref1"
 #   BENCH_URL_<KEY>     each one's base URL; also of the anchors that are
-#                       not application servers: "base" (bare
-#                       libmicrohttpd), "khello" (bare Kore) and "kpg"
+#                       not application servers: "khello" (bare Kore) and "kpg"
 #                       (Kore's kore_pgsql GET /posts/{id}), each unset
 #                       when not running
 #   BENCH_LABEL_<KEY>   its name in the tables
@@ -216,7 +215,7 @@ bench_record() {
 #
 # Runners: our server at every BENCH_CLIENTS count, and at the first of
 # them every other server of BENCH_SERVERS (the FastAPI reference) and,
-# as the options say, the bare libmicrohttpd server or pgbench.  Each
+# as the options say, the bare Kore server or pgbench.  Each
 # server is probed once with curl (STATUS and, with --expect, a piece of
 # the body) and warmed up for BENCH_WARMUP; then BENCH_ROUNDS rounds run
 # every runner once, the order rotating by one each round.  Before each
@@ -234,8 +233,8 @@ bench_record() {
 #   --login       each server's seeded account in BENCH_LOGIN_EMAIL and
 #                 BENCH_LOGIN_PASSWORD (lua/login.lua; the probe's body)
 #   --expect STR  the probe's body must contain STR
-#   --baseline    the bare servers too (libmicrohttpd, Kore: those
-#                 running), at every BENCH_BASELINE_CLIENTS count
+#   --baseline    the bare Kore server too (when running), at every
+#                 BENCH_BASELINE_CLIENTS count
 #   --pgbench F   pgbench running script F at the first client count, and
 #                 the kore_pgsql anchor (when running) beside it: the two
 #                 yardsticks of GET /posts/{id}
@@ -271,7 +270,7 @@ bench_scenario() {
   keys=(ours)
   for c in "${clients[@]}"; do runners+=("wrk ours $c"); done
   if [ "$baseline" = 1 ]; then
-    for key in base khello; do
+    for key in khello; do
       [ -n "$(bench_var BENCH_URL_$key)" ] || continue
       keys+=("$key")
       for c in $BENCH_BASELINE_CLIENTS; do runners+=("wrk $key $c"); done

@@ -8,10 +8,6 @@
 # included.
 #
 # What it does:
-# - builds bench/baseline/hello.c (bare libmicrohttpd, same daemon flags,
-#   threads and limits) into build/bench/hello, while libmicrohttpd's
-#   headers are installed (skipped, and its rows left out, once they are
-#   not);
 # - builds the Kore anchors of issue 12 (bench/baseline/Makefile, into
 #   build/bench; bench/kore.sh runs them): a bare Kore page handler
 #   answering GET / with our 43 bytes, and GET /posts/{id} the idiomatic
@@ -28,9 +24,9 @@
 # - writes a 100 KiB PNG (bench/png.py) for the uploads;
 # - runs the scenarios (bench/scenarios/NAME.sh; lib.sh's bench_scenario):
 #   ours at -c32, -c256 and -c1024 (retention: target 4), the others at
-#   -c32: FastAPI on every scenario (target 3), bare libmicrohttpd and
-#   bare Kore on GET / at every BENCH_BASELINE_CLIENTS count (target 1;
-#   issue 12: >= 0.9x of bare Kore), pgbench running PostGet of
+#   -c32: FastAPI on every scenario (target 3), bare Kore on GET / at
+#   every BENCH_BASELINE_CLIENTS count (target 1; issue 12: >= 0.9x of
+#   bare Kore), pgbench running PostGet of
 #   sql/queries/posts.sql and the kore_pgsql anchor on GET /posts/{id}
 #   (target 2; issue 12: >= 0.9x of pgbench, >= 2x of kore_pgsql); our peak RSS
 #   (VmHWM, reset before each run) per run (targets 5 and 6).  Writes are
@@ -53,7 +49,7 @@
 #   BENCH_WARMUP       warm-up per server and scenario (2s)
 #   BENCH_CLIENTS      wrk -c for ours; the first is the comparisons'
 #                      ("32 256 1024")
-#   BENCH_BASELINE_CLIENTS  wrk -c for bare libmicrohttpd and bare Kore
+#   BENCH_BASELINE_CLIENTS  wrk -c for bare Kore
 #                      ("32 256 1024": their own retention at -c1024 is
 #                      the yardstick of ours)
 #   BENCH_WRK_THREADS  wrk -t (1)
@@ -109,12 +105,6 @@ fi
 kore_conf_src=${BENCH_KORE_CONF:-kore.conf}
 kore_anchor=${BENCH_KORE:-1}
 [ "$kore_anchor" = 0 ] || kore_anchor=1
-# The bare libmicrohttpd server, while libmicrohttpd is there to build it.
-mhd=0
-if [ -f bench/baseline/hello.c ] && pkg-config --exists libmicrohttpd 2>/dev/null; then
-  mhd=1
-fi
-hello=build/bench/hello
 
 say() { echo "bench: $*" >&2; }
 die() { say "$*"; exit 1; }
@@ -176,11 +166,6 @@ export CONNECTION_TIMEOUT=${CONNECTION_TIMEOUT:-30}
 # shellcheck source=bench/kore.sh
 . bench/kore.sh   # after IO_THREADS and CONNECTION_LIMIT
 mkdir -p build/bench
-if [ "$mhd" = 1 ]; then
-  # shellcheck disable=SC2046  # pkg-config's flags are meant to split
-  cc -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -Werror -o "$hello" \
-    bench/baseline/hello.c $(pkg-config --cflags --libs libmicrohttpd)
-fi
 [ "$kore_anchor" = 0 ] || kore_build
 
 state=$(mktemp -d "${TMPDIR:-/tmp}/bench.XXXXXX")
@@ -306,17 +291,11 @@ ours_start() {
   esac
 }
 
-say "starting our server and the baseline ($IO_THREADS I/O threads or Kore workers each)"
+say "starting our server ($IO_THREADS I/O threads or Kore workers)"
 ours_start "our server" "$state/ours"
 export BENCH_SERVERS=ours BENCH_URL_ours=$started_url BENCH_LABEL_ours=ours \
   BENCH_PID_ours=$started_pid BENCH_DB_ours=$db_url BENCH_UPLOADS_ours=$state/ours/uploads
 export BENCH_LABEL_pgbench=pgbench
-if [ "$mhd" = 1 ]; then
-  start "the baseline" "$state/base" "$repo/$hello" 0 "$IO_THREADS"
-  export BENCH_URL_base=$started_url BENCH_LABEL_base="bare libmicrohttpd"
-else
-  say "libmicrohttpd is not installed: no bare libmicrohttpd baseline"
-fi
 # On our database: kore_pgsql reads the posts seeded below through ours.
 [ "$kore_anchor" = 0 ] || kore_anchors "$db_url"
 # (A Kore application may print none.)
@@ -373,7 +352,6 @@ cpu_busy() {
 
 commit=$(git describe --always --dirty 2>/dev/null || echo "none (no commit yet)")
 versions=
-[ "$mhd" = 0 ] || versions="libmicrohttpd $(pkg-config --modversion libmicrohttpd)"
 [[ $kore_anchor = 0 && $server != *.so ]] || versions="${versions:+$versions, }Kore $(kore_version)"
 case $server in
   *.so) ours_line="$server (a copy of it) under kore(1) -f -n -r with a copy of $kore_conf_src (bind, load and workers $KORE_WORKERS set by bench/kore.sh),
@@ -381,8 +359,6 @@ case $server in
   *) ours_line="$server (a copy of it, run as ours-bench), $IO_THREADS I/O threads with ${db_conns:-?} database connections, ${workers:-?} upload workers, access log to a file, CONNECTION_LIMIT=$CONNECTION_LIMIT,
   PER_IP_CONNECTION_LIMIT=$PER_IP_CONNECTION_LIMIT, CONNECTION_TIMEOUT=$CONNECTION_TIMEOUT; start-up line: \`listening on${startup_line#*listening on}\`" ;;
 esac
-base_line="not measured (libmicrohttpd is not installed)"
-[ "$mhd" = 0 ] || base_line="$hello (bench/baseline/hello.c), same daemon flags, $IO_THREADS threads, same limits"
 kore_line="not measured (BENCH_KORE=0)"
 [ "$kore_anchor" = 0 ] || kore_line="bench/baseline/kore_hello (bare page handler, GET /) and bench/baseline/kore_pgsql
   (GET /posts/{id}: http_state + kore_pgsql_query_params, async, on our database, pgsql_conn_max $KORE_PGSQL_CONNS), built by
@@ -402,13 +378,12 @@ cat <<EOF
 - CPU in use by other processes just before the first measurement: $(cpu_busy) (over 1 s, idle servers)
 - $versions, $(wrk -v 2>&1 | head -1 | cut -d' ' -f1-2), $(pgbench --version), $(psql "$db_url" -qAtc 'SHOW server_version' | cut -d' ' -f1) server
 - ours: $ours_line
-- bare libmicrohttpd: $base_line
 - Kore anchors: $kore_line
 - FastAPI: $ref_line
 - data: each application server on a fresh database of its own in the same PostgreSQL, seeded through its
   HTTP API with $seed_users users and $seed_posts posts (bench/seed.py); random post ids over the seeded range
 - load: wrk -t$BENCH_WRK_THREADS -d$BENCH_DURATION --timeout $BENCH_WRK_TIMEOUT, keep-alive, over loopback; ours at -c${BENCH_CLIENTS// /, -c},
-  the others at -c$c0 (bare libmicrohttpd and bare Kore at -c${BENCH_BASELINE_CLIENTS// /, -c}); a $BENCH_WARMUP warm-up per server and scenario;
+  the others at -c$c0 (bare Kore at -c${BENCH_BASELINE_CLIENTS// /, -c}); a $BENCH_WARMUP warm-up per server and scenario;
   $BENCH_ROUNDS round(s), the order of the runs rotating each round; each row is the median run by requests/s
 - peak RSS: our server's VmHWM over the run (reset before it through /proc/PID/clear_refs), the highest of the rounds
 - POST /posts, uploads and the mixed run write rows and files: they are deleted after each run (the seeded data stays)

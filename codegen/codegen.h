@@ -364,6 +364,72 @@ void	genroutes_emit(struct buf *, const struct model *, const char *);
 void	genspec_emit(struct buf *, const char *, size_t, const char *,
 	    const char *);
 
+/* genquery.c: generated/query.h and query.c from sql/queries/ *.sql and
+ * their description (describe.c writes it). */
+#define QUERY_DESCRIPTION	"queries.json"
+
+enum qkind { QK_ONE, QK_MANY, QK_EXEC };
+
+struct qparam {
+	const char	*name;		/* "-- params:" name, or p1, p2 ... */
+	const char	*type;		/* pg_type.typname */
+	int		 nullable;	/* named "name?" */
+};
+
+struct qcol {
+	const char	*name;
+	const char	*type;		/* pg_type.typname */
+	int		 nullable;
+};
+
+struct qdef {
+	const char	*name;		/* PostGet */
+	const char	*cname;		/* post_get */
+	const char	*file;		/* dir/posts.sql */
+	const char	*base;		/* posts.sql */
+	int		 line;		/* of the "-- name:" header */
+	int		 paramsline;	/* of "-- params:", or -1 */
+	enum qkind	 kind;
+	const char	*row;		/* "-- row:" name, or NULL */
+	const char	*sql;		/* as db.c prepares it */
+	char		 hash[17];	/* genquery_hash(sql) */
+	struct qparam	*params;
+	size_t		 nparams;
+	struct qcol	*cols;
+	size_t		 ncols;
+	int		 described;	/* 1 yes, -1 stale (said so) */
+	int		 dup;		/* a second definition (said so) */
+};
+
+struct qmsg {
+	const char	*file;
+	int		 line;
+	size_t		 seq;
+	const char	*text;
+};
+
+struct qset {
+	struct arena	*pool;
+	const char	*dir;
+	struct qdef	*q;		/* sorted by name */
+	size_t		 n;
+	int		 errors;	/* reported */
+	struct qmsg	*msgs;		/* until genquery_flush */
+	size_t		 nmsgs;
+};
+
+int	genquery_run(const char *, const char *);
+int	genquery_load(struct qset *, const char *);
+void	genquery_free(struct qset *);
+void	genquery_error(struct qset *, const char *, int, const char *, ...)
+	    __attribute__((format(printf, 4, 5)));
+void	genquery_flush(struct qset *);
+void	genquery_hash(const char *, char [17]);
+char	*genquery_snake(struct arena *, const char *);
+
+/* describe.c: the description, from PostgreSQL (PQdescribePrepared). */
+int	describe_run(const char *, const char *, const char *, int);
+
 /* emit.c: files written whole, only when changed. */
 int	emit_mkdir(const char *);
 int	emit_file(const char *, const char *, const struct buf *);

@@ -4,6 +4,12 @@
  *	codegen [--strict] [-o outdir] spec.yaml
  *	codegen -n handlers spec.yaml	(which handlers are missing)
  *	codegen -s handlers spec.yaml	(append stubs for them: scaffold.c)
+ *	codegen -q sql/queries [-o outdir]
+ *		(query.h, query.c: a typed function per named query,
+ *		genquery.c)
+ *	codegen [-c] -d sql/queries [-m sql/migrations]
+ *		(describe the queries against DATABASE_URL into
+ *		sql/queries/queries.json, or -c: check that file; describe.c)
  *
  * The spec is the source of truth: routes, operations and the published
  * spec itself all come from it, so they cannot drift apart.  This program
@@ -55,6 +61,11 @@ static const char *const outputs[] = {
 	"api.h", "routes.c", "stubs.c", "spec.c", "model.h", "model.c",
 	"glue.c"
 };
+/* Written by -q into the same directory; the spec's run keeps them. */
+static const char *const keep[] = {
+	"api.h", "routes.c", "stubs.c", "spec.c", "model.h", "model.c",
+	"glue.c", "query.h", "query.c"
+};
 
 static const struct option longopts[] = {
 	{ "strict", no_argument, NULL, 'S' },	/* warnings are errors */
@@ -65,7 +76,9 @@ static void
 usage(void)
 {
 	fprintf(stderr, "usage: codegen [--strict] [-o outdir] spec.yaml\n"
-	    "       codegen -n | -s handlerdir spec.yaml\n");
+	    "       codegen -n | -s handlerdir spec.yaml\n"
+	    "       codegen -q querydir [-o outdir]\n"
+	    "       codegen [-c] -d querydir [-m migrationdir]\n");
 	exit(1);
 }
 
@@ -76,16 +89,30 @@ main(int argc, char *argv[])
 	struct model	 model;
 	struct buf	 out[nitems(outputs)], name;
 	const char	*outdir = "generated", *spec, *base;
-	const char	*handlers = NULL;
-	int		 scaffold = 0;
+	const char	*handlers = NULL, *queries = NULL, *describe = NULL;
+	const char	*migrations = "sql/migrations";
+	int		 scaffold = 0, check = 0;
 	char		*yaml = NULL, *json = NULL;
 	size_t		 len, i;
 	int		 ch, rc = 1;
 
-	while ((ch = getopt_long(argc, argv, "n:o:s:", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "cd:m:n:o:q:s:", longopts,
+	    NULL)) != -1) {
 		switch (ch) {
 		case 'S':
 			diag_strict();
+			break;
+		case 'c':
+			check = 1;
+			break;
+		case 'd':
+			describe = optarg;
+			break;
+		case 'm':
+			migrations = optarg;
+			break;
+		case 'q':
+			queries = optarg;
 			break;
 		case 'n':
 		case 's':
@@ -101,6 +128,15 @@ main(int argc, char *argv[])
 	}
 	argc -= optind;
 	argv += optind;
+	if (queries != NULL || describe != NULL) {
+		if (argc != 0 || (queries != NULL && describe != NULL) ||
+		    (check && describe == NULL) || outdir[0] == '\0')
+			usage();
+		if (queries != NULL)
+			return (genquery_run(queries, outdir) == 0 ? 0 : 1);
+		return (describe_run(describe, migrations,
+		    getenv("DATABASE_URL"), check) == 0 ? 0 : 1);
+	}
 	if (argc != 1 || outdir[0] == '\0')
 		usage();
 	spec = argv[0];
@@ -156,7 +192,7 @@ main(int argc, char *argv[])
 	for (i = 0; i < nitems(outputs); i++)
 		if (emit_file(outdir, outputs[i], &out[i]) == -1)
 			goto out;
-	if (emit_prune(outdir, outputs, nitems(outputs)) == -1)
+	if (emit_prune(outdir, keep, nitems(keep)) == -1)
 		goto out;
 	rc = 0;
 out:

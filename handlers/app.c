@@ -1,7 +1,6 @@
 /*
  * app.c - shared by the example application's handlers (see app.h).
  */
-#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -12,83 +11,41 @@
 #include "request.h"
 #include "log.h"
 #include "model.h"
+#include "query.h"
 #include "security.h"
-#include "util.h"
-
-PGresult *
-app_query(struct request *req, const char *name, int n,
-    const char *const *params, enum db_error handled, enum db_error *errp)
-{
-	PGresult	*res;
-	enum db_error	 err = DB_OK;
-
-	res = db_exec(req->db, name, n, params, &err);
-	if (errp != NULL)
-		*errp = err;
-	if (res == NULL && (handled == DB_OK || err != handled))
-		reply_error_db(req, err, db_last_error(req->db));
-	return res;
-}
-
-/* A copy of a column's text in the arena; NULL for SQL NULL. */
-static const char *
-app_text(struct request *req, PGresult *res, int r, int c)
-{
-	if (PQgetisnull(res, r, c))
-		return NULL;
-	return arena_strdup(req->arena, PQgetvalue(res, r, c));
-}
-
-void
-app_user_row(struct request *req, PGresult *res, int r, int c,
-    struct api_User *u)
-{
-	u->id = strtoll(PQgetvalue(res, r, c), NULL, 10);
-	u->name = app_text(req, res, r, c + 1);
-	u->email = app_text(req, res, r, c + 2);
-	u->avatar_url = app_text(req, res, r, c + 3);
-	u->created_at = app_text(req, res, r, c + 4);
-}
-
-void
-app_post_row(struct request *req, PGresult *res, int r, int c,
-    struct api_Post *p)
-{
-	p->id = strtoll(PQgetvalue(res, r, c), NULL, 10);
-	p->title = app_text(req, res, r, c + 1);
-	p->content = app_text(req, res, r, c + 2);
-	p->published = PQgetvalue(res, r, c + 3)[0] == 't';
-	p->author_id = strtoll(PQgetvalue(res, r, c + 4), NULL, 10);
-	p->cover_image = app_text(req, res, r, c + 5);
-	p->created_at = app_text(req, res, r, c + 6);
-	p->updated_at = app_text(req, res, r, c + 7);
-}
 
 int
-app_user_save(struct request *req, const char *name, int n,
-    const char *const *params, struct api_User *user)
+app_db_error(struct request *req, enum db_error err)
 {
-	enum db_error	 err;
-	PGresult	*res;
-
-	res = app_query(req, name, n, params, DB_UNIQUE_VIOLATION, &err);
-	if (res == NULL) {
-		if (err == DB_UNIQUE_VIOLATION)
-			reply_error(req, 400, "Email already registered");
-		return -1;
-	}
-	app_user_row(req, res, 0, 0, user);
-	PQclear(res);
+	reply_error_db(req, err, err == DB_NOT_FOUND ?
+	    "the row is gone (changed concurrently)" :
+	    db_last_error(req->db));
 	return 0;
 }
 
-const char *
-app_int(struct request *req, long long v)
+void
+app_user(struct api_User *u, const struct query_user_row *row)
 {
-	char	*s = arena_alloc(req->arena, 24);
+	memset(u, 0, sizeof(*u));
+	u->id = row->id;
+	u->name = row->name;
+	u->email = row->email;
+	u->avatar_url = row->avatar_url;
+	u->created_at = row->created_at;
+}
 
-	util_fmt_i(s, v);
-	return s;
+void
+app_post(struct api_Post *p, const struct query_post_row *row)
+{
+	memset(p, 0, sizeof(*p));
+	p->id = row->id;
+	p->title = row->title;
+	p->content = row->content;
+	p->published = row->published;
+	p->author_id = row->author_id;
+	p->cover_image = row->cover_image;
+	p->created_at = row->created_at;
+	p->updated_at = row->updated_at;
 }
 
 int
@@ -107,27 +64,26 @@ int
 app_bearer(struct request *req, const struct security_scheme *scheme,
     const char *token, void **principal, const char **message)
 {
-	struct api_User	*u;
-	PGresult	*res;
-	const char	*params[1];
-	int64_t		 id;
+	struct query_user_row	 row;
+	struct api_User		*u;
+	enum db_error		 err;
+	int64_t			 id;
 
 	if (auth_token_verify(token, (int64_t)time(NULL), &id) == -1) {
 		*message = "Could not validate credentials";
 		return -1;
 	}
-	params[0] = app_int(req, id);
-	if ((res = app_query(req, "UserGetById", 1, params, DB_OK,
-	    NULL)) == NULL)
-		return -1;			/* answered 503/500 */
-	if (PQntuples(res) != 1) {		/* the user is gone */
-		PQclear(res);
+	err = query_user_get_by_id(req->db, req->arena, id, &row);
+	if (err == DB_NOT_FOUND) {		/* the user is gone */
 		*message = "Could not validate credentials";
 		return -1;
 	}
+	if (err != DB_OK) {
+		app_db_error(req, err);		/* answered 503/500 */
+		return -1;
+	}
 	u = arena_calloc(req->arena, 1, sizeof(*u));
-	app_user_row(req, res, 0, 0, u);
-	PQclear(res);
+	app_user(u, &row);
 	*principal = u;
 	return 0;
 }

@@ -1,45 +1,30 @@
 /*
- * app.h - what the example application's handlers share: reading rows
- * into the generated models, running named queries with the error answers
- * already given, and the bearer-token verifier.
+ * app.h - what the example application's handlers share: the generated
+ * query rows turned into the generated models, the database error
+ * answer, and the bearer-token verifier.
+ *
+ * Handlers call PostgreSQL only through the generated query functions
+ * (generated/query.h, from sql/queries): typed parameters in, a typed
+ * row or an enum db_error out.
  */
 #ifndef HANDLERS_APP_H
 #define HANDLERS_APP_H
 
-#include <libpq-fe.h>
-
 #include "db.h"
+#include "query.h"
 
 struct request;
 struct security_scheme;
 struct api_User;
 struct api_Post;
 
-/*
- * Runs a named query on the request's worker connection.  On failure it
- * answers (503 when the database is unreachable, 500 otherwise) unless
- * the error is one the caller said it handles (DB_UNIQUE_VIOLATION...),
- * in which case only *err tells.  NULL on failure.
- */
-PGresult	*app_query(struct request *, const char *name, int n,
-		    const char *const *params, enum db_error handled,
-		    enum db_error *err);
+/* Answers a query's failure (503 when the database is unreachable, 500
+ * otherwise, the detail logged) and returns 0, a handler's return. */
+int	app_db_error(struct request *, enum db_error);
 
-/* Row r of res, starting at column c, into a model (strings copied into
- * the request's arena).  Column order as in sql/queries. */
-void	app_user_row(struct request *, PGresult *, int r, int c,
-	    struct api_User *);
-void	app_post_row(struct request *, PGresult *, int r, int c,
-	    struct api_Post *);
-
-/* A query that writes a user and returns its row (UserCreate,
- * UserUpdate): a taken email is 400 "Email already registered".  0 with
- * *user filled, -1 after answering. */
-int	app_user_save(struct request *, const char *, int,
-	    const char *const *, struct api_User *);
-
-/* Integer decimal text for a query parameter, in the arena. */
-const char	*app_int(struct request *, long long);
+/* A query's row into a model (strings are shared, not copied). */
+void	app_user(struct api_User *, const struct query_user_row *);
+void	app_post(struct api_Post *, const struct query_post_row *);
 
 /* Argon2id of a new password into hash[AUTH_HASH_MAX]; -1 after
  * answering 500. */

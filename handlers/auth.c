@@ -12,23 +12,29 @@
 #include "loginlog.h"
 #include "mail.h"
 #include "model.h"
+#include "query.h"
 
 int
 api_auth_register(struct request *req,
     const struct api_auth_register_in *in)
 {
 	const struct api_UserCreate	*b = in->body;
+	struct query_user_row		 row;
 	struct api_User			 user;
 	char				 hash[AUTH_HASH_MAX];
-	const char			*params[3];
+	enum db_error			 err;
 
 	if (app_password_hash(req, b->password, hash) == -1)
 		return -1;
-	params[0] = b->name;
-	params[1] = b->email;
-	params[2] = hash;
-	if (app_user_save(req, "UserCreate", 3, params, &user) == -1)
+	err = query_user_create(req->db, req->arena, b->name, b->email, hash,
+	    &row);
+	if (err == DB_UNIQUE_VIOLATION) {
+		reply_error(req, 400, "Email already registered");
 		return 0;
+	}
+	if (err != DB_OK)
+		return app_db_error(req, err);
+	app_user(&user, &row);
 	mail_welcome_task(req, user.email, user.name);
 	return api_auth_register_reply_201(req, &user);
 }
@@ -36,28 +42,30 @@ api_auth_register(struct request *req,
 int
 api_auth_login(struct request *req, const struct api_auth_login_in *in)
 {
-	const struct api_LoginRequest	*b = in->body;
-	struct api_TokenResponse	 out;
-	char				 token[AUTH_TOKEN_MAX];
-	const char			*params[1], *hash = NULL;
-	PGresult			*res;
+	const struct api_LoginRequest		*b = in->body;
+	struct query_user_get_by_email_row	 row;
+	struct api_TokenResponse		 out;
+	char					 token[AUTH_TOKEN_MAX];
+	const char				*hash = NULL;
+	enum db_error				 err;
 
-	params[0] = b->email;
-	if ((res = app_query(req, "UserGetByEmail", 1, params, DB_OK,
-	    NULL)) == NULL)
-		return 0;
-	if (PQntuples(res) == 1)
-		hash = PQgetvalue(res, 0, 5);
+	err = query_user_get_by_email(req->db, req->arena, b->email, &row);
+	if (err == DB_OK)
+		hash = row.password_hash;
+	else if (err != DB_NOT_FOUND)
+		return app_db_error(req, err);
 	/* Without a user a dummy hash is verified: same time either way. */
 	if (auth_password_verify(hash, b->password) == -1) {
-		PQclear(res);
 		loginlog_task(req, b->email, 0);
 		reply_error(req, 401, "Invalid email or password");
 		return 0;
 	}
 	memset(&out, 0, sizeof(out));
-	app_user_row(req, res, 0, 0, &out.user);
-	PQclear(res);
+	out.user.id = row.id;
+	out.user.name = row.name;
+	out.user.email = row.email;
+	out.user.avatar_url = row.avatar_url;
+	out.user.created_at = row.created_at;
 	if (auth_token_issue(out.user.id, (int64_t)time(NULL), token,
 	    sizeof(token)) == -1) {
 		log_error(req->request_id, "token issue failed");

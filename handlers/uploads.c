@@ -14,6 +14,7 @@
 #include "files.h"
 #include "request.h"
 #include "model.h"
+#include "query.h"
 #include "upload.h"
 
 int
@@ -31,10 +32,9 @@ static int
 uploads_keep(struct request *req, const struct upload_file *const *files,
     size_t n, const char *description, int64_t owner)
 {
-	const char	*params[6];
-	enum db_error	 err;
-	PGresult	*res;
-	size_t		 i, kept = 0;
+	struct query_upload_record_row	 row;
+	enum db_error			 err;
+	size_t				 i, kept = 0;
 
 	if (db_begin(req->db, &err) == -1) {
 		reply_error_db(req, err, db_last_error(req->db));
@@ -46,16 +46,14 @@ uploads_keep(struct request *req, const struct upload_file *const *files,
 			goto fail;
 		}
 		kept++;
-		params[0] = files[i]->stored_name;
-		params[1] = files[i]->original_name;
-		params[2] = files[i]->content_type;
-		params[3] = app_int(req, (long long)files[i]->size);
-		params[4] = description;
-		params[5] = app_int(req, owner);
-		if ((res = app_query(req, "UploadRecord", 6, params, DB_OK,
-		    NULL)) == NULL)
+		err = query_upload_record(req->db, req->arena,
+		    files[i]->stored_name, files[i]->original_name,
+		    files[i]->content_type, (int64_t)files[i]->size,
+		    description, owner, &row);
+		if (err != DB_OK) {
+			app_db_error(req, err);
 			goto fail;
-		PQclear(res);
+		}
 	}
 	if (db_commit(req->db, &err) == -1) {
 		reply_error_db(req, err, db_last_error(req->db));

@@ -11,6 +11,7 @@
 #include "request.h"
 #include "model.h"
 #include "page.h"
+#include "query.h"
 #include "upload.h"
 
 int
@@ -25,21 +26,24 @@ api_users_update_me(struct request *req,
 {
 	const struct api_User		*me = in->principal;
 	const struct api_UserUpdate	*b = in->body;
+	struct query_user_row		 row;
 	struct api_User			 user;
 	char				 hash[AUTH_HASH_MAX];
-	const char			*params[4];
+	enum db_error			 err;
 
-	params[0] = app_int(req, me->id);
-	params[1] = b->has_name ? b->name : NULL;
-	params[2] = b->has_email ? b->email : NULL;
-	params[3] = NULL;
-	if (b->has_password) {
-		if (app_password_hash(req, b->password, hash) == -1)
-			return -1;
-		params[3] = hash;
-	}
-	if (app_user_save(req, "UserUpdate", 4, params, &user) == -1)
+	if (b->has_password &&
+	    app_password_hash(req, b->password, hash) == -1)
+		return -1;
+	err = query_user_update(req->db, req->arena, me->id,
+	    b->has_name ? b->name : NULL, b->has_email ? b->email : NULL,
+	    b->has_password ? hash : NULL, &row);
+	if (err == DB_UNIQUE_VIOLATION) {
+		reply_error(req, 400, "Email already registered");
 		return 0;
+	}
+	if (err != DB_OK)
+		return app_db_error(req, err);
+	app_user(&user, &row);
 	return api_users_update_me_reply_200(req, &user);
 }
 
@@ -47,50 +51,47 @@ int
 api_users_delete_me(struct request *req,
     const struct api_users_delete_me_in *in)
 {
-	const struct api_User	*me = in->principal;
-	const char		*params[1];
-	PGresult		*res;
-	int			 i;
+	const struct api_User		*me = in->principal;
+	struct query_user_delete_row	*files;
+	enum db_error			 err;
+	size_t				 i, n;
 
-	params[0] = app_int(req, me->id);
-	if ((res = app_query(req, "UserDelete", 1, params, DB_OK,
-	    NULL)) == NULL)
-		return 0;
+	err = query_user_delete(req->db, req->arena, me->id, &files, &n);
+	if (err != DB_OK)
+		return app_db_error(req, err);
 	/* The rows are gone (committed); now their files. */
-	for (i = 0; i < PQntuples(res); i++)
-		upload_remove(PQgetvalue(res, i, 0));
-	PQclear(res);
+	for (i = 0; i < n; i++)
+		if (files[i].filename != NULL)
+			upload_remove(files[i].filename);
 	return api_users_delete_me_reply_204(req);
 }
 
 int
 api_users_list(struct request *req, const struct api_users_list_in *in)
 {
-	struct api_UserPage	 out;
-	struct page		 pg;
-	const char		*params[2];
-	PGresult		*res;
-	int			 i;
+	struct query_user_count_row	 count;
+	struct query_user_row		*rows;
+	struct api_UserPage		 out;
+	struct page			 pg;
+	enum db_error			 err;
+	size_t				 i, n;
 
 	page_start(&pg, in->query.page, in->query.per_page,
 	    in->query.has_skip ? in->query.skip : -1,
 	    in->query.has_limit ? in->query.limit : -1);
-	if ((res = app_query(req, "UserCount", 0, NULL, DB_OK, NULL)) == NULL)
-		return 0;
-	page_finish(&pg, strtoll(PQgetvalue(res, 0, 0), NULL, 10));
-	PQclear(res);
-
-	params[0] = app_int(req, pg.limit);
-	params[1] = app_int(req, pg.offset);
-	if ((res = app_query(req, "UserList", 2, params, DB_OK, NULL)) == NULL)
-		return 0;
+	if ((err = query_user_count(req->db, req->arena, &count)) != DB_OK)
+		return app_db_error(req, err);
+	page_finish(&pg, count.total);
+	err = query_user_list(req->db, req->arena, pg.limit, pg.offset,
+	    &rows, &n);
+	if (err != DB_OK)
+		return app_db_error(req, err);
 	memset(&out, 0, sizeof(out));
-	out.data.n = PQntuples(res);
-	out.data.items = arena_calloc(req->arena, out.data.n + 1,
+	out.data.n = n;
+	out.data.items = arena_calloc(req->arena, n + 1,
 	    sizeof(*out.data.items));
-	for (i = 0; i < PQntuples(res); i++)
-		app_user_row(req, res, i, 0, &out.data.items[i]);
-	PQclear(res);
+	for (i = 0; i < n; i++)
+		app_user(&out.data.items[i], &rows[i]);
 	out.total = pg.total;
 	out.page = pg.page;
 	out.per_page = pg.per_page;
@@ -103,22 +104,20 @@ api_users_list(struct request *req, const struct api_users_list_in *in)
 int
 api_users_get(struct request *req, const struct api_users_get_in *in)
 {
+	struct query_user_row	 row;
 	struct api_UserEnvelope	 out;
-	const char		*params[1];
-	PGresult		*res;
+	enum db_error		 err;
 
-	params[0] = app_int(req, in->path.user_id);
-	if ((res = app_query(req, "UserGetById", 1, params, DB_OK,
-	    NULL)) == NULL)
-		return 0;
-	if (PQntuples(res) != 1) {
-		PQclear(res);
+	err = query_user_get_by_id(req->db, req->arena, in->path.user_id,
+	    &row);
+	if (err == DB_NOT_FOUND) {
 		reply_error(req, 404, "User not found");
 		return 0;
 	}
+	if (err != DB_OK)
+		return app_db_error(req, err);
 	memset(&out, 0, sizeof(out));
-	app_user_row(req, res, 0, 0, &out.data);
-	PQclear(res);
+	app_user(&out.data, &row);
 	out.success = true;
 	out.message = "User fetched successfully";
 	return api_users_get_reply_200(req, &out);
@@ -128,28 +127,31 @@ int
 api_users_upload_avatar(struct request *req,
     const struct api_users_upload_avatar_in *in)
 {
-	const struct api_User	*me = in->principal;
-	const struct upload_file *file = in->body->file;
-	struct api_User		 user;
-	const char		*params[2];
-	PGresult		*res;
+	const struct api_User			*me = in->principal;
+	const struct upload_file		*file = in->body->file;
+	struct query_user_set_avatar_row	 row;
+	struct api_User				 user;
+	enum db_error				 err;
 
 	/* The file is in place before the row points at it ... */
 	if (upload_commit(req, file) == -1) {
 		reply_error(req, 500, "Internal server error");
 		return -1;
 	}
-	params[0] = app_int(req, me->id);
-	params[1] = file->stored_name;
-	if ((res = app_query(req, "UserSetAvatar", 2, params, DB_OK,
-	    NULL)) == NULL) {
+	err = query_user_set_avatar(req->db, req->arena, me->id,
+	    file->stored_name, &row);
+	if (err != DB_OK) {
 		upload_remove(file->stored_name);
-		return 0;
+		return app_db_error(req, err);
 	}
-	app_user_row(req, res, 0, 0, &user);
+	memset(&user, 0, sizeof(user));
+	user.id = row.id;
+	user.name = row.name;
+	user.email = row.email;
+	user.avatar_url = row.avatar_url;
+	user.created_at = row.created_at;
 	/* ... and the old file goes only after the row is committed. */
-	if (!PQgetisnull(res, 0, 5))
-		upload_remove(PQgetvalue(res, 0, 5));
-	PQclear(res);
+	if (row.old_avatar != NULL)
+		upload_remove(row.old_avatar);
 	return api_users_upload_avatar_reply_200(req, &user);
 }

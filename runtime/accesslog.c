@@ -2,7 +2,7 @@
  * accesslog.c - one line per request on the console, and the same
  * request handed to the request log file (reqlog.h).
  *
- * Both lines go through reqlog's writer thread, so the I/O thread never
+ * Both lines go through reqlog's writer thread, so the event loop never
  * waits for a slow stdout reader, and lines from concurrent requests never
  * interleave.  The path arrives percent-decoded, so a "%0a" in a URL would
  * be a real newline: method and path are escaped (reqlog_escape) and no

@@ -5,7 +5,7 @@
  * Why: handlers are plain synchronous C that call PostgreSQL.  Run on a
  * worker thread, every request pays two thread hand-offs and the worker's
  * sleep in poll() (bench/RESULTS.md: 84% of the server's time in the
- * scheduler).  Run as a coroutine on its I/O thread, a handler that waits
+ * scheduler).  Run as a coroutine on its Kore worker, a handler that waits
  * for the database yields instead (db.c sends the query, coro_yield, the
  * event loop resumes it when the socket is readable), so the thread goes
  * on with other connections and no other thread is woken.  loop.c owns

@@ -21,7 +21,9 @@
  * "-- name: QueryName :one|:many|:exec"; a block runs to the next header.
  * Whole-line comments and blank lines inside a block are dropped (so a
  * string literal must not hold a line starting with "--").  The kind is
- * recorded but not enforced: it documents what the handler expects.  The
+ * recorded here; it is enforced by the generated functions
+ * (generated/query.c, codegen -q), which handlers call instead of naming
+ * queries, and which db_run checks against the result's columns.  The
  * number of parameters ($N) is checked by db_exec.  Call db_init before
  * any db_open.
  *
@@ -803,6 +805,10 @@ db_result_error(struct db *db, const char *what, const PGresult *res)
 		return (DB_UNIQUE_VIOLATION);
 	if (state != NULL && strcmp(state, "23503") == 0)
 		return (DB_FOREIGN_KEY);
+	if (state != NULL && strcmp(state, "23502") == 0)
+		return (DB_NOT_NULL);
+	if (state != NULL && strcmp(state, "23514") == 0)
+		return (DB_CHECK);
 	return (DB_FAILED);
 }
 
@@ -860,6 +866,26 @@ db_exec(struct db *db, const char *name, int nparams,
  out:
 	if (err != NULL)
 		*err = e;
+	return (res);
+}
+
+PGresult *
+db_run(struct db *db, const struct db_stmt *st, const char *const *params,
+    enum db_error *err)
+{
+	PGresult	*res;
+
+	if ((res = db_exec(db, st->name, st->nparams, params, err)) == NULL)
+		return (NULL);
+	if (PQnfields(res) != st->ncols) {
+		db_set_error(db, "%s: returns %d column(s), the generated code "
+		    "reads %d (sql/queries and generated/query.c disagree: "
+		    "run make)", st->name, PQnfields(res), st->ncols);
+		PQclear(res);
+		if (err != NULL)
+			*err = DB_FAILED;
+		return (NULL);
+	}
 	return (res);
 }
 

@@ -3,7 +3,7 @@
  * migrations, named queries.
  *
  * A struct db is one PGconn, used by one handler at a time: a slot of an
- * I/O thread's event loop (loop.h), whose handler's coroutine yields
+ * Kore worker's event loop (loop.h), whose handler's coroutine yields
  * while the statement runs, or a pool worker (pool.h), which waits in
  * poll().  No locking is needed.  Connections are opened lazily and
  * reopened after a failure, so the server recovers by itself when
@@ -26,7 +26,10 @@ enum db_error {
 	DB_UNAVAILABLE,		/* cannot connect: 503 */
 	DB_UNIQUE_VIOLATION,	/* SQLSTATE 23505 */
 	DB_FOREIGN_KEY,		/* SQLSTATE 23503 */
-	DB_FAILED		/* anything else: 500, detail logged */
+	DB_NOT_NULL,		/* SQLSTATE 23502 */
+	DB_CHECK,		/* SQLSTATE 23514 */
+	DB_FAILED,		/* anything else: 500, detail logged */
+	DB_NOT_FOUND		/* a generated :one query found no row */
 };
 
 /* Process-wide: load the named queries (once, at start-up). */
@@ -56,6 +59,21 @@ void		 db_close(struct db *);
 /* Runs a named query with text parameters (NULL = SQL NULL).  Returns a
  * PGresult the caller PQclear()s, or NULL with *err set. */
 PGresult	*db_exec(struct db *, const char *name, int nparams,
+		    const char *const *params, enum db_error *err);
+/*
+ * A statement as the generated query functions (generated/query.c) know
+ * it: the query's name, its parameter count, and the number of columns
+ * its result has (0 for a statement without rows).  db_run is db_exec
+ * that also checks the result has those columns, so SQL loaded from
+ * another QUERIES_DIR than the one the code was generated from fails
+ * loudly (DB_FAILED) instead of being read by the wrong column numbers.
+ */
+struct db_stmt {
+	const char	*name;
+	int		 nparams;
+	int		 ncols;
+};
+PGresult	*db_run(struct db *, const struct db_stmt *,
 		    const char *const *params, enum db_error *err);
 /*
  * A handler's transaction: db_exec calls between db_begin and db_commit /

@@ -74,7 +74,8 @@ framing_length(const char *v, size_t n, size_t *out)
 }
 
 int
-framing_check_raw(uint8_t *buf, size_t *lenp, size_t cap, const char **why)
+framing_check_raw(uint8_t *buf, size_t *lenp, size_t cap, size_t *reqlen,
+    const char **why)
 {
 	const struct framing_method	*m = NULL;
 	const char	*p, *end, *line, *eol, *sp1, *sp2, *colon, *v, *ve;
@@ -301,6 +302,7 @@ framing_check_raw(uint8_t *buf, size_t *lenp, size_t cap, const char **why)
 	}
 	/* A body's size is the operation's to judge (server.c), from the
 	 * head, before a byte of it is read. */
+	*reqlen = (size_t)(end - p) + (*end == '\r' ? 2 : 1) + clen;
 	return (-1);
 }
 

@@ -21,14 +21,17 @@ struct http_request;
 
 /*
  * buf holds *len bytes of a request, in a buffer of cap bytes.  0: the
- * head is not complete yet; -1: the head is fine, let Kore parse it;
- * else the status to refuse with, *why the message.  Fields with an
- * empty value, which Kore would refuse, are removed (*len shrinks).
+ * head is not complete yet; -1: the head is fine, let Kore parse it, and
+ * *reqlen is the request's length, head and body; else the status to
+ * refuse with, *why the message.  Fields with an empty value, which Kore
+ * would refuse, and values' trailing whitespace, which Kore would keep,
+ * are removed (*len shrinks).
  */
 int		 framing_check_raw(uint8_t *buf, size_t *len, size_t cap,
-		    const char **why);
-/* The same rules on a request Kore has parsed (a pipelined request Kore
- * read without us): NULL when fine, else the 400 message. */
+		    size_t *reqlen, const char **why);
+/* The framing rules on a request Kore has parsed (a backstop: every
+ * head comes through framing_check_raw): NULL when fine, else the 400
+ * message. */
 const char	*framing_check_headers(struct http_request *);
 
 #endif

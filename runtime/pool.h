@@ -2,13 +2,13 @@
  * pool.h - worker pools for handlers that block on something other than
  * PostgreSQL.
  *
- * Database handlers run on their I/O thread's event loop (loop.h): they
+ * Database handlers run on their Kore worker's event loop (loop.h): they
  * only wait for PostgreSQL, and that wait yields.  A handler that blocks
  * otherwise - an upload's write and fsync, or an Argon2id hash that is
  * tens of milliseconds of CPU - would stall every connection of its
- * thread (measured: a 10 ms handler on a 2-thread epoll pool serves ~195
- * req/s).  So its request is suspended (MHD_suspend_connection), handed
- * to a pool and resumed when its response is ready.  Each worker owns one
+ * worker (measured: a 10 ms handler on a 2-thread epoll pool serves ~195
+ * req/s).  So its request sleeps in Kore (http_request_sleep), is handed
+ * to a pool and woken when its response is ready (server.c).  Each worker owns one
  * database connection.
  */
 #ifndef RUNTIME_POOL_H

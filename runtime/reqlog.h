@@ -8,7 +8,7 @@
  * The calls only copy the line into a bounded in-memory queue per
  * destination; one writer thread appends what has accumulated with one
  * write(2) of whole lines (the file opened O_APPEND).  When a queue is
- * full the line is dropped and counted - an I/O thread never waits for a
+ * full the line is dropped and counted - an event loop never waits for a
  * disk or a slow stdout reader - and the writer logs the count.
  * reqlog_stop() writes what is queued.
  */

@@ -38,7 +38,7 @@ enum http_method {
 typedef int (*route_handler)(struct request *);
 
 /* route_op.flags */
-#define ROUTE_INLINE	0x01	/* run on the I/O thread: never blocks (no DB) */
+#define ROUTE_INLINE	0x01	/* run on the event loop: never blocks (no DB) */
 #define ROUTE_AUTH	0x02	/* the spec requires security for this op */
 #define ROUTE_STUB	0x04	/* informational: generated stub answers 501 */
 #define ROUTE_CPU	0x08	/* x-cpu-bound: runs on the CPU pool (pool.h) */

@@ -57,6 +57,7 @@
 #include "server.h"
 #include "shared.h"
 #include "tasks.h"
+#include "tls.h"
 #include "upload.h"
 #include "util.h"
 
@@ -75,6 +76,9 @@ struct sreq {
 	int			 orphan;	/* Kore freed its request */
 	size_t			 body_max;
 	struct upload		*upload;	/* multipart body, or NULL */
+	int			 in_pool;	/* a pool has it (done_lock) */
+	int			 pool_started;	/* a pool thread runs it */
+	int			 pool_cancel;	/* gone before it started */
 	struct sreq		*next_done;	/* pool completions */
 };
 
@@ -108,6 +112,7 @@ static void		 server_disconnect(struct connection *);
 static void		 server_refuse(struct connection *, int, const char *);
 static int		 server_discard(struct netbuf *);
 static void		 server_linger(struct connection *);
+static void		 server_timeouts(void *, u_int64_t);
 static char		*server_path_decode(struct arena *, const char *);
 
 static const struct route_node	*routes;
@@ -120,21 +125,39 @@ static int			 inflight;	/* this worker's requests */
 static struct pool		*db_pool;	/* WORKERS: uploads */
 static struct pool		*cpu_pool;	/* CPU_WORKERS: x-cpu-bound */
 static struct server_wake	 wake = { .fd = -1 };
+static struct kore_timer	*timeouts;
+/* Request objects kept for reuse (server_sreq_new). */
+#define SREQ_CACHE	64
+static struct sreq		*sreq_cache[SREQ_CACHE];
+static int			 sreq_cached;
+static int			 server_tls;	/* a server has TLS on */
+static void			(*server_ready_cb)(void);
 static pthread_mutex_t		 done_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t		 done_cond = PTHREAD_COND_INITIALIZER;
 static struct sreq		*done_head;	/* pool completions */
 static int			 draining;
 
 /* Bytes of a refused body read and dropped before closing, and for how
  * long: enough for a client to finish sending and read the answer. */
 #define SERVER_LINGER_BYTES	(16u * 1024 * 1024)
+/*
+ * A connection flag of ours, beside Kore's CONN_* bits (0x0001-0x0080 in
+ * 4.1): the request being read is the connection's last (it had a
+ * pipelined request behind it).
+ */
+#define SERVER_CONN_LAST	0x8000
+/* server_timeouts' period, and how much before Kore's own check. */
+#define SERVER_TIMER_MS		100
+#define SERVER_EARLY_MS		(SERVER_TIMER_MS + 50)
 #define SERVER_LINGER_MS	5000
 
 /* --- the worker's start and stop (service.c calls these) --------------- */
 
 int
-server_start(const struct route_node *root)
+server_start(const struct route_node *root, void (*ready)(void))
 {
-	int	slots;
+	struct kore_server	*srv;
+	int			 slots;
 
 	routes = root;
 	if ((wake.fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) == -1) {
@@ -144,6 +167,15 @@ server_start(const struct route_node *root)
 	wake.evt.type = KORE_TYPE_TASK;
 	wake.evt.handle = server_wake_handle;
 	kore_platform_schedule_read(wake.fd, &wake);
+	timeouts = kore_timer_add(server_timeouts, SERVER_TIMER_MS, NULL, 0);
+	LIST_FOREACH(srv, &kore_servers, list) {
+		if (srv->tls)
+			server_tls = 1;
+	}
+	if (!server_tls || tls_fix_domains() == 0)
+		ready();
+	else
+		server_ready_cb = ready;
 	if ((db_pool = pool_start("upload", config.workers)) == NULL ||
 	    (cpu_pool = pool_start("cpu", config.cpu_workers)) == NULL)
 		return (-1);
@@ -189,6 +221,13 @@ server_stop(void)
 		kore_connection_prune(KORE_CONNECTION_PRUNE_DISCONNECT);
 	}
 	loop_stop();
+	while (sreq_cached > 0) {
+		arena_free(sreq_cache[--sreq_cached]->req.arena);
+		free(sreq_cache[sreq_cached]);
+	}
+	if (timeouts != NULL)
+		kore_timer_remove(timeouts);
+	timeouts = NULL;
 	if (wake.fd != -1)
 		close(wake.fd);
 	wake.fd = -1;
@@ -236,6 +275,7 @@ server_dispatch(struct http_request *http)
 	 */
 	if ((sr->req.op->flags & ROUTE_CPU) || sr->req.op->upload != NULL) {
 		http_request_sleep(http);
+		sr->in_pool = 1;
 		pool_submit((sr->req.op->flags & ROUTE_CPU) ? cpu_pool :
 		    db_pool, &sr->job);
 		return (KORE_RESULT_RETRY);
@@ -248,15 +288,31 @@ server_dispatch(struct http_request *http)
 	return (KORE_RESULT_RETRY);
 }
 
+/*
+ * Request objects, each with its arena, are kept for reuse (at most
+ * SREQ_CACHE, arenas reset to their first chunk, so a large request gives
+ * back what it grew): a calloc/free pair and the arena's first chunk
+ * less per request.  All of it on the worker's own thread (sreq_cache,
+ * above).
+ */
+
 static struct sreq *
 server_sreq_new(struct http_request *http)
 {
 	struct sreq	*sr;
 	struct request	*req;
+	struct arena	*a;
 
-	sr = xcalloc(1, sizeof(*sr));
+	if (sreq_cached > 0) {
+		sr = sreq_cache[--sreq_cached];
+		a = sr->req.arena;
+		memset(sr, 0, sizeof(*sr));
+		sr->req.arena = a;
+	} else {
+		sr = xcalloc(1, sizeof(*sr));
+		sr->req.arena = arena_new(4096);
+	}
 	req = &sr->req;
-	req->arena = arena_new(4096);
 	req->http = http;
 	req->start_ns = util_now_ns();
 	req->method_name = http_method_text(http->method);
@@ -279,6 +335,11 @@ server_sreq_new(struct http_request *http)
 static void
 server_sreq_free(struct sreq *sr)
 {
+	if (sreq_cached < SREQ_CACHE) {
+		arena_reset(sr->req.arena);
+		sreq_cache[sreq_cached++] = sr;
+		return;
+	}
 	arena_free(sr->req.arena);
 	free(sr);
 }
@@ -558,9 +619,16 @@ server_job_run(struct pool_job *job, struct db *db)
 	uint64_t	 one = 1;
 
 	sr = (struct sreq *)((char *)job - offsetof(struct sreq, job));
-	if (sr->req.op->upload == NULL || server_upload(sr) == 0)
+	pthread_mutex_lock(&done_lock);
+	sr->pool_started = !sr->pool_cancel;
+	pthread_mutex_unlock(&done_lock);
+	/* Its client went away while it was queued: nothing to run. */
+	if (sr->pool_started && (sr->req.op->upload == NULL ||
+	    server_upload(sr) == 0))
 		server_run_with_db(sr, db);
 	pthread_mutex_lock(&done_lock);
+	sr->in_pool = 0;
+	pthread_cond_broadcast(&done_cond);
 	sr->next_done = done_head;
 	done_head = sr;
 	pthread_mutex_unlock(&done_lock);
@@ -577,6 +645,8 @@ server_job_cancel(struct pool_job *job)
 	sr = (struct sreq *)((char *)job - offsetof(struct sreq, job));
 	reply_error(&sr->req, 503, "Server is shutting down");
 	pthread_mutex_lock(&done_lock);
+	sr->in_pool = 0;
+	pthread_cond_broadcast(&done_cond);
 	sr->next_done = done_head;
 	done_head = sr;
 	pthread_mutex_unlock(&done_lock);
@@ -654,12 +724,18 @@ server_send(struct sreq *sr)
 	void			*map;
 	long			 page;
 	off_t			 start;
+	int			 last;
 
 	if (res->status == 0)
 		reply_error(req, 500, "Internal server error");
-	/* Shutting down: the last answer on its connection. */
-	if (draining && http->owner != NULL)
+	/* Shutting down, or a pipelined request: the last answer on its
+	 * connection. */
+	if (http->owner != NULL && (draining ||
+	    (http->owner->flags & SERVER_CONN_LAST)))
 		http->owner->flags |= CONN_CLOSE_EMPTY;
+	/* The last answer on its connection (shutdown, a pipelined or a
+	 * refused request): closed gracefully once sent (server_linger). */
+	last = http->owner != NULL && (http->owner->flags & CONN_CLOSE_EMPTY);
 	reply_header(req, "X-Request-Id", req->request_id);
 	middleware_run_after(req);
 
@@ -698,6 +774,8 @@ server_send(struct sreq *sr)
 	} else {
 		http_response(http, res->status, res->body, res->body_len);
 	}
+	if (last)
+		server_linger(http->owner);
 	return (KORE_RESULT_OK);
 }
 
@@ -715,6 +793,19 @@ server_onfree(struct http_request *http)
 	http->onfree = NULL;
 	if (sr == NULL)
 		return;
+	/*
+	 * A pool thread running this request reads Kore's request (its
+	 * body, headers, query): Kore must not free it under that thread.
+	 * Rare (the client went away during an upload or a hash) and short
+	 * (one handler), so the worker waits for it here; a job still queued
+	 * is cancelled instead.
+	 */
+	pthread_mutex_lock(&done_lock);
+	if (sr->in_pool && !sr->pool_started)
+		sr->pool_cancel = 1;	/* still queued: it will not run */
+	while (sr->in_pool && sr->pool_started)
+		pthread_cond_wait(&done_cond, &done_lock);
+	pthread_mutex_unlock(&done_lock);
 	sr->req.http = NULL;
 	if (sr->state == SREQ_RUNNING) {
 		sr->orphan = 1;
@@ -741,6 +832,47 @@ server_finish(struct sreq *sr, int completed)
 }
 
 /* --- connections ---------------------------------------------------------- */
+
+/*
+ * Kore answers a head or a body that does not arrive within its deadline
+ * (http_header_timeout, http_body_timeout) with an empty 408 page from
+ * its 500 ms connection check; this timer comes first (SERVER_EARLY_MS)
+ * and answers with the envelope instead, then closes gracefully.
+ */
+
+static void
+server_timeouts(void *arg, u_int64_t now)
+{
+	struct connection	*c, *next;
+
+	/* A certificate the key manager sent since (tls.c); the worker is
+	 * ready once it can handshake. */
+	if (server_tls && tls_fix_domains() == 0 && server_ready_cb != NULL) {
+		server_ready_cb();
+		server_ready_cb = NULL;
+	}
+	for (c = TAILQ_FIRST(&connections); c != NULL; c = next) {
+		next = TAILQ_NEXT(c, list);
+		if (c->state != CONN_STATE_ESTABLISHED ||
+		    c->proto != CONN_PROTO_HTTP || c->http_timeout == 0 ||
+		    now < c->http_start ||
+		    now - c->http_start + SERVER_EARLY_MS < c->http_timeout)
+			continue;
+		server_refuse(c, 408, c->rnb != NULL &&
+		    c->rnb->cb == server_header_recv ? "Request Timeout: the "
+		    "request head did not arrive in time" : "Request Timeout: "
+		    "the request body did not arrive in time");
+		/*
+		 * Closed once the answer is out, without lingering: what the
+		 * client sent has been read, and a flood of idle connections
+		 * must free its slots at the deadline.
+		 */
+		c->http_timeout = 0;
+		c->flags |= CONN_CLOSE_EMPTY;
+		if (net_send_flush(c) == KORE_RESULT_ERROR)
+			kore_connection_disconnect(c);
+	}
+}
 
 /*
  * bind ... server_connect: every accepted plain-text connection (TLS
@@ -801,8 +933,24 @@ server_connect(struct connection *c)
 	 */
 	c->http_start = kore_time_ms();
 	c->http_timeout = http_header_timeout * 1000;
-	net_recv_queue(c, http_header_max, NETBUF_CALL_CB_ALWAYS,
-	    server_header_recv);
+	if (c->rnb != NULL) {
+		net_recv_reset(c, http_header_max, server_header_recv);
+		c->rnb->flags |= NETBUF_CALL_CB_ALWAYS;
+	} else {
+		net_recv_queue(c, http_header_max, NETBUF_CALL_CB_ALWAYS,
+		    server_header_recv);
+	}
+	/*
+	 * After a TLS handshake Kore 4.1 calls us and returns, leaving the
+	 * connection in its handshake state (connection.c): it would
+	 * handshake again on the next read.  The request may be in OpenSSL's
+	 * buffer already, where no new event would announce it: read now.
+	 */
+	if (c->state == CONN_STATE_TLS_SHAKE) {
+		c->state = CONN_STATE_ESTABLISHED;
+		if (!net_recv_flush(c))
+			kore_connection_disconnect(c);
+	}
 }
 
 static void
@@ -839,9 +987,11 @@ server_header_recv(struct netbuf *nb)
 	struct http_request	*http, *last;
 	struct sreq		*sr;
 	const char		*why;
-	int			 status, ret;
+	size_t			 reqlen = 0;
+	int			 status, ret, pipelined;
 
-	status = framing_check_raw(nb->buf, &nb->s_off, nb->b_len, &why);
+	status = framing_check_raw(nb->buf, &nb->s_off, nb->b_len, &reqlen,
+	    &why);
 	if (status == 0)
 		return (KORE_RESULT_OK);	/* more to come */
 	if (status > 0) {
@@ -849,12 +999,24 @@ server_header_recv(struct netbuf *nb)
 		server_linger(c);
 		return (KORE_RESULT_OK);
 	}
+	/*
+	 * Kore takes a read as one request: what follows it in the same
+	 * read (a pipelined request) would be lost, or taken for more body.
+	 * This request is answered with "connection: close" and what came
+	 * after it is dropped; RFC 9112 9.3.2 has clients retry what a
+	 * closed connection left unanswered.
+	 */
+	pipelined = nb->s_off > reqlen;
+	if (pipelined)
+		nb->s_off = reqlen;
 	ret = http_header_recv(nb);
 	/* The request Kore just made is the connection's last. */
 	last = NULL;
 	TAILQ_FOREACH(http, &c->http_requests, olist)
 		last = http;
 	http = last;
+	if (pipelined && ret == KORE_RESULT_OK && http != NULL)
+		c->flags |= SERVER_CONN_LAST;
 	if (ret != KORE_RESULT_OK || http == NULL ||
 	    !(http->flags & HTTP_REQUEST_EXPECT_BODY) ||
 	    http->hdlr_extra != NULL)
@@ -873,7 +1035,6 @@ server_header_recv(struct netbuf *nb)
 	http->flags &= ~HTTP_REQUEST_EXPECT_BODY;
 	http_request_wakeup(http);
 	server_send(sr);
-	server_linger(c);
 	return (KORE_RESULT_OK);
 }
 
@@ -894,8 +1055,10 @@ server_refuse(struct connection *c, int status, const char *why)
 	kore_buf_init(&buf, 512);
 	kore_buf_appendf(&buf, "HTTP/1.1 %d %s\r\ncontent-type: "
 	    "application/json\r\ncontent-length: %zu\r\nconnection: close\r\n"
-	    "x-content-type-options: nosniff\r\nx-frame-options: DENY\r\n\r\n"
-	    "%s", status, reply_status_text(status), strlen(msg), msg);
+	    "x-content-type-options: nosniff\r\nx-frame-options: DENY\r\n%s"
+	    "\r\n%s", status, reply_status_text(status), strlen(msg),
+	    status == 405 ? "allow: DELETE, GET, HEAD, OPTIONS, PATCH, POST, "
+	    "PUT\r\n" : "", msg);
 	free(msg);
 	net_send_queue(c, buf.data, buf.offset);
 	kore_buf_cleanup(&buf);

@@ -23,8 +23,9 @@ struct http_request;
 struct route_node;
 
 /* In each worker (service.c): the pools and the database slots; 0 ok,
- * -1 error (logged). */
-int	server_start(const struct route_node *);
+ * -1 error (logged).  ready is called once the worker can serve (with
+ * TLS, once Kore's key manager has sent the certificates). */
+int	server_start(const struct route_node *, void (*)(void));
 /* Graceful, from Kore's worker teardown: stop accepting, let in-flight
  * requests finish (at most SHUTDOWN_TIMEOUT seconds), stop the pools. */
 void	server_stop(void);

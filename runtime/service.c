@@ -49,6 +49,7 @@
 #include "service.h"
 #include "shared.h"
 #include "tasks.h"
+#include "tls.h"
 #include "upload.h"
 
 /* The connect callback of every bind (server.c). */
@@ -71,10 +72,9 @@ static int	service_bind(void);
 static char	service_listening[256];
 static void	service_body_dir(void);
 static void	service_stdout(void);
+static void	service_ready(void);
 static void	service_fail(void) __attribute__((noreturn));
-#if defined(DEBUG_BUILD)
-static void	service_exit_now(int, void *) __attribute__((noreturn));
-#endif
+
 
 /*
  * What the workers need beyond Kore's own filter (Kore 4.1's predates
@@ -133,6 +133,9 @@ static struct sock_filter service_filter[] = {
 	KORE_SYSCALL_ALLOW(ftruncate),
 	KORE_SYSCALL_ALLOW(epoll_create1),
 	KORE_SYSCALL_ALLOW(clock_getres),
+	/* libsodium locks secrets in memory (sodium_mlock). */
+	KORE_SYSCALL_ALLOW(mlock),
+	KORE_SYSCALL_ALLOW(munlock),
 #if defined(DEBUG_BUILD)
 	/* AddressSanitizer's reports and LeakSanitizer's check at exit. */
 	KORE_SYSCALL_ALLOW(ptrace),
@@ -341,7 +344,7 @@ kore_parent_configure(int argc, char **argv)
 	if (shared_init(config.connection_limit,
 	    config.per_ip_connection_limit, config.cpu_workers) == -1)
 		service_fail();
-	if (service_bind() == -1)
+	if (service_bind() == -1 || tls_keys_load() == -1)
 		service_fail();
 }
 
@@ -379,8 +382,14 @@ kore_worker_configure(void)
 		middleware_register(*m);
 	if (reqlog_start(config.request_log, 0) == -1 ||
 	    tasks_start(config.task_workers) == -1 ||
-	    server_start(service_app.routes) == -1)
+	    server_start(service_app.routes, service_ready) == -1)
 		fatalx("worker set-up failed (see above)");
+}
+
+/* The worker can serve; the last one to say so says "listening". */
+static void
+service_ready(void)
+{
 	if (shared_worker_ready() == server_workers)
 		log_info("%s", service_listening);
 }
@@ -401,18 +410,16 @@ kore_worker_teardown(void)
 	db_cleanup();
 	auth_cleanup();
 	upload_cleanup();
+	tls_cleanup();
 	config_cleanup();
-#if defined(DEBUG_BUILD)
-	/* Kore unloads the module (dlclose) before the worker's exit(), so
-	 * service_exit_now (below) would be gone by then: leave here. */
-	service_exit_now(0, NULL);
-#endif
 }
 
 /* In the parent, once every worker has exited. */
 void
 kore_parent_teardown(void)
 {
+	log_info("password hashing: at most %d at once (CPU_WORKERS %d)",
+	    shared_hash_peak(), config.cpu_workers);
 	shared_cleanup();
 	log_info("stopped");
 }
@@ -425,7 +432,9 @@ kore_parent_teardown(void)
  * (`LD_PRELOAD=libasan.so psql --version` hangs the same way; libpq
  * brings p11-kit in through libldap and gnutls).  The release build
  * exits cleanly.  So in this build every exit - Kore's, ours, a
- * fatal() - ends before the libraries' destructors run.
+ * fatal() - ends before the libraries' destructors run.  The module is
+ * linked -z nodelete in this build, so the handler is still there when
+ * Kore has unloaded the module (workers, key manager).
  */
 static void
 service_exit_now(int status, void *arg)

@@ -253,7 +253,7 @@ upload_feed(struct upload *up, const char *data, size_t len)
 
 /*
  * The bytes of this chunk that are still buffered go to the file: the
- * buffer is the I/O thread's, shared by its uploads, so nothing stays in
+ * buffer is the thread's, shared by its uploads, so nothing stays in
  * it between chunks (a buffer per upload cost 64 KiB a request: 64 MiB
  * more peak RSS with 1,024 uploads at once, bench/RESULTS.md).
  */
@@ -585,7 +585,7 @@ upload_tmp_remove(struct upload_file *f)
  * end wherever a CR might start the boundary, in a PNG every few hundred
  * bytes (measured: ~730 write(2) calls for a 100 KiB upload).  Written
  * out when the buffer is full, at the end of the part and at the end of
- * each chunk libmicrohttpd gives us (upload_feed_end): one write per
+ * each chunk server.c feeds us (upload_feed_end): one write per
  * chunk instead of one per piece.
  */
 static int

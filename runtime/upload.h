@@ -12,12 +12,10 @@
  * error leaves a partial file under a public name.
  *
  * Lifecycle of one request (server.c): upload_begin when the headers are
- * in, upload_feed per body chunk, upload_finish at the end of the body,
- * then the handler, then upload_end when the request is done (normally or
- * not), which removes every temporary the handler did not commit.  (A
- * client that closes while its body is still being read is sometimes
- * noticed by libmicrohttpd 0.9.75's epoll loop only when
- * CONNECTION_TIMEOUT expires: its temporary goes then.)  The
+ * in, upload_feed per 64 KiB of the body Kore has read (on an upload
+ * thread), upload_finish at its end, then the handler, then upload_end
+ * when the request is done (normally or not), which removes every
+ * temporary the handler did not commit.  The
  * first problem decides the answer and the rest of the body is dropped:
  *
  *	413  a file over its limit (cut off at once, its temporary removed),

@@ -24,6 +24,7 @@ tmp=$(mktemp -d "${TMPDIR:-/tmp}/check-generated.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 
 "$codegen" -o "$tmp/generated" openapi.yaml
+"$codegen" -q sql/queries -o "$tmp/generated"
 mkdir -p "$tmp/empty"
 current=generated
 [ -d generated ] || current=$tmp/empty

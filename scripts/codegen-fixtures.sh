@@ -2,14 +2,17 @@
 #
 # codegen-fixtures.sh CODEGEN FIXTURE_DIR - the generator's regression tests.
 #
-# Each FIXTURE_DIR/<case>/ holds an openapi.yaml and either
+# Each FIXTURE_DIR/<case>/ holds an openapi.yaml (or a queries/ directory:
+# named queries and their queries.json description, for codegen -q) and
+# either
 #   expected/      the exact files the generator must write (a valid spec), or
 #   expected.err   the exact stderr it must print, exiting 1 (an invalid one).
 # A valid case whose spec has defects the generator works around also
 # holds expected.warn, the exact warnings it prints (else stderr must be
 # empty); a file "args" holds extra arguments (--strict).
-# The generator runs inside the case directory on "openapi.yaml", so
-# messages read "openapi.yaml:LINE:COL: ...".  For a valid case the output
+# The generator runs inside the case directory on "openapi.yaml" (or
+# "queries"), so messages read "openapi.yaml:LINE:COL: ..." or
+# "queries/x.sql:LINE: ...".  For a valid case the output
 # must also compile (cc -fsyntax-only with the project's warnings), be
 # byte-identical on a second run into a fresh directory, and a rerun into
 # the same directory must leave the files untouched.
@@ -45,8 +48,13 @@ run() {
 	local args=()
 	rc=0
 	[ -f "$1/args" ] && read -r -a args <"$1/args"
-	(cd "$1" && "$codegen" "${args[@]}" -o "$2" openapi.yaml) \
-	    >"$tmp/stdout" 2>"$tmp/stderr" || rc=$?
+	if [ -f "$1/openapi.yaml" ]; then
+		(cd "$1" && "$codegen" "${args[@]}" -o "$2" openapi.yaml) \
+		    >"$tmp/stdout" 2>"$tmp/stderr" || rc=$?
+	else
+		(cd "$1" && "$codegen" -q queries -o "$2") \
+		    >"$tmp/stdout" 2>"$tmp/stderr" || rc=$?
+	fi
 }
 
 # inodes DIR: "name inode" per file; a rewrite (rename) changes the inode.
@@ -130,7 +138,7 @@ pass=0
 fail=0
 for dir in "$fixtures"/*/; do
 	name=$(basename "$dir")
-	[ -f "$dir/openapi.yaml" ] || continue
+	[ -f "$dir/openapi.yaml" ] || [ -d "$dir/queries" ] || continue
 	if check "$name"; then
 		printf 'ok   %s\n' "$name"
 		pass=$((pass + 1))

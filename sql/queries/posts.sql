@@ -10,6 +10,8 @@
 -- POST /posts: $1 title, $2 content, $3 published (NULL = true),
 -- $4 author id.
 -- name: PostCreate :one
+-- params: title, content, published, author_id
+-- row: post
 INSERT INTO posts (title, content, published, author_id)
 VALUES ($1, $2, COALESCE($3::boolean, true), $4)
 RETURNING id, title, content, published, author_id,
@@ -18,6 +20,7 @@ RETURNING id, title, content, published, author_id,
 
 -- GET /posts/{id}: $1 id; Post columns then the author's public columns.
 -- name: PostGet :one
+-- params: id
 SELECT p.id, p.title, p.content, p.published, p.author_id,
 	'/files/' || p.cover AS cover_image,
 	rfc3339(p.created_at) AS created_at, rfc3339(p.updated_at) AS updated_at,
@@ -30,6 +33,8 @@ WHERE p.id = $1;
 
 -- GET /posts: $1 published filter (NULL = all), $2 limit, $3 offset.
 -- name: PostList :many
+-- params: published?, limit, offset
+-- row: post
 SELECT id, title, content, published, author_id,
 	'/files/' || cover AS cover_image,
 	rfc3339(created_at) AS created_at, rfc3339(updated_at) AS updated_at
@@ -40,11 +45,14 @@ LIMIT $2 OFFSET $3;
 
 -- GET /posts: the total for the page envelope; $1 as in PostList.
 -- name: PostCount :one
-SELECT count(*) AS total FROM posts
+-- params: published?
+SELECT count(*) AS "total!" FROM posts
 WHERE ($1::boolean IS NULL OR published = $1);
 
 -- GET /posts/my: $1 author id, $2 limit, $3 offset.
 -- name: PostListByAuthor :many
+-- params: author_id, limit, offset
+-- row: post
 SELECT id, title, content, published, author_id,
 	'/files/' || cover AS cover_image,
 	rfc3339(created_at) AS created_at, rfc3339(updated_at) AS updated_at
@@ -55,11 +63,14 @@ LIMIT $2 OFFSET $3;
 
 -- GET /posts/my: the total; $1 author id.
 -- name: PostCountByAuthor :one
-SELECT count(*) AS total FROM posts WHERE author_id = $1;
+-- params: author_id
+SELECT count(*) AS "total!" FROM posts WHERE author_id = $1;
 
 -- PATCH /posts/{id}: $1 id; $2 title, $3 content, $4 published, each NULL
 -- to keep the current value.  The handler checks the author first.
 -- name: PostUpdate :one
+-- params: id, title?, content?, published?
+-- row: post
 UPDATE posts
 SET title = COALESCE($2, title),
 	content = COALESCE($3, content),
@@ -73,11 +84,13 @@ RETURNING id, title, content, published, author_id,
 -- DELETE /posts/{id}: $1 id; returns the cover file name to remove (or
 -- NULL), no row when there was no such post.
 -- name: PostDelete :one
+-- params: id
 DELETE FROM posts WHERE id = $1 RETURNING cover;
 
 -- PATCH /posts/{id}/cover: $1 id, $2 new stored file name.  Returns the
 -- Post columns (new cover) then old_cover, the file name to remove.
 -- name: PostSetCover :one
+-- params: id, cover
 UPDATE posts p
 SET cover = $2, updated_at = now()
 FROM (SELECT id, cover FROM posts WHERE id = $1 FOR UPDATE) old

@@ -48,12 +48,25 @@ def _sanitized():
 ASAN_RUNTIME = _sanitized()
 
 
-def kore_conf(state, extra="", module=None):
+def kore_conf(state, extra="", tls=None, module=None):
     """The repository's kore.conf, loading the module under test, written
-    into state/ (Kore's pid file and body temporaries go there too)."""
+    into state/ (Kore's pid file and body temporaries go there too).
+    tls=(certfile, keyfile, dhparam) turns TLS on, as kore.prod.conf
+    does."""
     with open(os.path.join(REPO, "kore.conf")) as f:
         text = f.read()
+    if tls:
+        text, n = re.subn(r"(?m)^(\s*tls\s+)no\s*$", r"\1yes", text)
+        assert n == 1, "kore.conf: no 'tls no' line in the server block"
+        text, n = re.subn(r"(?m)^(\s*attach\s+app\s*)$",
+                          f"\\1\n\tcertfile\t{tls[0]}\n\tcertkey\t\t{tls[1]}", text)
+        assert n == 1, "kore.conf: no 'attach app' line in the domain"
+        text += f"\ntls_dhparam {tls[2]}\n"
     text = re.sub(r"(?m)^load\s.*$", f"load {module or SERVER_BIN}", text)
+    # Kore binds while it reads the file, before HOST/PORT replace it:
+    # a port of its own, so a server already on 8000 stops nothing.
+    text, n = re.subn(r"(?m)^(\s*bind\s+\S+\s+)\d+(\s+server_connect\s*)$", r"\g<1>0\2", text)
+    assert n == 1, "kore.conf: no 'bind HOST PORT server_connect' line"
     text = re.sub(r"(?m)^http_body_disk_path\s.*$",
                   f"http_body_disk_path {os.path.join(state, '.kore-bodies')}", text)
     text += f"\npidfile {os.path.join(state, 'kore.pid')}\n" + extra
@@ -63,9 +76,10 @@ def kore_conf(state, extra="", module=None):
     return path
 
 
-def kore_command(conf):
-    """Foreground, no chroot, no privilege drop (the tests run as root)."""
-    return [KORE, "-c", conf, "-f", "-n", "-r"]
+def kore_command(conf, privsep=False):
+    """Foreground; no chroot and no privilege drop (the tests run as
+    root) unless privsep, where kore.conf's root and runas apply."""
+    return [KORE, "-c", conf, "-f"] + ([] if privsep else ["-n", "-r"])
 
 
 def kore_env(env):
@@ -122,7 +136,8 @@ class Response:
 
 
 class Server:
-    def __init__(self, env=None, conf=None, use_db=True, kore_extra="", module=None):
+    def __init__(self, env=None, conf=None, use_db=True, kore_extra="", tls=None,
+                 privsep=False, cwd=None, module=None):
         self.state = tempfile.mkdtemp(prefix="apitest-")
         self.db = None
         self.lines = []
@@ -156,8 +171,8 @@ class Server:
         if conf:
             full_env["SERVER_CONF"] = conf
         self.env = kore_env(full_env)
-        args = kore_command(kore_conf(self.state, kore_extra, module))
-        self.proc = subprocess.Popen(args, cwd=self.state, env=self.env,
+        args = kore_command(kore_conf(self.state, kore_extra, tls, module), privsep)
+        self.proc = subprocess.Popen(args, cwd=cwd or self.state, env=self.env,
                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         self._listening = threading.Event()
         threading.Thread(target=self._read, args=(self.proc.stderr, self.lines, True), daemon=True).start()
@@ -168,7 +183,7 @@ class Server:
             line = raw.decode("utf-8", "replace").rstrip("\n")
             sink.append(line)
             if watch:
-                m = re.search(r"listening on http://[\d.]+:(\d+)", line)
+                m = re.search(r"listening on https?://[\d.]+:(\d+)", line)
                 if m:
                     self.port = int(m.group(1))
                     self._listening.set()

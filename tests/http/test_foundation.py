@@ -308,7 +308,7 @@ def assert_refused(test, data):
 
 def served_again(srv, within=5):
     """True once a new connection is answered 200 (after a held one
-    closed: the close is noticed by its I/O thread), within seconds."""
+    closed: the close is noticed by its worker), within seconds."""
     deadline = time.monotonic() + within
     while time.monotonic() < deadline:
         try:

@@ -363,6 +363,70 @@ class FramingTest(HostileCase):
         self.assertEqual(x.data.count(b"HTTP/1.1 "), 1, x)
         self.assertEqual(x.end, "eof", x)
 
+    def responses(self, data):
+        """The responses to data sent at once (pipelined): [(status, headers,
+        body)], and how the connection ended, within 3 s."""
+        x = exchange(self.srv.port, data, timeout=3)
+        out, rest = [], x.data
+        while rest.startswith(b"HTTP/1.1 "):
+            r = Exchange(rest, x.end, x.elapsed)
+            n = int(r.headers.get("content-length", 0))
+            out.append((r.status, r.headers, r.body[:n]))
+            rest = r.body[n:]
+        return out, x
+
+    def test_pipelined_requests_are_answered_or_the_connection_closed(self):
+        # RFC 9112 section 9.3.2: pipelined requests are answered in order,
+        # or the connection is closed (the client then retries the rest);
+        # a connection left open with a request unanswered is neither.
+        get = head(fields=(("Host", "x"),))
+        last = head(fields=(("Host", "x"), ("Connection", "close")))
+        for label, data, first in (
+                ("GET, GET", get + last, 200),
+                ("POST with its body, GET", head("POST", "/auth/login", fields=(
+                    ("Host", "x"), ("Content-Type", "application/json"),
+                    ("Content-Length", "2"))) + b"{}" + last, 422)):
+            with self.subTest(label):
+                out, x = self.responses(data)
+                self.assertTrue(out, f"{label}: no answer: {x!r}")
+                self.assertEqual(out[0][0], first, f"{label}: {x!r}")
+                self.assertEqual(x.end, "eof", f"{label}: the connection must not be left "
+                                 f"waiting with a request unanswered: {x!r}")
+                if len(out) == 1:
+                    self.assertEqual(out[0][1].get("connection"), "close", f"{label}: {x!r}")
+                else:
+                    self.assertEqual(out[1][0], 200, f"{label}: {x!r}")
+        self.assertServes()
+
+    def test_pipelined_ambiguous_request_is_refused(self):
+        # The framing rules hold for a request that came in behind another.
+        get = head(fields=(("Host", "x"),))
+        for label, bad in (
+                ("two Content-Lengths", head("POST", "/auth/login", fields=(
+                    ("Host", "x"), ("Content-Length", "5"), ("Content-Length", "6"))) + b"hello"),
+                ("Content-Length with Transfer-Encoding", head("POST", "/auth/login", fields=(
+                    ("Host", "x"), ("Content-Length", "5"), ("Transfer-Encoding", "chunked")))
+                    + b"0\r\n\r\n"),
+                ("a body on GET", head(fields=(("Host", "x"), ("Content-Length", "5"))) + b"hello")):
+            with self.subTest(label):
+                out, x = self.responses(get + bad)
+                self.assertTrue(out, f"{label}: no answer: {x!r}")
+                self.assertEqual(out[0][0], 200, f"{label}: {x!r}")
+                self.assertEqual(x.end, "eof", f"{label}: {x!r}")
+                if len(out) > 1:
+                    self.assertEnvelopeJSON(out[1][0], out[1][1].get("content-type"), out[1][2],
+                                            400, f"{label}: {x!r}")
+                    self.assertEqual(len(out), 2, f"{label}: {x!r}")
+                else:
+                    self.assertEqual(out[0][1].get("connection"), "close", f"{label}: {x!r}")
+        self.assertServes()
+
+    def test_unknown_method_names_what_is_allowed(self):
+        # RFC 9110 section 15.5.6: a 405 carries Allow.
+        x = exchange(self.srv.port, head("FOO", "/"))
+        self.assertEqual(x.status, 405, x)
+        self.assertTrue(x.headers.get("allow"), f"405 without Allow: {x!r}")
+
     def test_well_formed_requests_keep_the_connection(self):
         # The rules do not refuse what is fine: two requests on one connection.
         c = http.client.HTTPConnection("127.0.0.1", self.srv.port, timeout=WAIT)
@@ -467,6 +531,7 @@ class ReadableRefusalTest(HostileCase):
         self.assertServes()
 
 
+@direct_only("page numbers past 2**53: JavaScript's numbers (Prism's) round them")
 class PaginationTest(HostileCase):
     """A page past the end is an empty page labelled with the page asked,
     however large its number (no 500, no wrap to page 1)."""
@@ -544,7 +609,9 @@ class SlowHeadTest(HostileCase):
     """Slow clients: a head not complete within http_header_timeout is
     closed, however it trickles, while others are served."""
     DEADLINE = 2
-    kore_extra = f"http_header_timeout {DEADLINE}\n"
+    # Later directives override earlier ones (config.c assigns the global
+    # on each line), so these replace kore.conf's 10 s and 60 s.
+    kore_extra = f"http_header_timeout {DEADLINE}\nhttp_body_timeout {DEADLINE}\n"
 
     def trickle(self, s, data, interval, result, key):
         """Send data one byte per interval until the server answers or
@@ -558,7 +625,7 @@ class SlowHeadTest(HostileCase):
                     break
                 s.settimeout(interval)
                 try:
-                    first = s.recv(65536, socket.MSG_PEEK)
+                    s.recv(1, socket.MSG_PEEK)     # an answer, or the end
                 except socket.timeout:
                     continue
                 except ConnectionResetError:
@@ -625,6 +692,22 @@ class SlowHeadTest(HostileCase):
                 self.assertEqual(x.status, 408, f"{key}: {x!r}")
         self.assertServes()
 
+    def test_slow_body_is_closed_by_the_body_deadline(self):
+        # http_body_timeout counts from the end of the head, not from the
+        # last byte (http_body_recv does not renew it): a trickled body ends.
+        s = socket.create_connection(("127.0.0.1", self.srv.port), timeout=WAIT)
+        result = {}
+        s.sendall(head("POST", "/auth/login", fields=(
+            ("Host", "x"), ("Content-Type", "application/json"), ("Content-Length", "100"))))
+        self.trickle(s, b'{"email": "' + b"a" * 200, 0.5, result, "body")
+        x = result["body"]
+        self.assertEqual(x.end, "eof", x)
+        self.assertGreaterEqual(x.elapsed, self.DEADLINE - 0.2, x)
+        self.assertLessEqual(x.elapsed, self.DEADLINE + 1.5, x)
+        if x.data:
+            self.assertEqual(x.status, 408, x)
+        self.assertServes()
+
     def test_header_timeout_is_answered_with_the_envelope(self):
         s = socket.create_connection(("127.0.0.1", self.srv.port), timeout=WAIT)
         try:
@@ -635,6 +718,50 @@ class SlowHeadTest(HostileCase):
         self.assertEqual(x.end, "eof", x)
         self.assertEnvelopeJSON(x.status, x.headers.get("content-type"), x.body, 408, repr(x))
         self.assertServes()
+
+
+
+@direct_only("holds the server's connections itself")
+class FloodTest(unittest.TestCase):
+    """A flood of idle connections fills CONNECTION_LIMIT: ordinary clients
+    are refused at once with a 503 they can read, never left waiting;
+    the idle ones are closed by the head deadline, and service is back
+    within it of the flood stopping."""
+    DEADLINE = 2
+    LIMIT = 40
+
+    def test_flood_refused_at_once_and_service_resumes(self):
+        srv = Server(env={"CONNECTION_LIMIT": str(self.LIMIT), "PER_IP_CONNECTION_LIMIT": "0"},
+                     kore_extra=f"http_header_timeout {self.DEADLINE}\n").wait_ready()
+        flood = []
+        try:
+            for _ in range(self.LIMIT):
+                flood.append(socket.create_connection(("127.0.0.1", srv.port), timeout=WAIT))
+            time.sleep(0.3)         # every one accepted and counted
+            for _ in range(5):
+                t0 = time.monotonic()
+                with socket.create_connection(("127.0.0.1", srv.port), timeout=WAIT) as s:
+                    x = read_to_end(s, WAIT)
+                self.assertLess(time.monotonic() - t0, 1.0, x)
+                self.assertEqual(x.status, 503, x)
+                self.assertIn(b"Too many connections", x.body)
+            # The flood stops sending (it never sent): the deadline frees
+            # the slots, and an ordinary request is served again.
+            deadline = time.monotonic() + self.DEADLINE + 2
+            served = False
+            while time.monotonic() < deadline and not served:
+                try:
+                    served = srv.request("GET", "/").status == 200
+                except OSError:
+                    pass
+                if not served:
+                    time.sleep(0.1)
+            self.assertTrue(served, "not served again within the head deadline")
+        finally:
+            for s in flood:
+                s.close()
+            rc = srv.stop()
+        self.assertEqual(rc, 0, "\n".join(srv.lines[-20:]))
 
 
 if __name__ == "__main__":

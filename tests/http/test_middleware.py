@@ -43,6 +43,19 @@ def stop_and_keep(srv):
     return (rc, *out)
 
 
+def mbox_messages(text):
+    """The messages of an mbox file's text."""
+    import mailbox, tempfile
+    with tempfile.NamedTemporaryFile("w", delete=False) as f:
+        f.write(text)
+    box = mailbox.mbox(f.name)
+    try:
+        return list(box)
+    finally:
+        box.close()
+        os.unlink(f.name)
+
+
 def assert_clean_exit(test, srv, rc):
     test.assertEqual(rc, 0, "\n".join(srv.lines[-40:]))
     test.assertFalse(srv.sanitizer_reports(), "\n".join(srv.lines))
@@ -660,15 +673,7 @@ class BackgroundTasksTest(unittest.TestCase):
             self.assertEqual(self.register(srv, "cy@example.com", "Cy").status, 201)
             rc, _, _, outbox = stop_and_keep(srv)
             assert_clean_exit(self, srv, rc)
-            import mailbox, tempfile
-            with tempfile.NamedTemporaryFile("w", delete=False) as f:
-                f.write(outbox)
-            box = mailbox.mbox(f.name)
-            try:
-                msgs = list(box)
-            finally:
-                box.close()
-                os.unlink(f.name)
+            msgs = mbox_messages(outbox)
             self.assertEqual(sorted(m["To"] for m in msgs), ["bob@example.com", "cy@example.com"])
             for m in msgs:
                 for h in ("Date", "From", "Subject", "Message-ID", "MIME-Version", "Content-Type"):

@@ -1,0 +1,2 @@
+-- name: Changed :one
+SELECT 3 AS three;
