@@ -61,7 +61,7 @@ CODEGEN		:= $(B)/bin/codegen
 GEN_STAMP	:= generated/.stamp
 
 .PHONY: all server run test unit codegen-test http-test check-generated \
-	deps clean scaffold check-config describe-queries check-queries bench bench-serialize json-schema-suite realspecs fuzz fuzz-codegen fuzz-multipart lint sdk-test prism-test browser-test
+	deps clean scaffold check-config describe-queries check-queries bench bench-serialize json-schema-suite realspecs realworld realworld-http fuzz fuzz-codegen fuzz-multipart lint sdk-test prism-test browser-test
 .DEFAULT_GOAL := all
 
 all: $(GEN_STAMP)
@@ -135,7 +135,7 @@ $(B)/tests/kore_stub.o: tests/unit/kore_stub.c
 test: deps
 	@scripts/with-pg.sh $(MAKE) --no-print-directory MODE=debug \
 	    check-generated check-queries lint codegen-test json-schema-suite unit \
-	    fuzz-codegen fuzz-multipart \
+	    realworld realworld-http fuzz-codegen fuzz-multipart \
 	    http-test prism-test sdk-test browser-test
 
 unit: $(UNIT_BIN)
@@ -169,6 +169,12 @@ $(B)/bin/bench-serialize: bench/serialize.c $(B)/generated/model.o \
 	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS)
 
 # The generator on others' specs: Swagger Petstore, the oas-examples,
+# The public API descriptions of ../shared/realspecs/ (Stripe, OpenAI,
+# Kubernetes, DigitalOcean's multi-file document, ...): each generates with
+# the warnings tests/realworld/ lists and compiles at -O0 (a few minutes).
+realworld: $(CODEGEN)
+	@scripts/realworld.sh $(CODEGEN) $(B)/realworld
+
 # GitHub's REST API (npm packages into build/realspecs; slow: minutes).
 realspecs: $(CODEGEN)
 	@scripts/realspecs.sh $(CODEGEN) build/realspecs
@@ -178,7 +184,39 @@ $(B)/libruntime.a: $(RUNTIME_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
-http-test: $(SERVER)
+# The parameter test server (tests/http/test_params.py): a module built
+# from tests/http/params/openapi.yaml, the runtime, and its echo handlers.
+PARAMS		:= $(B)/params
+$(PARAMS)/gen/.stamp: tests/http/params/openapi.yaml $(CODEGEN)
+	$(CODEGEN) -o $(PARAMS)/gen tests/http/params/openapi.yaml
+	@touch $@
+
+$(PARAMS)/app.so: $(PARAMS)/gen/.stamp tests/http/params/app.c \
+    tests/http/stubapp.c $(RUNTIME_OBJ)
+	$(CC) -I$(PARAMS)/gen $(filter-out -MMD -MP,$(CFLAGS)) \
+	    $(MODULE_LDFLAGS) -shared -o $@ \
+	    tests/http/stubapp.c tests/http/params/app.c $(PARAMS)/gen/*.c \
+	    $(RUNTIME_OBJ) $(PKG_LIBS)
+
+# Servers built from Stripe's, OpenAI's and Kubernetes' documents (every
+# operation a 501 stub), linked from the objects make realworld compiled,
+# answer a valid request 501, an invalid one 422 and an unknown path 404
+# (tests/http/test_realworld.py).  Run make realworld first.
+REALWORLD_SERVE	:= stripe openai k8s-core-v1
+realworld-http: $(RUNTIME_OBJ)
+	@for n in $(REALWORLD_SERVE); do \
+	    d=$(B)/realworld/$$n; \
+	    [ -f $$d/obj/model.c.o ] || { echo "realworld-http: no $$d/obj:" \
+	        "run make realworld first" >&2; exit 1; }; \
+	    $(CC) -I$$d $(filter-out -MMD -MP,$(CFLAGS)) $(MODULE_LDFLAGS) -shared \
+	        -o $$d/app.so tests/http/stubapp.c $$d/obj/*.o \
+	        $(RUNTIME_OBJ) $(PKG_LIBS) || exit 1; \
+	done
+	@REALWORLD_DIR=$(abspath $(B)/realworld) scripts/with-pg.sh \
+	    /usr/bin/python3 -m unittest discover -s tests/http \
+	    -p test_realworld.py -v
+
+http-test: $(SERVER) $(PARAMS)/app.so
 	@scripts/http-test.sh $(SERVER)
 
 # The HTTP tests once more through Stoplight Prism (proxy mode), which
@@ -221,7 +259,8 @@ build/fuzz/fuzz_multipart: tests/fuzz/fuzz_multipart.c runtime/multipart.c \
 # The generated decoders and encoders (the application's model, and the
 # composition fixture's for unions and cycles), and the parameter / form
 # value parsers.  make test runs them FUZZ_SECONDS each; make fuzz longer.
-FUZZ_RUNTIME	:= runtime/validate.c runtime/jsonw.c runtime/arena.c \
+FUZZ_RUNTIME	:= runtime/validate.c runtime/param.c runtime/jsonw.c \
+		   runtime/arena.c \
 		   runtime/util.c runtime/request.c runtime/reply.c \
 		   runtime/log.c runtime/jschema.c runtime/format.c \
 		   tests/unit/kore_stub.c

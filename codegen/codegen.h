@@ -59,12 +59,20 @@ void		*hmap_insert(struct hmap *, const char *, size_t, void *);
 void		 hmap_set(struct hmap *, const char *, size_t, void *);
 unsigned long	 hmap_hash(const char *, size_t);
 
-/* diag.c: collected errors, printed sorted by position. */
+/* diag.c: collected errors and warnings, printed sorted by position. */
 void	diag_error(const struct ytree_node *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
 void	diag_errorat(int, int, const char *, ...)
 	    __attribute__((format(printf, 3, 4)));
+void	diag_warn(const struct ytree_node *, const char *, ...)
+	    __attribute__((format(printf, 2, 3)));
+void	diag_warnonce(const char *, const struct ytree_node *,
+	    const char *, ...) __attribute__((format(printf, 3, 4)));
+void	diag_strict(void);
+int	diag_addfile(const char *);
+void	diag_setfile(int);
 size_t	diag_count(void);
+size_t	diag_total(void);
 size_t	diag_print(const char *);
 void	diag_cleanup(void);
 
@@ -79,6 +87,8 @@ struct method_info {
 	const char	*upper;		/* "GET" */
 	const char	*enumname;	/* "HTTP_GET" */
 };
+
+extern const char *const	model_reserved[];
 
 /* In the order of an Allow header; op.method indexes it. */
 extern const struct method_info	model_methods[METHOD_COUNT];
@@ -254,6 +264,17 @@ struct sch {
 /* A parameter, typed. */
 enum param_in { IN_PATH, IN_QUERY, IN_HEADER, IN_COOKIE };
 
+/* How a parameter's text becomes JSON (runtime/param.h): scalars and
+ * lists of scalars as text, the others as a structure. */
+enum param_shape {
+	PS_TEXT,	/* validate_value(s) / validate_values() */
+	PS_DEEP,	/* deepObject: name[a][b]=v */
+	PS_REST,	/* form, explode, object: the undeclared pairs */
+	PS_PAIRS,	/* k,v,k,v or (explode) k=v,k=v */
+	PS_JSON,	/* content: a JSON text */
+	PS_JSONS	/* an array of objects in the query: JSON texts */
+};
+
 struct param {
 	const char		*name;
 	const char		*cname;
@@ -265,6 +286,7 @@ struct param {
 	int			 explode;
 	char			 sep;		/* array separator */
 	int			 multi;		/* a list of values (an array) */
+	enum param_shape	 shape;
 	int			 invalid_status;	/* x-invalid-status, or 0 */
 	const char		*invalid_message;
 };
@@ -281,6 +303,7 @@ struct scheme {
 	const char		*name;
 	const char		*cname;
 	int			 apikey;
+	int			 tls;		/* mutualTLS */
 	const char		*scheme;	/* http: "Bearer" */
 	const char		*in;		/* apiKey: SECURITY_IN_* */
 	const char		*param;

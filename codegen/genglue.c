@@ -26,8 +26,11 @@ static const char *const genglue_ins[] = { "path", "query", "header",
 static void	genglue_security(struct buf *, const struct op *);
 static void	genglue_upload(struct buf *, const struct op *);
 static void	genglue_param(struct buf *, const struct model *,
-		    const struct param *);
+		    const struct op *, const struct param *);
 static void	genglue_getter(struct buf *, const struct param *);
+static int	genglue_isjson(const struct param *);
+static void	genglue_structured(struct buf *, const struct op *,
+		    const struct param *);
 static void	genglue_body(struct buf *, const struct model *,
 		    const struct op *);
 static void	genglue_fields(struct buf *, const struct model *,
@@ -38,6 +41,7 @@ static void	genglue_reply(struct buf *, const struct op *,
 		    const struct reply *, int);
 static int	genglue_hasparams(const struct op *, enum param_in);
 static unsigned	genglue_uses(const struct op *);
+static size_t	genglue_structs(const struct op *);
 
 /* The local variables a glue function needs. */
 #define USES_S		0x01
@@ -58,6 +62,17 @@ genglue_hasparams(const struct op *op, enum param_in in)
 	return 0;
 }
 
+/* The parameters of op read as structures (runtime/param.h). */
+static size_t
+genglue_structs(const struct op *op)
+{
+	size_t	i, n = 0;
+
+	for (i = 0; i < op->nin; i++)
+		n += op->in[i].shape != PS_TEXT;
+	return n;
+}
+
 static unsigned
 genglue_uses(const struct op *op)
 {
@@ -67,7 +82,11 @@ genglue_uses(const struct op *op)
 
 	for (i = 0; i < op->nin; i++) {
 		u |= USES_J;
-		if (op->in[i].multi) {
+		if (op->in[i].shape != PS_TEXT) {
+			if (op->in[i].shape == PS_PAIRS ||
+			    op->in[i].shape == PS_JSON)
+				u |= USES_S;
+		} else if (op->in[i].multi) {
 			u |= USES_VALS | USES_N;
 			if (op->in[i].in != IN_QUERY)
 				u |= USES_S;
@@ -313,7 +332,8 @@ genglue_getter(struct buf *b, const struct param *p)
 }
 
 static void
-genglue_param(struct buf *b, const struct model *m, const struct param *p)
+genglue_param(struct buf *b, const struct model *m, const struct op *op,
+    const struct param *p)
 {
 	struct sch	*t = schema_target(p->s);
 	const char	*loc = genglue_ins[p->in], *dflt;
@@ -326,7 +346,10 @@ genglue_param(struct buf *b, const struct model *m, const struct param *p)
 	buf_puts(b, "\");\n\tvalidate_push(v, ");
 	buf_cstring(b, p->name, strlen(p->name));
 	buf_puts(b, ");\n");
-	if (p->multi) {
+	if (p->shape != PS_TEXT) {
+		genglue_structured(b, op, p);
+		buf_puts(b, "\tif (j == NULL) {\n");
+	} else if (p->multi) {
 		if (p->in == IN_QUERY) {
 			buf_puts(b, "\tn = validate_query(req, ");
 			buf_cstring(b, p->name, strlen(p->name));
@@ -352,7 +375,12 @@ genglue_param(struct buf *b, const struct model *m, const struct param *p)
 	buf_puts(b, "\t} else {\n");
 	if (!p->required && dflt == NULL)
 		buf_printf(b, "\t\tin->%s.has_%s = true;\n", loc, p->cname);
-	if (t->repr == R_ARR) {
+	if (p->shape != PS_TEXT) {
+		/* A string at a leaf stands for the number it spells
+		 * (not in JSON, which has numbers). */
+		if (!genglue_isjson(p))
+			buf_puts(b, "\t\tv->text = 1;\n");
+	} else if (t->repr == R_ARR) {
 		buf_puts(b, "\t\tj = validate_values(vals, n, ");
 		genmodel_kind(b, p->s);
 		buf_puts(b, ");\n");
@@ -374,6 +402,8 @@ genglue_param(struct buf *b, const struct model *m, const struct param *p)
 	if (p->invalid_status != 0)
 		buf_puts(b, "\t\tmark = validate_mark(v);\n");
 	genmodel_decode_use(b, p->s, 0, "j", lv, nf, "\t\t");
+	if (p->shape != PS_TEXT && !genglue_isjson(p))
+		buf_puts(b, "\t\tv->text = 0;\n");
 	buf_puts(b, "\t\tjson_decref(j);\n");
 	if (p->invalid_status != 0) {
 		buf_printf(b, "\t\tif (validate_mark(v) != mark) {\n"
@@ -386,6 +416,56 @@ genglue_param(struct buf *b, const struct model *m, const struct param *p)
 		buf_puts(b, ");\n\t\t\treturn 0;\n\t\t}\n");
 	}
 	buf_puts(b, "\t}\n\tvalidate_pop(v);\n\tvalidate_pop(v);\n");
+}
+
+static int
+genglue_isjson(const struct param *p)
+{
+	return p->shape == PS_JSON || p->shape == PS_JSONS;
+}
+
+/* "j = <the parameter as JSON, or NULL>;" (runtime/param.h). */
+static void
+genglue_structured(struct buf *b, const struct op *op, const struct param *p)
+{
+	size_t	i;
+
+	switch (p->shape) {
+	case PS_DEEP:
+		buf_puts(b, "\tj = param_query_deep(req, ");
+		buf_cstring(b, p->name, strlen(p->name));
+		buf_puts(b, ");\n");
+		break;
+	case PS_JSONS:
+		buf_puts(b, "\tj = param_query_jsons(req, ");
+		buf_cstring(b, p->name, strlen(p->name));
+		buf_puts(b, ");\n");
+		break;
+	case PS_REST:
+		/* The members: every pair the operation does not name. */
+		buf_puts(b, "\tj = param_query_rest(req, ");
+		buf_cstring(b, p->name, strlen(p->name));
+		buf_puts(b, ",\n\t    (const char *const []){ ");
+		for (i = 0; i < op->nin; i++) {
+			if (op->in[i].in != IN_QUERY || &op->in[i] == p)
+				continue;
+			buf_cstring(b, op->in[i].name, strlen(op->in[i].name));
+			buf_puts(b, ", ");
+		}
+		buf_puts(b, "NULL });\n");
+		break;
+	case PS_PAIRS:
+		genglue_getter(b, p);
+		buf_printf(b, "\tj = param_pairs(s, '%c', %d);\n", p->sep,
+		    p->explode && p->in != IN_QUERY && p->in != IN_COOKIE);
+		break;
+	case PS_JSON:
+		genglue_getter(b, p);
+		buf_puts(b, "\tj = param_json(s);\n");
+		break;
+	case PS_TEXT:
+		break;
+	}
 }
 
 /* Form and multipart fields: the object's properties, by name. */
@@ -601,7 +681,7 @@ genglue_op(struct buf *b, const struct model *m, const struct op *op)
 	    "\tin->principal = req->principal;\n"
 	    "\tvalidate_init(v, req->arena, VALIDATE_REQUEST);\n");
 	for (i = 0; i < op->nin; i++)
-		genglue_param(b, m, &op->in[i]);
+		genglue_param(b, m, op, &op->in[i]);
 	genglue_body(b, m, op);
 	buf_printf(b, "\n\tif (rc == -1 || validate_ok(v) == -1)\n"
 	    "\t\treturn validate_answer(req, v);\n"
@@ -662,8 +742,13 @@ genglue_emit(struct buf *b, const struct model *m, const char *spec)
 	    " */\n"
 	    "#include <stdbool.h>\n#include <stdint.h>\n#include <string.h>\n\n"
 	    "#include \"api.h\"\n#include \"arena.h\"\n#include \"request.h\"\n"
-	    "#include \"jsonw.h\"\n#include \"model.h\"\n"
-	    "#include \"security.h\"\n#include \"upload.h\"\n"
+	    "#include \"jsonw.h\"\n#include \"model.h\"\n");
+	/* param.h only where a parameter is a structure. */
+	for (i = 0, j = 0; i < m->nops; i++)
+		j += genglue_structs(&m->ops[i]);
+	if (j > 0)
+		buf_puts(b, "#include \"param.h\"\n");
+	buf_puts(b, "#include \"security.h\"\n#include \"upload.h\"\n"
 	    "#include \"validate.h\"\n\n");
 	for (i = 0; i < m->nschemes; i++) {
 		buf_printf(b, "static const struct security_scheme scheme_%s = "
@@ -674,6 +759,8 @@ genglue_emit(struct buf *b, const struct model *m, const char *spec)
 			    "\t.in = %s,\n\t.param = ", m->schemes[i].in);
 			buf_cstring(b, m->schemes[i].param,
 			    strlen(m->schemes[i].param));
+		} else if (m->schemes[i].tls) {
+			buf_puts(b, ",\n\t.type = SECURITY_TLS");
 		} else {
 			buf_puts(b, ",\n\t.type = SECURITY_HTTP,\n\t.scheme = ");
 			buf_cstring(b, m->schemes[i].scheme,

@@ -26,6 +26,7 @@
  * them all); they allocate only from the validate's arena.  Encoders
  * write through jsonw and never write writeOnly properties.
  */
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,6 +53,7 @@ enum slot_ctx { CTX_MEMBER, CTX_ELEMENT, CTX_ALT };
 static void	genmodel_slot(struct sch *, enum slot_ctx, int,
 		    struct slot *);
 static int	genmodel_emits(const struct sch *);
+static const char *genmodel_intlit(long long);
 static int	genmodel_hasfn(const struct sch *);
 static void	genmodel_order(struct buf *, struct sch *);
 static void	genmodel_struct(struct buf *, struct sch *);
@@ -819,7 +821,7 @@ genmodel_checks(struct buf *b, const struct model *m, struct sch *s)
 				buf_printf(b, " %s,", it->str[0] == 't' ||
 				    it->str[0] == 'T' ? "true" : "false");
 			else if (s->repr == R_INT && ytree_int(it, &ll) == 0)
-				buf_printf(b, " %lldLL,", ll);
+				buf_printf(b, " %s,", genmodel_intlit(ll));
 			else if (s->repr == R_NUM &&
 			    (it->type == YTREE_INT || it->type == YTREE_FLOAT)) {
 				d = strtod(it->str, NULL);
@@ -985,7 +987,7 @@ genmodel_obj(struct buf *b, const struct model *m, struct sch *s)
 				long long	ll;
 
 				if (sl.k == SK_INT && ytree_int(d, &ll) == 0)
-					buf_printf(b, "%lldLL", ll);
+					buf_puts(b, genmodel_intlit(ll));
 				else {
 					dv = strtod(d->str, NULL);
 					buf_printf(b, "%.17g", dv);
@@ -1710,6 +1712,22 @@ genmodel_kind(struct buf *b, struct sch *u)
 	genmodel_typemask(b, genmodel_kindmask(u, 0));
 }
 
+/*
+ * An int64_t literal (static storage, overwritten by the next call):
+ * -9223372036854775808LL would be the negation of a constant too large
+ * for long long.
+ */
+static const char *
+genmodel_intlit(long long v)
+{
+	static char	lit[32];
+
+	if (v == LLONG_MIN)
+		return "(-9223372036854775807LL - 1)";
+	snprintf(lit, sizeof(lit), "%lldLL", v);
+	return lit;
+}
+
 /* The default of a parameter or form field as a C expression, or NULL. */
 const char *
 genmodel_default_expr(struct arena *pool, struct sch *u)
@@ -1729,7 +1747,7 @@ genmodel_default_expr(struct arena *pool, struct sch *u)
 		return d->str[0] == 't' || d->str[0] == 'T' ? "true" : "false";
 	case SK_INT:
 		if (ytree_int(d, &ll) == 0)
-			return arena_sprintf(pool, "%lldLL", ll);
+			return arena_strdup(pool, genmodel_intlit(ll));
 		return NULL;
 	case SK_NUM:
 		return arena_sprintf(pool, "%.17g", strtod(d->str, NULL));

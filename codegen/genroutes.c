@@ -109,6 +109,18 @@ genroutes_emit(struct buf *b, const struct model *m, const char *spec)
 			if (*end == '\0')
 				break;
 		}
+		/* A trailing slash: an edge with the empty segment. */
+		len = strlen(op->path);
+		if (len > 1 && op->path[len - 1] == '/') {
+			key = arena_sprintf(g.pool, "%zu/", cur->id);
+			next = hmap_get(g.edges, key, strlen(key));
+			if (next == NULL) {
+				next = genroutes_new(&g, "", 0, op->path, len);
+				hmap_insert(g.edges, key, strlen(key), next);
+				genroutes_edge(cur, next);
+			}
+			cur = next;
+		}
 		cur->ops[op->method] = i + 1;
 		if (!cur->named) {
 			cur->path = op->path;

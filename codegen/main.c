@@ -1,7 +1,7 @@
 /*
  * codegen - writes the C glue of the server from its OpenAPI spec.
  *
- *	codegen [-o outdir] spec.yaml
+ *	codegen [--strict] [-o outdir] spec.yaml
  *	codegen -n handlers spec.yaml	(which handlers are missing)
  *	codegen -s handlers spec.yaml	(append stubs for them: scaffold.c)
  *	codegen -q sql/queries [-o outdir]
@@ -35,8 +35,12 @@
  *
  * A spec with problems produces no output: every problem is printed as
  * "spec:line:col: message", sorted by position, then a count, and the
- * exit status is 1.
+ * exit status is 1.  A defect the document still has a meaning for is a
+ * warning ("spec:line:col: warning: message"): the output is written as
+ * the document means it, and the exit status is 0 - unless --strict
+ * makes warnings errors.
  */
+#include <getopt.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 
@@ -51,7 +55,6 @@
 #include "codegen.h"
 
 static void	usage(void) __attribute__((noreturn));
-static char	*readspec(const char *, size_t *);
 
 /* The files the generator owns in outdir; emit_prune() keeps these. */
 static const char *const outputs[] = {
@@ -64,53 +67,19 @@ static const char *const keep[] = {
 	"glue.c", "query.h", "query.c"
 };
 
+static const struct option longopts[] = {
+	{ "strict", no_argument, NULL, 'S' },	/* warnings are errors */
+	{ NULL, 0, NULL, 0 }
+};
+
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: codegen [-o outdir] spec.yaml\n"
+	fprintf(stderr, "usage: codegen [--strict] [-o outdir] spec.yaml\n"
 	    "       codegen -n | -s handlerdir spec.yaml\n"
 	    "       codegen -q querydir [-o outdir]\n"
 	    "       codegen [-c] -d querydir [-m migrationdir]\n");
 	exit(1);
-}
-
-/* The whole file, NUL-terminated (free it), or NULL after a warning. */
-static char *
-readspec(const char *path, size_t *lenp)
-{
-	struct stat	 st;
-	char		*data = NULL;
-	size_t		 len = 0, cap;
-	ssize_t		 n;
-	int		 fd;
-
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
-		warn("%s", path);
-		return (NULL);
-	}
-	cap = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) ?
-	    (size_t)st.st_size + 1 : 65536;
-	data = xmalloc(cap);
-	for (;;) {
-		if (len + 1 >= cap)
-			data = xreallocarray(data, cap *= 2, 1);
-		n = read(fd, data + len, cap - len - 1);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1) {
-			warn("%s", path);
-			free(data);
-			close(fd);
-			return (NULL);
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-	}
-	close(fd);
-	data[len] = '\0';
-	*lenp = len;
-	return (data);
 }
 
 int
@@ -127,8 +96,12 @@ main(int argc, char *argv[])
 	size_t		 len, i;
 	int		 ch, rc = 1;
 
-	while ((ch = getopt(argc, argv, "cd:m:n:o:q:s:")) != -1) {
+	while ((ch = getopt_long(argc, argv, "cd:m:n:o:q:s:", longopts,
+	    NULL)) != -1) {
 		switch (ch) {
+		case 'S':
+			diag_strict();
+			break;
 		case 'c':
 			check = 1;
 			break;
@@ -174,18 +147,19 @@ main(int argc, char *argv[])
 	for (i = 0; i < nitems(out); i++)
 		buf_init(&out[i]);
 
-	if ((yaml = readspec(spec, &len)) == NULL)
+	if ((yaml = ytree_read(spec, &len)) == NULL) {
+		warn("%s", spec);
 		goto out;
+	}
 	if (ytree_parse(&tree, yaml, len) == 0) {
+		tree.path = spec;	/* relative $refs are read from here */
 		ref_resolve(&tree);
 		model_build(&model, &tree);
 		schema_build(&model, &tree);
 		json = tojson_convert(&tree);
 	}
-	if (diag_count() > 0) {
-		diag_print(spec);
+	if (diag_total() > 0 && diag_print(spec) > 0)
 		goto out;
-	}
 	if (json == NULL)
 		fatal("%s: no JSON form and no error", spec);
 	if (handlers != NULL) {
@@ -203,7 +177,12 @@ main(int argc, char *argv[])
 	genapi_header(&out[0], &model, name.data);
 	genroutes_emit(&out[1], &model, name.data);
 	genapi_stubs(&out[2], &model, name.data);
-	genspec_emit(&out[3], yaml, len, json, name.data);
+	/* A multi-file document is served bundled, in both forms (JSON
+	 * is YAML 1.2): its own text would name files the server lacks. */
+	if (tree.nfiles > 1)
+		genspec_emit(&out[3], json, strlen(json), json, name.data);
+	else
+		genspec_emit(&out[3], yaml, len, json, name.data);
 	genmodel_header(&out[4], &model, name.data);
 	genmodel_code(&out[5], &model, name.data);
 	genglue_emit(&out[6], &model, name.data);

@@ -69,6 +69,14 @@ struct model_tmpl {
 };
 
 /* What every operation needs from the document around it. */
+/* Names the generated code gives its own tables and the runtime's
+ * built-in types (api_X, model_encode_X): a schema or an operation
+ * that would take one is renamed. */
+const char *const model_reserved[] = {
+	"json", "file", "init", "nops", "ops", "routes", "spec_json",
+	"spec_json_len", "spec_yaml", "spec_yaml_len", NULL
+};
+
 struct model_ctx {
 	struct model		*m;
 	const struct ytree_node	*schemes;	/* components.securitySchemes */
@@ -95,6 +103,7 @@ static void	model_params(struct arena *, struct ytree_node *,
 static const struct model_param *model_findpath(const struct model_params *,
 		    const char *);
 static int	model_intmpl(const struct model_tmpl *, const char *);
+static struct ytree_node *model_opref(struct ytree_node *);
 static void	model_op(struct model_ctx *, const struct model_tmpl *, int,
 		    const struct ytree_node *, struct ytree_node *,
 		    const struct model_params *);
@@ -351,10 +360,11 @@ model_tmpl(struct arena *pool, const struct ytree_node *key,
 		if (end == NULL)
 			end = seg + strlen(seg);
 		len = (size_t)(end - seg);
-		if (len == 0) {
-			diag_error(key, *end == '\0' ? "path '%s' ends with "
-			    "'/': trailing slashes are not supported" :
-			    "path '%s' has an empty segment", s);
+		/* A trailing slash is a path of its own ("/api/v1/" is
+		 * not "/api/v1"): an empty last segment the router
+		 * matches as such. */
+		if (len == 0 && *end != '\0') {
+			diag_error(key, "path '%s' has an empty segment", s);
 			tp->ok = 0;
 			break;
 		}
@@ -595,9 +605,25 @@ model_path(struct model_ctx *ctx, const struct ytree_node *key,
 			if (strcmp(k->str, model_methods[j].key) == 0)
 				break;
 		if (j < METHOD_COUNT)
-			model_op(ctx, &tmpl, j, k, pi->pairs[i].value,
+			model_op(ctx, &tmpl, j, k, model_opref(pi->pairs[i].value),
 			    &params);
 	}
+}
+
+/*
+ * An operation written as a $ref (DigitalOcean's files: not OpenAPI,
+ * which has $ref for path items, but what bundlers accept): the target,
+ * with one warning for the document.
+ */
+static struct ytree_node *
+model_opref(struct ytree_node *opn)
+{
+	if (opn->kind != YTREE_MAP || opn->ref == NULL)
+		return opn;
+	diag_warnonce("operation $ref", ytree_get(opn, "$ref"), "an operation "
+	    "given as a $ref is not OpenAPI (only path items may be): "
+	    "followed, as bundlers do");
+	return ytree_deref(opn);
 }
 
 static void
@@ -665,16 +691,22 @@ model_op(struct model_ctx *ctx, const struct model_tmpl *tp, int method,
 		}
 	}
 
-	/* The router needs an answer for every route. */
-	if ((v = ytree_get(opn, "responses")) == NULL)
-		diag_error(at, "%s %s has no responses",
-		    model_methods[method].upper, tp->path != NULL ?
-		    tp->path : "");
-	else if (ytree_deref(v)->kind != YTREE_MAP)
+	/* responses is optional since 3.1.0: an operation without them
+	 * declares no reply, and the handler's replies are not checked
+	 * against any (as a "default" without content).  3.0 requires
+	 * them; the same is done, with a warning. */
+	if ((v = ytree_get(opn, "responses")) == NULL) {
+		if (m->v30)
+			diag_warn(at, "%s %s has no responses (3.0 requires "
+			    "them): its replies are not checked",
+			    model_methods[method].upper, tp->path != NULL ?
+			    tp->path : "");
+	} else if (ytree_deref(v)->kind != YTREE_MAP)
 		diag_error(v, "responses must be a mapping, not %s",
 		    ytree_what(ytree_deref(v)));
-	else if (ytree_deref(v)->n == 0)
-		diag_error(v, "responses must not be empty");
+	else if (ytree_deref(v)->n == 0 && m->v30)
+		diag_warn(v, "responses is empty (3.0 wants one): the "
+		    "operation's replies are not checked");
 
 	if ((v = ytree_get(opn, "deprecated")) != NULL &&
 	    ytree_bool(v, &b) == 0)
@@ -778,6 +810,9 @@ model_unique(struct model *m)
 	routes = hmap_new();
 	for (i = 0; i < m->nops; i++) {
 		op = &m->ops[i];
+		/* api_init, api_ops...: the generated tables' own names. */
+		if (model_strin(op->name, model_reserved) >= 0)
+			op->name = arena_sprintf(m->pool, "%s_op", op->name);
 		key = arena_sprintf(m->pool, "%s %s",
 		    model_methods[op->method].upper, op->shape);
 		if ((first = hmap_insert(routes, key, strlen(key), op)) != NULL)

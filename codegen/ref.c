@@ -8,12 +8,15 @@
  * served.  A reference is a JSON pointer (RFC 6901, written as a URI
  * fragment so percent-encoded) or an $anchor name, read (RFC 3986)
  * against the base URI of its place: the document, or the nearest
- * schema whose $id names it (3.1); enum, const and default values are
- * data, never references.  Nothing is expanded, so a schema that
+ * schema whose $id names it (3.1); enum, const, default and example
+ * values are data, never references (nor $ids: Box's examples hold
+ * "$id" fields).  Nothing is expanded, so a schema that
  * contains itself through its properties is fine; a chain of $refs that
  * comes back to itself without reaching anything else is an error, and
  * is cut so that ytree_deref() always ends.
  */
+#include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -24,13 +27,26 @@
 #define REF_DONE	0x04	/* chain followed, ends */
 #define REF_NAMES	0x08	/* a mapping of names (properties): its
 				 * "$ref" key is a name, not a reference */
+#define REF_RESP	0x10	/* an operation's responses: "default" is
+				 * a response, not a value */
 
 /* Keys whose values are data, never resolved: a {"$ref": ...} in an
  * enum is a value to compare with. */
-static const char *const ref_data[] = { "enum", "const", "default", NULL };
+static const char *const ref_data[] = { "enum", "const", "default",
+    "example", NULL };
 /* Keys whose values map names to schemas. */
 static const char *const ref_names[] = { "properties", "patternProperties",
     "$defs", "definitions", "dependentSchemas", NULL };
+
+/* The files of a multi-file document: index 0 is the spec. */
+struct ref_files {
+	const char		 *dir;		/* the spec's directory */
+	char			**paths;	/* as opened */
+	struct ytree_node	**roots;
+	size_t			  n;
+	struct hmap		 *bypath;	/* path -> index + 1 */
+	struct ref_list		 *stack;	/* the walk, for new files */
+};
 
 struct ref_list {
 	struct ytree_node	**v;
@@ -57,8 +73,14 @@ static char	*ref_join(struct arena *, const char *, const char *);
 static void	ref_register(struct hmap *, struct arena *,
 		    struct ytree_node *, const char *, const char **);
 static int	ref_in(const struct ytree_node *, const char *const *);
-static void	ref_one(struct ytree *, struct hmap *, struct ytree_node *,
-		    struct ytree_node *, const char *);
+static void	ref_one(struct ytree *, struct hmap *, struct ref_files *,
+		    struct ytree_node *, struct ytree_node *, const char *);
+static void	ref_inline(struct ytree_node *);
+static char	*ref_normpath(struct arena *, const char *);
+static struct ytree_node *ref_file(struct ytree *, struct ref_files *,
+		    const struct ytree_node *, const char *);
+static void	ref_walk(struct ytree *, struct hmap *, struct ref_list *,
+		    struct ref_list *);
 static char	*ref_decode(const char *, size_t *);
 static void	ref_loops(struct ref_list *);
 static void	ref_loopmsg(const struct ref_list *, const struct ytree_node *,
@@ -260,43 +282,133 @@ ref_resolve(struct ytree *t)
 	struct ref_list		 stack = { NULL, NULL, 0, 0 };
 	struct ref_list		 pending = { NULL, NULL, 0, 0 };
 	struct ref_list		 refs = { NULL, NULL, 0, 0 };
+	struct ref_files	 files;
 	struct hmap		*names;
-	struct ytree_node	*n, *v, *c;
-	const char		*base;
+	struct ytree_node	*n, *v;
+	const char		*slash;
 	size_t			 i;
 
 	if (t->root == NULL)
 		return;
 	names = hmap_new();
-	/*
-	 * Depth-first in document order with an explicit stack; marks
-	 * make each node (aliases share nodes) walked once.  A schema's
-	 * $id changes the base URI its $refs are read against, so the
-	 * $refs wait until every $id and $anchor is known.
-	 */
+	memset(&files, 0, sizeof(files));
+	files.bypath = hmap_new();
+	files.stack = &stack;
+	files.roots = xreallocarray(NULL, 1, sizeof(*files.roots));
+	files.paths = xreallocarray(NULL, 1, sizeof(*files.paths));
+	files.roots[0] = t->root;
+	files.paths[0] = xstrdup(t->path != NULL ? t->path : "");
+	files.n = 1;
+	if (t->path != NULL) {
+		slash = strrchr(t->path, '/');
+		files.dir = slash != NULL ? arena_strndup(t->pool, t->path,
+		    (size_t)(slash - t->path + 1)) : "";
+		hmap_insert(files.bypath, files.paths[0],
+		    strlen(files.paths[0]), (void *)(uintptr_t)1);
+	}
+
 	t->root->mark |= REF_SEEN;
 	ref_pushb(&stack, t->root, "");
-	while (stack.n > 0) {
-		n = stack.v[--stack.n];
-		base = stack.base[stack.n];
+	/*
+	 * Walk, then resolve what the walk found; a reference into another
+	 * file adds that file to the walk, and its references are resolved
+	 * in the next round.
+	 */
+	for (i = 0; stack.n > 0 || i < pending.n;) {
+		ref_walk(t, names, &stack, &pending);
+		for (; i < pending.n && stack.n == 0; i++) {
+			n = pending.v[i];
+			v = ytree_get(n, "$ref");
+			ref_one(t, names, &files, n, v, pending.base[i]);
+			if (n->ref != NULL && (n->mark & REF_NAMES))
+				ref_inline(n);
+			else if (n->ref != NULL)
+				ref_push(&refs, n);
+		}
+	}
+	ref_loops(&refs);
+	t->nfiles = files.n;
+	hmap_free(names);
+	hmap_free(files.bypath);
+	for (i = 0; i < files.n; i++)
+		free(files.paths[i]);
+	free(files.paths);
+	free(files.roots);
+	free(stack.v);
+	free(stack.base);
+	free(pending.v);
+	free(pending.base);
+	free(refs.v);
+	free(refs.base);
+}
+
+/*
+ * A mapping of names given by reference becomes its target's names, so
+ * that every reader of "properties" sees them (the pairs are shared).
+ */
+static void
+ref_inline(struct ytree_node *n)
+{
+	struct ytree_node	*to = ytree_deref(n);
+
+	if (to == NULL || to->kind != YTREE_MAP) {
+		diag_error(n, "this $ref must name a mapping of names, not %s",
+		    to != NULL ? ytree_what(to) : "nothing");
+		n->ref = NULL;
+		return;
+	}
+	n->pairs = to->pairs;
+	n->n = to->n;
+	n->index = to->index;
+	n->mask = to->mask;
+	n->ref = NULL;
+}
+
+/*
+ * Depth-first in document order with an explicit stack; marks make each
+ * node (aliases share nodes) walked once.  A schema's $id changes the
+ * base URI its $refs are read against, so the $refs wait (in pending)
+ * until every $id and $anchor is known.
+ */
+static void
+ref_walk(struct ytree *t, struct hmap *names, struct ref_list *stack,
+    struct ref_list *pending)
+{
+	struct ytree_node	*n, *c;
+	const char		*base;
+	size_t			 i;
+
+	while (stack->n > 0) {
+		n = stack->v[--stack->n];
+		base = stack->base[stack->n];
 		if (n->kind == YTREE_MAP) {
 			if (!(n->mark & REF_NAMES)) {
 				ref_register(names, t->pool, n, base, &base);
 				if (ytree_get(n, "$ref") != NULL)
-					ref_pushb(&pending, n, base);
+					ref_pushb(pending, n, base);
+			} else if (n->n == 1 &&
+			    ytree_isstr(ytree_get(n, "$ref"))) {
+				/* properties: {$ref: "file#/props"}: the
+				 * whole mapping by reference (a property
+				 * named $ref has a schema, not a string). */
+				ref_pushb(pending, n, base);
 			}
 			for (i = n->n; i > 0; i--) {
 				c = n->pairs[i - 1].value;
 				if (ref_in(n->pairs[i - 1].key, ref_data) &&
-				    !(n->mark & REF_NAMES))
+				    !(n->mark & (REF_NAMES | REF_RESP)))
 					continue;
 				if (!(c->mark & REF_SEEN)) {
 					c->mark |= REF_SEEN;
+					if (ytree_isstr(n->pairs[i - 1].key) &&
+					    strcmp(n->pairs[i - 1].key->str,
+					    "responses") == 0)
+						c->mark |= REF_RESP;
 					if (!(n->mark & REF_NAMES) &&
 					    ref_in(n->pairs[i - 1].key,
 					    ref_names))
 						c->mark |= REF_NAMES;
-					ref_pushb(&stack, c, base);
+					ref_pushb(stack, c, base);
 				}
 			}
 		} else if (n->kind == YTREE_SEQ) {
@@ -304,26 +416,95 @@ ref_resolve(struct ytree *t)
 				c = n->items[i - 1];
 				if (!(c->mark & REF_SEEN)) {
 					c->mark |= REF_SEEN;
-					ref_pushb(&stack, c, base);
+					ref_pushb(stack, c, base);
 				}
 			}
 		}
 	}
-	for (i = 0; i < pending.n; i++) {
-		n = pending.v[i];
-		v = ytree_get(n, "$ref");
-		ref_one(t, names, n, v, pending.base[i]);
-		if (n->ref != NULL)
-			ref_push(&refs, n);
+}
+
+/* A file path without "." and "dir/.." segments ("../" that climbs
+ * above the start is kept), so that each file is read once. */
+static char *
+ref_normpath(struct arena *a, const char *in)
+{
+	char	*out, *seg, *o;
+	size_t	 len, keep = 0;
+
+	out = arena_alloc(a, strlen(in) + 1);
+	o = out;
+	if (*in == '/')
+		*o++ = *in++;
+	keep = (size_t)(o - out);	/* what ".." may not remove */
+	while (*in != '\0') {
+		len = strcspn(in, "/");
+		seg = (char *)in;
+		in += len + (in[len] == '/');
+		if ((len == 1 && seg[0] == '.') || len == 0)
+			continue;
+		if (len == 2 && seg[0] == '.' && seg[1] == '.' &&
+		    (size_t)(o - out) > keep) {
+			/* Drop the last segment (and its '/'). */
+			o--;
+			while (o > out + keep && o[-1] != '/')
+				o--;
+			continue;
+		}
+		memcpy(o, seg, len);
+		o += len;
+		if (len == 2 && seg[0] == '.' && seg[1] == '.')
+			keep = (size_t)(o - out) + 1;
+		*o++ = '/';
 	}
-	ref_loops(&refs);
-	hmap_free(names);
-	free(stack.v);
-	free(stack.base);
-	free(pending.v);
-	free(pending.base);
-	free(refs.v);
-	free(refs.base);
+	if (o > out + (out[0] == '/') && o[-1] == '/')
+		o--;
+	*o = '\0';
+	return out;
+}
+
+/*
+ * The root of the file a relative reference names, read from the
+ * directory of the file that holds the reference (the first time: parsed
+ * into the tree and added to the walk), or NULL after an error.
+ */
+static struct ytree_node *
+ref_file(struct ytree *t, struct ref_files *f, const struct ytree_node *at,
+    const char *rel)
+{
+	struct ytree_node	*root;
+	const char		*from, *slash;
+	char			*path, *data;
+	void			*got;
+	size_t			 len, idx;
+
+	from = (size_t)at->file < f->n ? f->paths[at->file] : "";
+	slash = strrchr(from, '/');
+	path = rel[0] == '/' ? arena_strdup(t->pool, rel) :
+	    arena_sprintf(t->pool, "%.*s%s", slash != NULL ?
+	    (int)(slash - from + 1) : 0, from, rel);
+	path = ref_normpath(t->pool, path);
+	if ((got = hmap_get(f->bypath, path, strlen(path))) != NULL)
+		return f->roots[(size_t)(uintptr_t)got - 1];
+	if ((data = ytree_read(path, &len)) == NULL) {
+		diag_error(at, "$ref '%s': cannot read %s: %s", at->str, path,
+		    strerror(errno));
+		return NULL;
+	}
+	idx = (size_t)diag_addfile(path);
+	root = ytree_parse_file(t, data, len, (int)idx);
+	free(data);
+	f->roots = xreallocarray(f->roots, f->n + 1, sizeof(*f->roots));
+	f->paths = xreallocarray(f->paths, f->n + 1, sizeof(*f->paths));
+	f->roots[f->n] = root;
+	f->paths[f->n] = xstrdup(path);
+	f->n++;
+	hmap_insert(f->bypath, f->paths[f->n - 1], strlen(path),
+	    (void *)(uintptr_t)f->n);
+	if (root != NULL && !(root->mark & REF_SEEN)) {
+		root->mark |= REF_SEEN;
+		ref_pushb(f->stack, root, "");
+	}
+	return root;
 }
 
 /*
@@ -364,10 +545,10 @@ ref_decode(const char *s, size_t *lenp)
  * $id names.
  */
 static void
-ref_one(struct ytree *t, struct hmap *names, struct ytree_node *n,
-    struct ytree_node *v, const char *base)
+ref_one(struct ytree *t, struct hmap *names, struct ref_files *f,
+    struct ytree_node *n, struct ytree_node *v, const char *base)
 {
-	struct ytree_node	*cur, *root = t->root;
+	struct ytree_node	*cur, *root;
 	struct ref_uri		 u;
 	const char		*uri;
 	char			*ptr = NULL, *tok = NULL;
@@ -379,10 +560,21 @@ ref_one(struct ytree *t, struct hmap *names, struct ytree_node *n,
 	}
 	ref_split(t->pool, v->str, &u);
 	uri = ref_join(t->pool, base, v->str);
+	/* '#...' is the document the reference is written in. */
+	root = (size_t)n->file < f->n ? f->roots[n->file] : t->root;
 	if (uri[0] != '\0' &&
 	    (root = hmap_get(names, uri, strlen(uri))) == NULL) {
-		diag_error(v, "external $ref is not supported: '%s'", v->str);
-		goto out;
+		/* A relative reference to another file (not under an
+		 * $id, which would make it a URI to fetch). */
+		if (base[0] == '\0' && u.scheme == NULL && u.auth == NULL &&
+		    t->path != NULL) {
+			if ((root = ref_file(t, f, v, u.path)) == NULL)
+				goto out;
+		} else {
+			diag_error(v, "external $ref is not supported: '%s'",
+			    v->str);
+			goto out;
+		}
 	}
 	if ((ptr = ref_decode(u.frag != NULL ? u.frag : "", &len)) == NULL) {
 		diag_error(v, "malformed percent-encoding in $ref '%s'",

@@ -128,6 +128,11 @@ static struct scheme	*schema_scheme(struct model *, const char *,
 			    const struct ytree_node *);
 static int		 schema_strin(const char *, const char *const *);
 static int		 schema_param_ok(struct sch *, int, int *);
+static int		 schema_mediakind(const char *);
+static int		 schema_annotations_only(const struct ytree_node *);
+static struct ytree_node *schema_allof_one(const struct ytree_node *);
+static int		 schema_refnamed(const struct ytree_node *, size_t,
+			    size_t, const char *);
 static int		 schema_exact(struct model *,
 			    const struct ytree_node *, int);
 static int		 schema_exact_value(const struct ytree_node *,
@@ -280,6 +285,38 @@ schema_trivial(const struct ytree_node *n, const char *key)
  * The schema of a use: node as written (maybe a $ref), hint its name
  * when it has none of its own.
  */
+/* Keywords beside a 3.0 $ref that change nothing when dropped. */
+static int
+schema_annotations_only(const struct ytree_node *n)
+{
+	static const char *const ann[] = { "$ref", "description",
+	    "summary", "title", "example", "examples", "deprecated",
+	    "externalDocs", "xml", "$comment", NULL };
+	size_t	i;
+
+	for (i = 0; i < n->n; i++)
+		if (!ytree_isstr(n->pairs[i].key) || (schema_strin(
+		    n->pairs[i].key->str, ann) < 0 &&
+		    strncmp(n->pairs[i].key->str, "x-", 2) != 0 &&
+		    strcmp(n->pairs[i].key->str, "allOf") != 0))
+			return 0;
+	return 1;
+}
+
+/* The one schema of an allOf that has only annotations beside it, or
+ * NULL. */
+static struct ytree_node *
+schema_allof_one(const struct ytree_node *n)
+{
+	const struct ytree_node	*v;
+
+	if (n->kind != YTREE_MAP || ytree_get(n, "$ref") != NULL ||
+	    (v = ytree_get(n, "allOf")) == NULL || v->kind != YTREE_SEQ ||
+	    v->n != 1 || !schema_annotations_only(n))
+		return NULL;
+	return v->items[0];
+}
+
 static struct sch *
 schema_get(struct model *m, struct ytree_node *node, const char *hint)
 {
@@ -292,10 +329,13 @@ schema_get(struct model *m, struct ytree_node *node, const char *hint)
 	if (node->kind == YTREE_MAP && node->ref != NULL) {
 		if (!schema_trivial(node, "$ref")) {
 			if (m->v30) {
-				diag_error(node, "$ref with sibling keywords: "
-				    "OpenAPI 3.0 ignores them; wrap the $ref "
-				    "in allOf to combine it with other "
-				    "keywords");
+				if (!schema_annotations_only(node) ||
+				    ytree_get(node, "allOf") != NULL)
+					diag_warnonce("$ref siblings", node,
+					    "$ref with sibling keywords: "
+					    "ignored, as OpenAPI 3.0 says (wrap "
+					    "the $ref in allOf to combine it "
+					    "with other keywords)");
 				t = ytree_deref(node);
 			}
 		} else
@@ -306,6 +346,11 @@ schema_get(struct model *m, struct ytree_node *node, const char *hint)
 			schema_make(m, s, t);
 		return s;
 	}
+	/* {description: ..., allOf: [{$ref: X}]}, the 3.0 way to annotate
+	 * a $ref, is X: so it may refer back to the schema being built
+	 * (parent: a Category inside Category), as a $ref may. */
+	if (schema_allof_one(t) != NULL)
+		return schema_get(m, schema_allof_one(t), hint);
 	s = schema_new(m, t, hint);
 	schema_memo(m, t, s);
 	schema_make(m, s, t);
@@ -395,6 +440,22 @@ schema_titled(struct sch *s, const char *name)
 		if (s->title != NULL && strcmp(s->title, name) == 0)
 			return 1;
 	return 0;
+}
+
+/* Whether alternative j of n (of nalts) is written as {$ref: ref}: a
+ * mapping's value names an alternative in another file that way. */
+static int
+schema_refnamed(const struct ytree_node *n, size_t nalts, size_t j,
+    const char *ref)
+{
+	const struct ytree_node	*alts, *v;
+
+	if ((alts = ytree_get(n, "oneOf")) == NULL)
+		alts = ytree_get(n, "anyOf");
+	if (alts == NULL || alts->kind != YTREE_SEQ || alts->n != nalts)
+		return 0;
+	v = ytree_get(alts->items[j], "$ref");
+	return ytree_isstr(v) && strcmp(v->str, ref) == 0;
 }
 
 /* A schema that admits null and nothing else. */
@@ -760,9 +821,15 @@ schema_apply(struct model *m, struct sch *s, struct ytree_node *n)
 		s->maxprops = ll;
 
 	if ((v = ytree_get(n, "enum")) != NULL) {
-		if (v->kind != YTREE_SEQ || v->n == 0)
-			diag_error(v, "enum must be a non-empty sequence");
-		else if (s->enumv == NULL)
+		if (v->kind != YTREE_SEQ)
+			diag_error(v, "enum must be a sequence");
+		else if (v->n == 0) {
+			/* JSON Schema: valid against no value. */
+			diag_warn(v, "enum is empty: the schema accepts no "
+			    "value");
+			if (s->enumv == NULL)
+				s->enumv = v;
+		} else if (s->enumv == NULL)
 			s->enumv = v;
 	}
 	if ((v = ytree_get(n, "const")) != NULL && s->constv == NULL)
@@ -835,12 +902,14 @@ schema_apply(struct model *m, struct sch *s, struct ytree_node *n)
 				tail = strrchr(ref, '/');
 				tail = tail != NULL ? tail + 1 : ref;
 				for (j = 0; j < s->nalts; j++)
-					if (schema_titled(s->alts[j], tail))
+					if (schema_titled(s->alts[j], tail) ||
+					    schema_refnamed(n, s->nalts, j,
+					    ref))
 						break;
 				if (j == s->nalts)
-					diag_error(val, "discriminator mapping "
-					    "'%s' is none of the alternatives",
-					    ref);
+					diag_warn(val, "discriminator mapping "
+					    "'%s' is none of the alternatives: "
+					    "ignored", ref);
 				else if (s->disc_values[j] == NULL)
 					s->disc_values[j] =
 					    e->pairs[i].key->str;
@@ -850,12 +919,19 @@ schema_apply(struct model *m, struct sch *s, struct ytree_node *n)
 				if (s->disc_values[j] != NULL)
 					continue;
 				if (b == NULL || b->title == NULL)
-					diag_error(v, "discriminator: "
-					    "alternative %zu is not a $ref to "
-					    "a component and has no mapping",
-					    j);
-				else
-					s->disc_values[j] = b->title;
+					break;
+				s->disc_values[j] = b->title;
+			}
+			/* A discriminator is a hint (OpenAPI 3.x): one that
+			 * cannot name every alternative is ignored, and
+			 * oneOf/anyOf decide alone.  Said once, not per
+			 * alternative. */
+			if (j < s->nalts) {
+				diag_warn(v, "discriminator ignored: "
+				    "alternative %zu is not a $ref to a "
+				    "component and has no mapping", j);
+				s->disc = NULL;
+				s->disc_values = NULL;
 			}
 		}
 	}
@@ -1114,15 +1190,37 @@ static void
 schema_defaults(struct model *m, struct sch *s)
 {
 	const char	*why = "";
+	long long	 ll;
 	size_t		 i, j;
 	int		 found;
 
 	if (s->enumv != NULL && s->enumv->kind == YTREE_SEQ) {
-		for (i = 0; i < s->enumv->n; i++)
-			if (!schema_scalar_ok(s, s->enumv->items[i], &why))
-				diag_error(s->enumv->items[i], "enum value "
-				    "'%s' is %s", s->enumv->items[i]->str,
-				    why);
+		struct ytree_node	*kept = NULL;
+
+		/* A value the schema refuses can never be matched: it is
+		 * left out (JSON Schema's meaning), with a warning. */
+		for (i = 0; i < s->enumv->n; i++) {
+			if (schema_scalar_ok(s, s->enumv->items[i], &why))
+				continue;
+			diag_warn(s->enumv->items[i], "enum value '%s' is %s: "
+			    "no value matches it", s->enumv->items[i]->str,
+			    why);
+			if (kept == NULL) {
+				kept = arena_calloc(m->pool, 1, sizeof(*kept));
+				*kept = *s->enumv;
+				kept->items = arena_calloc(m->pool,
+				    s->enumv->n, sizeof(*kept->items));
+			}
+		}
+		if (kept != NULL) {
+			kept->n = 0;
+			for (i = 0; i < s->enumv->n; i++)
+				if (schema_scalar_ok(s, s->enumv->items[i],
+				    &why))
+					kept->items[kept->n++] =
+					    s->enumv->items[i];
+			s->enumv = kept;
+		}
 	}
 	if (s->constv != NULL && !schema_scalar_ok(s, s->constv, &why))
 		diag_error(s->constv, "const value is %s", why);
@@ -1130,16 +1228,25 @@ schema_defaults(struct model *m, struct sch *s)
 	if (s->def == NULL || s->def->kind != YTREE_SCALAR ||
 	    (s->def->type == YTREE_NULL && !schema_nullable(s)))
 		return;
+	/* The C type is int64_t: a default past it (DigitalOcean's
+	 * 9223372036854776000, 2^63 in a double) cannot be filled in. */
+	if (s->repr == R_INT && s->def->type != YTREE_NULL &&
+	    ytree_int(s->def, &ll) == -1) {
+		diag_warn(s->def, "default '%s' is not an integer of 64 bits "
+		    "(the C type): dropped", s->def->str);
+		s->def = NULL;
+		return;
+	}
 	if (!schema_scalar_ok(s, s->def, &why)) {
 		/* 3.1: default is an annotation (JSON Schema); one the
 		 * schema refuses is not filled in.  3.0: a mistake. */
-		if (!m->v30) {
+		if (!m->v30)
 			schema_note(m, s, arena_sprintf(m->pool, "default '%s' "
 			    "not used: %s", s->def->str, why));
-			s->def = NULL;
-		} else
-			diag_error(s->def, "default '%s' does not match its "
-			    "schema: %s", s->def->str, why);
+		else
+			diag_warn(s->def, "default '%s' does not match its "
+			    "schema (%s): dropped", s->def->str, why);
+		s->def = NULL;
 		return;
 	}
 	if (s->enumv != NULL && s->enumv->kind == YTREE_SEQ) {
@@ -1149,9 +1256,11 @@ schema_defaults(struct model *m, struct sch *s)
 			    s->enumv->items[j]->type == s->def->type &&
 			    strcmp(s->enumv->items[j]->str, s->def->str) == 0)
 				found = 1;
-		if (!found)
-			diag_error(s->def, "default '%s' is not one of the "
-			    "enum values", s->def->str);
+		if (!found) {
+			diag_warn(s->def, "default '%s' is not one of the "
+			    "enum values: dropped", s->def->str);
+			s->def = NULL;
+		}
 	}
 }
 
@@ -1634,7 +1743,9 @@ schema_jsonwrite(struct model *m, struct buf *b, const struct ytree_node *n,
 	    "patternProperties", "$defs", "definitions", "dependentSchemas",
 	    NULL };
 	static const char *const refused[] = { "$dynamicRef",
-	    "$dynamicAnchor", "$vocabulary", "$recursiveRef",
+	    "$dynamicAnchor", "$vocabulary", NULL };
+	/* 2019-09's, unknown to 2020-12 (3.1's dialect): annotations. */
+	static const char *const old[] = { "$recursiveRef",
 	    "$recursiveAnchor", NULL };
 	const struct ytree_node	*k, *v, *t;
 	size_t			 i, j;
@@ -1669,6 +1780,12 @@ schema_jsonwrite(struct model *m, struct buf *b, const struct ytree_node *n,
 		v = n->pairs[i].value;
 		if (k->kind != YTREE_SCALAR)
 			continue;
+		if (schema_strin(k->str, old) >= 0) {
+			diag_warn(k, "%s is a JSON Schema 2019-09 keyword, "
+			    "unknown to 2020-12 (OpenAPI 3.1's dialect): "
+			    "ignored", k->str);
+			continue;
+		}
 		if (schema_strin(k->str, refused) >= 0) {
 			diag_error(k, "%s is not supported: the generated "
 			    "validators follow $ref (by JSON pointer, $id "
@@ -1736,10 +1853,11 @@ schema_jsonwrite(struct model *m, struct buf *b, const struct ytree_node *n,
 			    ytree_isstr(v) && !m->fmt_annotate &&
 			    format_lookup(v->str) == NULL &&
 			    schema_strin(v->str, schema_oasfmt) < 0)
-				diag_error(v, "format '%s' is not checked by "
-				    "the generated validators (x-formats: "
-				    "annotate at the document's root makes "
-				    "unknown formats annotations)", v->str);
+				diag_warnonce(arena_sprintf(m->pool,
+				    "format %s", v->str), v, "format '%s' is "
+				    "unknown: an annotation, not checked "
+				    "(x-formats: annotate at the document's "
+				    "root says so for all)", v->str);
 			else if (strcmp(k->str, "type") == 0)
 				schema_typecheck(v);
 			else
@@ -1797,13 +1915,14 @@ schema_build(struct model *m, const struct ytree *t)
 			diag_error(v, "x-formats must be 'assert' (the "
 			    "default) or 'annotate'");
 	}
-	/* Names the generated code gives the operations come first. */
+	/* The generated code's own names, then the operations'. */
+	for (i = 0; model_reserved[i] != NULL; i++)
+		schema_cname(m, model_reserved[i]);
 	for (i = 0; i < m->nops; i++) {
 		schema_cname(m, m->ops[i].name);
 		schema_cname(m, arena_sprintf(m->pool, "%s_in",
 		    m->ops[i].name));
 	}
-	schema_cname(m, "json");
 
 	comps = ytree_deref(ytree_get(ytree_deref(ytree_get(t->root,
 	    "components")), "schemas"));
@@ -1952,7 +2071,8 @@ schema_param(struct model *m, struct op *op, struct ytree_node *d,
 		else
 			style = stylen->str;
 	}
-	p->explode = strcmp(style, "form") == 0;
+	p->explode = strcmp(style, "form") == 0 ||
+	    strcmp(style, "deepObject") == 0;
 	if ((v = ytree_get(d, "explode")) != NULL && ytree_bool(v, &b) == 0)
 		p->explode = b;
 	p->sep = ',';
@@ -1960,17 +2080,25 @@ schema_param(struct model *m, struct op *op, struct ytree_node *d,
 		p->sep = ' ';
 	else if (p->in == IN_QUERY && strcmp(style, "pipeDelimited") == 0)
 		p->sep = '|';
+	else if (p->in == IN_QUERY && strcmp(style, "deepObject") == 0)
+		p->shape = PS_DEEP;
 	else if (strcmp(style, dflt) != 0)
 		diag_error(stylen, "parameter '%s': style %s is not supported in "
 		    "%s (want %s%s)", p->name, style, p->in == IN_PATH ?
 		    "path" : p->in == IN_QUERY ? "query" : p->in == IN_HEADER ?
 		    "header" : "cookie", dflt, p->in == IN_QUERY ?
-		    ", spaceDelimited or pipeDelimited" : "");
+		    ", spaceDelimited, pipeDelimited or deepObject" : "");
 
 	sn = ytree_get(d, "schema");
 	if (sn == NULL && (v = ytree_get(d, "content")) != NULL &&
-	    v->kind == YTREE_MAP && v->n > 0)
+	    v->kind == YTREE_MAP && v->n > 0) {
 		sn = ytree_get(ytree_deref(v->pairs[0].value), "schema");
+		/* content: the value is that media type's text; JSON is
+		 * decoded, anything else is the string itself. */
+		if (ytree_isstr(v->pairs[0].key) &&
+		    schema_mediakind(v->pairs[0].key->str) == BODY_JSON)
+			p->shape = PS_JSON;
+	}
 	/* A shared parameter (components.parameters.X) names its schema
 	 * param_X, whichever operation comes first. */
 	v = ytree_get((struct ytree_node *)p->at, "$ref");
@@ -1991,10 +2119,29 @@ schema_param(struct model *m, struct op *op, struct ytree_node *d,
 	}
 	t = schema_target(p->s);
 	p->multi = t->repr == R_ARR;
-	if (!schema_param_ok(t, 0, &p->multi))
-		diag_error(sn != NULL ? sn : d, "parameter '%s': only scalars, "
-		    "arrays of scalars and oneOf/anyOf of those are supported "
-		    "in parameters", p->name);
+	if (p->shape == PS_TEXT && !schema_param_ok(t, 0, &p->multi)) {
+		/* Objects, and unions with an object (runtime/param.h). */
+		if (t->repr == R_ARR && p->in == IN_QUERY &&
+		    schema_param_ok(schema_target(t->items), 1, &b) == 0) {
+			/* OpenAPI gives no serialization to a list of
+			 * objects: each value is taken as JSON. */
+			diag_warn(sn, "parameter '%s': OpenAPI defines no "
+			    "serialization for an array of objects: each "
+			    "value is read as a JSON text", p->name);
+			p->shape = PS_JSONS;
+		} else if (t->repr == R_ARR)
+			diag_error(sn != NULL ? sn : d, "parameter '%s': "
+			    "arrays of arrays have no serialization in %s "
+			    "parameters (use content: application/json)",
+			    p->name, p->in == IN_QUERY ? "query" : "these");
+		else if (p->in == IN_QUERY && p->explode &&
+		    strcmp(style, "form") == 0)
+			p->shape = PS_REST;
+		else
+			p->shape = PS_PAIRS;
+	}
+	if (p->shape != PS_TEXT)
+		p->multi = 0;
 }
 
 /* What a parameter's text can become: scalars, arrays of scalars, and
@@ -2051,6 +2198,7 @@ schema_body(struct model *m, struct op *op)
 {
 	struct ytree_node	*rb, *content, *media, *v;
 	struct sch		*t;
+	const char		*method;
 	size_t			 i;
 	int			 b, kind;
 
@@ -2059,6 +2207,17 @@ schema_body(struct model *m, struct op *op)
 		return;
 	if (rb->kind != YTREE_MAP) {
 		diag_error(rb, "requestBody must be a mapping");
+		return;
+	}
+	/* 3.0.3: a body where RFC 7231 gives it no meaning SHALL be
+	 * ignored by consumers (3.1 leaves it to the document). */
+	method = model_methods[op->method].upper;
+	if (m->v30 && (strcmp(method, "GET") == 0 ||
+	    strcmp(method, "HEAD") == 0 || strcmp(method, "DELETE") == 0)) {
+		diag_warnonce("requestBody on GET/HEAD/DELETE",
+		    ytree_get(op->node, "requestBody"), "requestBody on %s "
+		    "%s ignored (OpenAPI 3.0: bodies of GET, HEAD and "
+		    "DELETE have no meaning)", method, op->path);
 		return;
 	}
 	if ((v = ytree_get(rb, "required")) != NULL && ytree_bool(v, &b) == 0)
@@ -2245,6 +2404,10 @@ schema_scheme(struct model *m, const char *name, const struct ytree_node *at)
 	    strcmp(type->str, "openIdConnect") == 0) {
 		/* Their access tokens travel as bearer tokens. */
 		sc->scheme = "Bearer";
+	} else if (strcmp(type->str, "mutualTLS") == 0) {
+		/* Kore's TLS checks the client's certificate (kore.conf:
+		 * client_verify); the verifier sees the connection. */
+		sc->tls = 1;
 	} else {
 		diag_error(type, "security scheme type '%s' is not supported",
 		    type->str);

@@ -4,9 +4,14 @@
  * The server serves the spec it was generated from in both forms, so the
  * JSON is built once here, at generation time.  Scalars are typed by the
  * YAML 1.2 core schema (ytree did that), keys keep document order, and
- * $refs stay as written.  Aliases are expanded, which is where a small
- * document can become a huge one ("billion laughs"): expansion is capped
- * in nodes and depth.
+ * $refs within the spec's file stay as written.  Aliases are expanded,
+ * which is where a small document can become a huge one ("billion
+ * laughs"): expansion is capped in nodes and depth.
+ *
+ * A multi-file document is served bundled: a $ref into another file (or
+ * within one) is replaced by its target the first time it is met, and
+ * by a $ref to that place ("#/paths/~1a/get/...") after that, which is
+ * also how a cycle across files ends.
  */
 #include <math.h>
 #include <stdio.h>
@@ -21,9 +26,12 @@
 #define TOJSON_MIN_BUDGET	1000000
 
 struct tojson_ctx {
-	size_t	budget;		/* nodes left to create */
-	int	exhausted;	/* reported once */
-	int	precision;	/* 15, or 17 when 15 would lose a value */
+	size_t		 budget;	/* nodes left to create */
+	int		 exhausted;	/* reported once */
+	int		 precision;	/* 15, or 17 when 15 would lose a value */
+	struct buf	 ptr;		/* the JSON pointer of the position */
+	struct hmap	*placed;	/* bundled target -> its pointer */
+	struct arena	*pool;		/* placed's keys and values */
 };
 
 static char	*tojson_string(const struct ytree_node *, size_t);
@@ -31,6 +39,9 @@ static json_t	*tojson_node(struct tojson_ctx *, const struct ytree_node *,
 		    int);
 static json_t	*tojson_scalar(struct tojson_ctx *, const struct ytree_node *);
 static json_t	*tojson_real(struct tojson_ctx *, const struct ytree_node *);
+static json_t	*tojson_bundle(struct tojson_ctx *, const struct ytree_node *,
+		    int);
+static void	 tojson_token(struct buf *, const char *, size_t);
 
 /* A new string (free it), or NULL when an error was reported. */
 char *
@@ -58,7 +69,15 @@ tojson_string(const struct ytree_node *n, size_t budget)
 	ctx.budget = budget;
 	ctx.exhausted = 0;
 	ctx.precision = 15;
-	if ((root = tojson_node(&ctx, n, 0)) == NULL)
+	buf_init(&ctx.ptr);
+	buf_puts(&ctx.ptr, "#");
+	ctx.placed = hmap_new();
+	ctx.pool = arena_new(4096);
+	root = tojson_node(&ctx, n, 0);
+	buf_free(&ctx.ptr);
+	hmap_free(ctx.placed);
+	arena_free(ctx.pool);
+	if (root == NULL)
 		return (NULL);
 	s = json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER |
 	    JSON_ENCODE_ANY | JSON_REAL_PRECISION(ctx.precision));
@@ -73,7 +92,7 @@ tojson_node(struct tojson_ctx *ctx, const struct ytree_node *n, int depth)
 {
 	json_t			*j, *c;
 	const struct ytree_node	*k;
-	size_t			 i;
+	size_t			 i, mark;
 	int			 failed = 0;
 
 	if (depth > TOJSON_MAX_DEPTH || ctx->budget == 0) {
@@ -85,6 +104,9 @@ tojson_node(struct tojson_ctx *ctx, const struct ytree_node *n, int depth)
 		return (NULL);
 	}
 	ctx->budget--;
+	if (n->kind == YTREE_MAP && n->ref != NULL &&
+	    (n->file != 0 || n->ref->file != 0))
+		return (tojson_bundle(ctx, n->ref, depth));
 
 	switch (n->kind) {
 	case YTREE_SCALAR:
@@ -93,8 +115,12 @@ tojson_node(struct tojson_ctx *ctx, const struct ytree_node *n, int depth)
 		if ((j = json_array()) == NULL)
 			fatal("json_array: out of memory");
 		for (i = 0; i < n->n; i++) {
-			if ((c = tojson_node(ctx, n->items[i],
-			    depth + 1)) == NULL) {
+			mark = ctx->ptr.len;
+			buf_printf(&ctx->ptr, "/%zu", i);
+			c = tojson_node(ctx, n->items[i], depth + 1);
+			ctx->ptr.len = mark;
+			ctx->ptr.data[mark] = '\0';
+			if (c == NULL) {
 				failed = 1;
 				if (ctx->exhausted)
 					break;
@@ -110,8 +136,13 @@ tojson_node(struct tojson_ctx *ctx, const struct ytree_node *n, int depth)
 			fatal("json_object: out of memory");
 		for (i = 0; i < n->n; i++) {
 			k = n->pairs[i].key;
-			if ((c = tojson_node(ctx, n->pairs[i].value,
-			    depth + 1)) == NULL) {
+			mark = ctx->ptr.len;
+			if (k->kind == YTREE_SCALAR)
+				tojson_token(&ctx->ptr, k->str, k->len);
+			c = tojson_node(ctx, n->pairs[i].value, depth + 1);
+			ctx->ptr.len = mark;
+			ctx->ptr.data[mark] = '\0';
+			if (c == NULL) {
 				failed = 1;
 				if (ctx->exhausted)
 					break;
@@ -135,6 +166,56 @@ tojson_node(struct tojson_ctx *ctx, const struct ytree_node *n, int depth)
 		return (NULL);
 	}
 	return (j);
+}
+
+/* The target of a $ref that the bundle cannot keep: in place the first
+ * time, then a $ref to where it was put. */
+static json_t *
+tojson_bundle(struct tojson_ctx *ctx, const struct ytree_node *to,
+    int depth)
+{
+	const char	*at;
+	void		*key;
+	json_t		*j;
+
+	if ((at = hmap_get(ctx->placed, (const char *)&to,
+	    sizeof(to))) != NULL) {
+		if ((j = json_pack("{ss}", "$ref", at)) == NULL)
+			fatal("json_pack failed");
+		return (j);
+	}
+	key = arena_alloc(ctx->pool, sizeof(to));
+	memcpy(key, &to, sizeof(to));
+	hmap_insert(ctx->placed, key, sizeof(to), arena_strdup(ctx->pool,
+	    ctx->ptr.data));
+	return (tojson_node(ctx, to, depth + 1));
+}
+
+/* "/" and a member name as a JSON pointer token in a URI fragment. */
+static void
+tojson_token(struct buf *b, const char *s, size_t len)
+{
+	static const char	hex[] = "0123456789ABCDEF";
+	unsigned char		c;
+	size_t			i;
+
+	buf_putc(b, '/');
+	for (i = 0; i < len; i++) {
+		c = (unsigned char)s[i];
+		if (c == '~')
+			buf_puts(b, "~0");
+		else if (c == '/')
+			buf_puts(b, "~1");
+		else if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9') ||
+		    (c != 0 && strchr("-._!$&'()*+,;=:@", c) != NULL))
+			buf_putc(b, (char)c);
+		else {
+			buf_putc(b, '%');
+			buf_putc(b, hex[c >> 4]);
+			buf_putc(b, hex[c & 15]);
+		}
+	}
 }
 
 static json_t *

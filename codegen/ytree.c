@@ -8,11 +8,15 @@
  * CODEGEN_MAX_DEPTH is an error, which also bounds every later recursive
  * walk of the tree.
  */
+#include <sys/stat.h>
+
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <yaml.h>
 
@@ -40,10 +44,13 @@ struct ytree_parser {
 	size_t			 cap;
 	struct hmap		*anchors;
 	struct ytree_node	*doc;		/* the document's root */
+	int			 file;		/* diag's index */
 };
 
 static struct ytree_node	*ytree_node_new(struct ytree_parser *,
 				    enum ytree_kind, const yaml_mark_t *);
+static int			 ytree_doc(struct ytree *, const char *, size_t,
+				    int, struct ytree_node **);
 static void			 ytree_add(struct ytree_parser *,
 				    struct ytree_node *);
 static void			 ytree_anchor(struct ytree_parser *,
@@ -68,6 +75,34 @@ static int			 ytree_alldigits(const char *, size_t,
 int
 ytree_parse(struct ytree *t, const char *data, size_t len)
 {
+	memset(t, 0, sizeof(*t));
+	t->pool = arena_new(65536);
+	return ytree_doc(t, data, len, 0, &t->root);
+}
+
+struct ytree_node *
+ytree_parse_file(struct ytree *t, const char *data, size_t len, int file)
+{
+	struct ytree_node	*root = NULL;
+
+	if (ytree_doc(t, data, len, file, &root) == -1)
+		return NULL;
+	if (root == NULL) {
+		/* An empty file is a null document. */
+		root = arena_calloc(t->pool, 1, sizeof(*root));
+		root->type = YTREE_NULL;
+		root->str = "";
+		root->line = root->col = 1;
+		root->file = file;
+	}
+	return root;
+}
+
+/* One YAML document of file into *rootp (NULL: empty). */
+static int
+ytree_doc(struct ytree *t, const char *data, size_t len, int file,
+    struct ytree_node **rootp)
+{
 	struct ytree_parser	 yp;
 	yaml_parser_t		 parser;
 	yaml_event_t		 ev;
@@ -75,10 +110,10 @@ ytree_parse(struct ytree *t, const char *data, size_t len)
 	size_t			 i;
 	int			 ndocs = 0, done = 0, rc = -1;
 
-	memset(t, 0, sizeof(*t));
-	t->pool = arena_new(65536);
 	memset(&yp, 0, sizeof(yp));
 	yp.t = t;
+	yp.file = file;
+	diag_setfile(file);
 	yp.data = data;
 	yp.len = len;
 	yp.anchors = hmap_new();
@@ -151,9 +186,10 @@ ytree_parse(struct ytree *t, const char *data, size_t len)
 		}
 		yaml_event_delete(&ev);
 	}
-	t->root = yp.doc;
+	*rootp = yp.doc;
 	rc = 0;
 out:
+	diag_setfile(0);
 	for (i = 0; i < yp.cap; i++)
 		free(yp.stack[i].v);
 	free(yp.stack);
@@ -179,6 +215,7 @@ ytree_node_new(struct ytree_parser *yp, enum ytree_kind kind,
 	n->kind = kind;
 	n->line = mark->line >= INT_MAX ? INT_MAX : (int)mark->line + 1;
 	n->col = mark->column >= INT_MAX ? INT_MAX : (int)mark->column + 1;
+	n->file = yp->file;
 	yp->t->nnodes++;
 	return (n);
 }
@@ -632,4 +669,40 @@ ytree_what(const struct ytree_node *n)
 		break;
 	}
 	return ("a string");
+}
+
+/* The whole file, NUL-terminated (free it), or NULL with errno set. */
+char *
+ytree_read(const char *path, size_t *lenp)
+{
+	struct stat	 st;
+	char		*data = NULL;
+	size_t		 len = 0, cap;
+	ssize_t		 n;
+	int		 fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return (NULL);
+	cap = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) ?
+	    (size_t)st.st_size + 1 : 65536;
+	data = xmalloc(cap);
+	for (;;) {
+		if (len + 1 >= cap)
+			data = xreallocarray(data, cap *= 2, 1);
+		n = read(fd, data + len, cap - len - 1);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1) {
+			free(data);
+			close(fd);
+			return (NULL);
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	close(fd);
+	data[len] = '\0';
+	*lenp = len;
+	return (data);
 }

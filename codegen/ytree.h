@@ -43,6 +43,7 @@ struct ytree_node {
 	int			 quoted;	/* scalar not plain, or tagged */
 	int			 line;		/* 1-based */
 	int			 col;		/* 1-based */
+	int			 file;		/* diag's file index, 0: the spec */
 	const char		*str;		/* scalar, NUL-terminated */
 	size_t			 len;
 	struct ytree_node	**items;	/* sequence */
@@ -60,12 +61,22 @@ struct ytree {
 	struct arena		*pool;
 	struct ytree_node	*root;		/* NULL: empty document */
 	size_t			 nnodes;
+	const char		*path;		/* the spec's file: relative
+						 * $refs are read from its
+						 * directory; NULL: refused */
+	size_t			 nfiles;	/* files read, the spec too */
 };
 
 /* 0 ok; -1 on a YAML error (reported through diag).  Duplicate or
  * non-scalar keys are reported too but do not fail the parse. */
 int			 ytree_parse(struct ytree *, const char *, size_t);
+/* Another file of the same document (a relative $ref's), into the same
+ * tree; its nodes carry file.  NULL after a YAML error (reported). */
+struct ytree_node	*ytree_parse_file(struct ytree *, const char *, size_t,
+			    int file);
 void			 ytree_cleanup(struct ytree *);
+/* A whole file, NUL-terminated (free it); NULL with errno set. */
+char			*ytree_read(const char *, size_t *);
 
 /* Borrowed; NULL when n is not a mapping or has no such key. */
 struct ytree_node	*ytree_get(const struct ytree_node *, const char *);

@@ -6,9 +6,11 @@
  *
  *   - "/" is the root node itself;
  *   - every other path is "/" followed by non-empty segments, so an empty
- *     segment ("/posts//1") never matches, and neither does a trailing
- *     slash: "/posts/" is not "/posts" (no redirects, like FastAPI with
- *     redirect_slashes off), which keeps one URL per resource;
+ *     segment ("/posts//1") never matches, and a trailing slash is
+ *     part of the path: "/posts/" is not "/posts" (no redirects, like
+ *     FastAPI with redirect_slashes off), which keeps one URL per
+ *     resource; a spec path with a trailing slash ("/api/v1/", as
+ *     Kubernetes' discovery paths) is an edge with the empty segment;
  *   - at each node the literal children are tried first (binary search),
  *     then the parameter child.  If the literal branch fails deeper, the
  *     walk backs up and tries the parameter: with /posts/my and
@@ -144,8 +146,13 @@ router_walk(const struct route_node *node, const char *seg,
 
 	key.s = seg;
 	key.len = strcspn(seg, "/");
-	if (key.len == 0)
-		return (NULL);
+	if (key.len == 0) {
+		/* After a trailing slash: only the empty edge. */
+		if (seg[0] != '\0' || node->nchildren == 0 ||
+		    node->children[0].segment[0] != '\0')
+			return (NULL);
+		return (router_descend(node->children[0].node, NULL, w));
+	}
 
 	/* next: start of the following segment, or NULL at the end. */
 	if (seg[key.len] == '/')

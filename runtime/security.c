@@ -100,6 +100,9 @@ security_credential(struct request *req, const struct security_scheme *s)
 			break;
 		}
 		return v != NULL && *v != '\0' ? v : NULL;
+	case SECURITY_TLS:
+		/* The connection exists: Kore's handshake accepted it. */
+		return "mutualTLS";
 	}
 	return NULL;
 }

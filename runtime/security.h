@@ -24,7 +24,11 @@ struct request;
 
 enum security_type {
 	SECURITY_HTTP,		/* Authorization: <scheme> <credential> */
-	SECURITY_APIKEY		/* a header, query parameter or cookie */
+	SECURITY_APIKEY,	/* a header, query parameter or cookie */
+	SECURITY_TLS		/* mutualTLS: Kore verified the client's
+				 * certificate during the handshake
+				 * (client_verify); the credential is
+				 * "mutualTLS" */
 };
 
 enum security_in {

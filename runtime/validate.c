@@ -57,6 +57,7 @@ static void	validate_append(struct arena *, const char ***, size_t *,
 static void	validate_add_split(struct arena *, const char ***, size_t *,
 		    size_t *, const char *, char);
 static void	validate_query_one(struct validate_qctx *, const char *);
+static int	validate_decode_jint(struct validate *, json_t *, int64_t *);
 static int	validate_digits(const char *, int, int *);
 static int	validate_ymd(const char *);
 static int	validate_hms(const char *, const char **);
@@ -880,6 +881,9 @@ validate_expect(struct validate *v, json_t *j, int ok, const char *expected)
 int
 validate_decode_bool(struct validate *v, json_t *j, bool *out)
 {
+	if (v->text && json_is_string(j) &&
+	    validate_parse_bool(json_string_value(j), out) == 0)
+		return 0;
 	if (validate_expect(v, j, json_is_boolean(j), "bool") == -1)
 		return -1;
 	*out = json_is_true(j);
@@ -888,6 +892,15 @@ validate_decode_bool(struct validate *v, json_t *j, bool *out)
 
 int
 validate_decode_int(struct validate *v, json_t *j, int64_t *out)
+{
+	if (v->text && json_is_string(j) &&
+	    validate_parse_int(json_string_value(j), out) == 0)
+		return 0;
+	return validate_decode_jint(v, j, out);
+}
+
+static int
+validate_decode_jint(struct validate *v, json_t *j, int64_t *out)
 {
 	double	d = json_is_real(j) ? json_real_value(j) : 0.5;
 	int	integral = d == nearbyint(d) && d >= -9.2e18 && d <= 9.2e18;
@@ -902,6 +915,9 @@ validate_decode_int(struct validate *v, json_t *j, int64_t *out)
 int
 validate_decode_num(struct validate *v, json_t *j, double *out)
 {
+	if (v->text && json_is_string(j) &&
+	    validate_parse_num(json_string_value(j), out) == 0)
+		return 0;
 	if (validate_expect(v, j, json_is_number(j), "float") == -1)
 		return -1;
 	*out = json_number_value(j);

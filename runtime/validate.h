@@ -49,6 +49,9 @@ struct validate {
 	struct validate_error	*errors;
 	struct validate_error	**tail;
 	size_t			 nerrors;	/* including unlisted ones */
+	/* Decoding a parameter's text (param.h): a string stands for the
+	 * integer, number or boolean it spells. */
+	int			 text;
 };
 
 void	validate_init(struct validate *, struct arena *, enum validate_dir);

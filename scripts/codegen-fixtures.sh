@@ -7,6 +7,9 @@
 # either
 #   expected/      the exact files the generator must write (a valid spec), or
 #   expected.err   the exact stderr it must print, exiting 1 (an invalid one).
+# A valid case whose spec has defects the generator works around also
+# holds expected.warn, the exact warnings it prints (else stderr must be
+# empty); a file "args" holds extra arguments (--strict).
 # The generator runs inside the case directory on "openapi.yaml" (or
 # "queries"), so messages read "openapi.yaml:LINE:COL: ..." or
 # "queries/x.sql:LINE: ...".  For a valid case the output
@@ -42,9 +45,11 @@ trap 'rm -rf "$tmp"' EXIT
 
 # run DIR OUTDIR: the generator in DIR; sets rc, fills $tmp/stdout, stderr.
 run() {
+	local args=()
 	rc=0
+	[ -f "$1/args" ] && read -r -a args <"$1/args"
 	if [ -f "$1/openapi.yaml" ]; then
-		(cd "$1" && "$codegen" -o "$2" openapi.yaml) \
+		(cd "$1" && "$codegen" "${args[@]}" -o "$2" openapi.yaml) \
 		    >"$tmp/stdout" 2>"$tmp/stderr" || rc=$?
 	else
 		(cd "$1" && "$codegen" -q queries -o "$2") \
@@ -68,6 +73,9 @@ check() {
 			rm -rf "$dir/expected"
 			mkdir "$dir/expected"
 			cp "$out"/* "$dir/expected/"
+			rm -f "$dir/expected.warn"
+			[ -s "$tmp/stderr" ] &&
+			    cp "$tmp/stderr" "$dir/expected.warn"
 		else
 			rm -rf "$dir/expected"
 			cp "$tmp/stderr" "$dir/expected.err"
@@ -80,7 +88,10 @@ check() {
 			echo "unexpected stdout:" >>"$tmp/log"
 			cat "$tmp/stdout" >>"$tmp/log"
 		fi
-		if [ -s "$tmp/stderr" ]; then
+		if [ -f "$dir/expected.warn" ]; then
+			diff -u "$dir/expected.warn" "$tmp/stderr" \
+			    >>"$tmp/log" 2>&1 || true
+		elif [ -s "$tmp/stderr" ]; then
 			echo "unexpected stderr:" >>"$tmp/log"
 			cat "$tmp/stderr" >>"$tmp/log"
 		fi

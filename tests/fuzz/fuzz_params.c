@@ -1,8 +1,10 @@
 /*
  * fuzz_params.c - libFuzzer target for what parses parameter and form
  * values: validate_value/validate_values for every kind, the split and
- * form-urlencoded parsers, the format checks, and the example
- * application's generated parameter decoders on the results.
+ * form-urlencoded parsers, the structured parameters of param.c
+ * (deepObject brackets, form-exploded objects, k,v pairs, JSON texts),
+ * the format checks, and the example application's generated parameter
+ * decoders on the results.
  *
  * Input: one byte choosing the kind and separator, then the raw text (as
  * a query string value, a path segment or a form body).
@@ -16,6 +18,8 @@
 
 #include "arena.h"
 #include "model.h"
+#include "param.h"
+#include "request.h"
 #include "util.h"
 #include "validate.h"
 
@@ -65,6 +69,26 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 	validate_form_parse(a, (const char *)data + 1, len - 1, &f);
 	for (i = 0; i < f.n && i < 8; i++)
 		(void)validate_form_values(a, &f, f.keys[i], i & 1, &vals);
+
+	/* The body's pairs as a query: deepObject under the first key's
+	 * name (up to '['), and the rest beside it. */
+	if (f.n > 0) {
+		struct request_pair	*pairs;
+		const char *const	 skip[] = { "a", NULL };
+		char			*name;
+
+		pairs = arena_calloc(a, f.n, sizeof(*pairs));
+		for (i = 0; i < f.n; i++) {
+			pairs[i].name = f.keys[i];
+			pairs[i].value = f.values[i];
+		}
+		name = arena_strndup(a, f.keys[0], strcspn(f.keys[0], "["));
+		json_decref(param_deep(pairs, f.n, name));
+		json_decref(param_rest(pairs, f.n, name, skip));
+		json_decref(param_jsons(pairs, f.n, name));
+	}
+	json_decref(param_pairs(s, data[0] & 0x80 ? '|' : ',', data[0] & 1));
+	json_decref(param_json(s));
 
 	(void)validate_utf8_len(s, strlen(s));
 	(void)validate_email(s);

@@ -48,7 +48,7 @@ def _sanitized():
 ASAN_RUNTIME = _sanitized()
 
 
-def kore_conf(state, extra="", tls=None):
+def kore_conf(state, extra="", tls=None, module=None):
     """The repository's kore.conf, loading the module under test, written
     into state/ (Kore's pid file and body temporaries go there too).
     tls=(certfile, keyfile, dhparam) turns TLS on, as kore.prod.conf
@@ -62,7 +62,7 @@ def kore_conf(state, extra="", tls=None):
                           f"\\1\n\tcertfile\t{tls[0]}\n\tcertkey\t\t{tls[1]}", text)
         assert n == 1, "kore.conf: no 'attach app' line in the domain"
         text += f"\ntls_dhparam {tls[2]}\n"
-    text = re.sub(r"(?m)^load\s.*$", f"load {SERVER_BIN}", text)
+    text = re.sub(r"(?m)^load\s.*$", f"load {module or SERVER_BIN}", text)
     # Kore binds while it reads the file, before HOST/PORT replace it:
     # a port of its own, so a server already on 8000 stops nothing.
     text, n = re.subn(r"(?m)^(\s*bind\s+\S+\s+)\d+(\s+server_connect\s*)$", r"\g<1>0\2", text)
@@ -137,7 +137,7 @@ class Response:
 
 class Server:
     def __init__(self, env=None, conf=None, use_db=True, kore_extra="", tls=None,
-                 privsep=False, cwd=None):
+                 privsep=False, cwd=None, module=None):
         self.state = tempfile.mkdtemp(prefix="apitest-")
         self.db = None
         self.lines = []
@@ -171,7 +171,7 @@ class Server:
         if conf:
             full_env["SERVER_CONF"] = conf
         self.env = kore_env(full_env)
-        args = kore_command(kore_conf(self.state, kore_extra, tls), privsep)
+        args = kore_command(kore_conf(self.state, kore_extra, tls, module), privsep)
         self.proc = subprocess.Popen(args, cwd=cwd or self.state, env=self.env,
                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         self._listening = threading.Event()
@@ -346,10 +346,11 @@ class ServerCase(__import__("unittest").TestCase):
     """One server for the whole class; when the class is done it must exit
     0 on SIGTERM with no sanitizer report."""
     server_env = None
+    server_module = None    # another application module (a test spec's)
 
     @classmethod
     def setUpClass(cls):
-        cls.srv = Server(env=cls.server_env).wait_ready()
+        cls.srv = Server(env=cls.server_env, module=cls.server_module).wait_ready()
 
     @classmethod
     def tearDownClass(cls):

@@ -193,6 +193,41 @@ static const struct route_node n_pat_root = {
 	.children = e_pat_root, .nchildren = nitems(e_pat_root),
 };
 
+/*
+ * Trailing slashes that the spec declares (Kubernetes' discovery paths):
+ *   /apis/{group}  /apis/{group}/  /api/v1/
+ * as codegen emits them, an edge with the empty segment.
+ */
+OP(op_group, "/apis/{group}", HTTP_GET, "group", NULL);
+OP(op_group_slash, "/apis/{group}/", HTTP_GET, "group", NULL);
+OP(op_v1_slash, "/api/v1/", HTTP_GET, NULL);
+static const struct route_node n_group_slash = {
+	.ops = { [HTTP_GET] = &op_group_slash }, .allow = "GET",
+};
+static const struct route_edge e_group[] = { { "", &n_group_slash } };
+static const struct route_node n_group = {
+	.children = e_group, .nchildren = nitems(e_group),
+	.ops = { [HTTP_GET] = &op_group }, .allow = "GET",
+};
+static const struct route_node n_apis = { .param = &n_group };
+static const struct route_node n_v1_slash = {
+	.ops = { [HTTP_GET] = &op_v1_slash }, .allow = "GET",
+};
+static const struct route_edge e_v1[] = { { "", &n_v1_slash } };
+static const struct route_node n_v1 = {
+	.children = e_v1, .nchildren = nitems(e_v1),
+};
+static const struct route_edge e_api[] = { { "v1", &n_v1 } };
+static const struct route_node n_api = {
+	.children = e_api, .nchildren = nitems(e_api),
+};
+static const struct route_edge e_slash_root[] = {
+	{ "api", &n_api }, { "apis", &n_apis },
+};
+static const struct route_node n_slash_root = {
+	.children = e_slash_root, .nchildren = nitems(e_slash_root),
+};
+
 /* A tree with no operation at "/". */
 static const struct route_edge e_bare[] = { { "health", &n_health } };
 static const struct route_node n_bare = {
@@ -221,6 +256,7 @@ static void	test_405(void **);
 static void	test_head(void **);
 static void	test_unknown_method(void **);
 static void	test_strict_slashes(void **);
+static void	test_declared_slashes(void **);
 static void	test_deep(void **);
 static void	test_max_params(void **);
 
@@ -592,6 +628,34 @@ test_strict_slashes(void **state)
 }
 
 static void
+test_declared_slashes(void **state)
+{
+	static const char *const bad[] = {
+		"/api/v1", "/api/v1//", "/api/", "/apis/apps//", "/apis/",
+		"/apis//",
+	};
+	struct router_match	m;
+	size_t			i;
+
+	assert_int_equal(router_match(&n_slash_root, HTTP_GET, "/apis/apps",
+	    arena, &m), 0);
+	assert_ptr_equal(m.op, &op_group);
+	assert_string_equal(m.param_values[0], "apps");
+	assert_int_equal(router_match(&n_slash_root, HTTP_GET, "/apis/apps/",
+	    arena, &m), 0);
+	assert_ptr_equal(m.op, &op_group_slash);
+	assert_int_equal(m.nparams, 1);
+	assert_string_equal(m.param_values[0], "apps");
+	assert_int_equal(router_match(&n_slash_root, HTTP_GET, "/api/v1/",
+	    arena, &m), 0);
+	assert_ptr_equal(m.op, &op_v1_slash);
+	for (i = 0; i < nitems(bad); i++)
+		if (router_match(&n_slash_root, HTTP_GET, bad[i], arena,
+		    &m) != -1)
+			fail_msg("\"%s\" matched", bad[i]);
+}
+
+static void
 test_deep(void **state)
 {
 	struct router_match	m;
@@ -656,6 +720,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_unknown_method, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_strict_slashes, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_declared_slashes, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_deep, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_max_params, setup,
