@@ -9,8 +9,6 @@
 #include <string.h>
 #include <strings.h>
 
-#include <microhttpd.h>
-
 #include "request.h"
 #include "log.h"
 #include "security.h"
