@@ -32,20 +32,20 @@ SERVER_BIN = os.path.abspath(os.environ.get("TEST_SERVER", os.path.join(REPO, "b
 KORE = os.environ.get("KORE", "/usr/bin/kore")
 
 
-def _sanitized():
-    """An ASan build of the module needs the ASan runtime loaded first, in
-    Kore's processes (kore itself is not instrumented)."""
+def asan_runtime(module=None):
+    """An ASan build of a module needs the ASan runtime loaded first, in
+    Kore's processes (kore itself is not instrumented): its path, or None
+    for a module built without it.  Asked of the module actually loaded,
+    when it is started (it may not exist when this file is imported)."""
     try:
-        out = subprocess.run(["readelf", "-d", SERVER_BIN], capture_output=True, text=True).stdout
+        out = subprocess.run(["readelf", "-d", module or SERVER_BIN], capture_output=True,
+                             text=True).stdout
     except OSError:
         return None
     if "libasan" not in out:
         return None
     return subprocess.run(["gcc", "-print-file-name=libasan.so"], capture_output=True,
                           text=True).stdout.strip()
-
-
-ASAN_RUNTIME = _sanitized()
 
 
 def kore_conf(state, extra="", tls=None, module=None):
@@ -82,10 +82,11 @@ def kore_command(conf, privsep=False):
     return [KORE, "-c", conf, "-f"] + ([] if privsep else ["-n", "-r"])
 
 
-def kore_env(env):
+def kore_env(env, module=None):
     env = dict(env)
-    if ASAN_RUNTIME:
-        env["LD_PRELOAD"] = ASAN_RUNTIME
+    runtime = asan_runtime(module)
+    if runtime:
+        env["LD_PRELOAD"] = runtime
     return env
 
 
@@ -170,7 +171,7 @@ class Server:
         full_env.update(env or {})
         if conf:
             full_env["SERVER_CONF"] = conf
-        self.env = kore_env(full_env)
+        self.env = kore_env(full_env, module)
         args = kore_command(kore_conf(self.state, kore_extra, tls, module), privsep)
         self.proc = subprocess.Popen(args, cwd=cwd or self.state, env=self.env,
                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE)
