@@ -256,6 +256,19 @@ class Server:
             c.close()
         return res
 
+    def wait_line(self, *texts, timeout=5):
+        """Whether a line of the server's stderr containing every one of
+        texts has been read within timeout seconds: the lines are read by
+        a thread of their own, which may lag behind the test on a loaded
+        machine."""
+        deadline = time.monotonic() + timeout
+        while True:
+            if any(all(t in l for t in texts) for l in self.lines):
+                return True
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.05)
+
     def sanitizer_reports(self):
         return [l for l in self.lines if "Sanitizer" in l or "runtime error:" in l]
 

@@ -417,7 +417,7 @@ class DatabaseFailureTest(unittest.TestCase):
             self.assertEqual(r.json(), {"success": False, "message": "Database error occurred"})
             self.assertEqual(r.headers["X-Request-Id"], "dbfail-1")
             time.sleep(0.2)
-            self.assertTrue(any("dbfail-1" in l and "posts" in l for l in srv.lines), srv.lines[-5:])
+            self.assertTrue(srv.wait_line("dbfail-1", "posts"), srv.lines[-5:])
         finally:
             self.assertEqual(srv.stop(), 0)
 

@@ -343,7 +343,7 @@ class ConnectionLimitTest(unittest.TestCase):
                 self.assertEqual(srv.request("GET", "/", conn=c).status, 200)
             held.pop().close()
             self.assertTrue(served_again(srv), "no slot after a close")
-            self.assertTrue(any("CONNECTION_LIMIT (4) reached" in l for l in srv.lines), srv.lines[-5:])
+            self.assertTrue(srv.wait_line("CONNECTION_LIMIT (4) reached"), srv.lines[-5:])
         finally:
             for c in held:
                 c.close()
