@@ -114,6 +114,8 @@ static void		 server_refuse(struct connection *, int, const char *);
 static int		 server_discard(struct netbuf *);
 static void		 server_linger(struct connection *);
 static void		 server_timeouts(void *, u_int64_t);
+static void		 server_refused_log(struct connection *, int,
+			    const char *);
 static char		*server_path_decode(struct arena *, const char *);
 
 static const struct route_node	*routes;
@@ -1064,9 +1066,29 @@ server_refuse(struct connection *c, int status, const char *why)
 	net_send_queue(c, buf.data, buf.offset);
 	kore_buf_cleanup(&buf);
 	if (status != 503)
-		log_info("refused a request from %s: %d %s", c->family ==
-		    AF_INET ? inet_ntoa(c->addr.ipv4.sin_addr) : "-", status,
-		    why);
+		server_refused_log(c, status, why);
+}
+
+/*
+ * One line a second at most, with the count since the last: a flood of
+ * malformed requests must not turn into a write(2) per request on the
+ * event loop (stderr may be a slow pipe).
+ */
+static void
+server_refused_log(struct connection *c, int status, const char *why)
+{
+	static unsigned long long	n;
+	static u_int64_t		last;
+	u_int64_t			now = kore_time_ms();
+
+	n++;
+	if (now - last < 1000)
+		return;
+	last = now;
+	log_info("refused a request from %s: %d %s (%llu refused since the "
+	    "last line)", c->family == AF_INET ?
+	    inet_ntoa(c->addr.ipv4.sin_addr) : "-", status, why, n);
+	n = 0;
 }
 
 /*
